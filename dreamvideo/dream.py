@@ -1,0 +1,150 @@
+"""The dream engine: gradient ascent on the image, over an octave pyramid.
+
+``Dreamer`` holds one loaded model for a whole run (never rebuilt per frame) and
+turns a [0, 1] image into a dreamed image of the same size.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from .errors import DreamError
+from .models import FeatureModel
+from .objectives import Objective, mean_square
+from .transforms import pyramid_sizes, resize, roll, smooth
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class DreamConfig:
+    """The seed's algorithm by default; each trick can be switched off or tuned."""
+
+    octaves: int = 4            # extra octaves below full size
+    octave_scale: float = 1.4
+    steps: int = 10             # gradient steps per octave
+    step_size: float = 0.05
+    jitter: int = 32            # max random roll in pixels, 0 = off
+    smooth: float = 0.0         # Gaussian sigma for the gradient, 0 = off
+    normalize: bool = True      # divide the gradient by its mean absolute value
+    clamp: bool = True          # keep pixels in [0, 1]
+
+    @property
+    def total_steps(self) -> int:
+        return self.steps * (self.octaves + 1)
+
+
+def check_pyramid(height: int, width: int, config: DreamConfig, min_size: int) -> None:
+    """Refuse sizes whose smallest octave is too small for the network to see anything."""
+    small_h, small_w = pyramid_sizes(height, width, config.octaves, config.octave_scale)[0]
+    if min(small_h, small_w) < min_size:
+        raise DreamError(
+            f"image {width}x{height} shrinks to {small_w}x{small_h} at the smallest octave, "
+            f"below this layer's minimum of {min_size} px; use a larger --size, fewer --octaves "
+            "or a smaller --octave-scale")
+
+
+class Dreamer:
+    """Runs DeepDream with one model loaded once.
+
+    ``precision`` is "fp32", "bf16" or "auto" (bf16 autocast on CUDA, fp32 elsewhere).
+    ``tile`` > 0 computes the gradient in tiles of that size; on CUDA an out-of-memory
+    error switches tiling on by itself instead of crashing.
+    """
+
+    def __init__(self, model: FeatureModel, precision: str = "auto", tile: int = 0,
+                 compile: bool = False) -> None:
+        self.model = model
+        self.device = model.mean.device
+        if precision == "auto":
+            precision = "bf16" if self.device.type == "cuda" else "fp32"
+        self.precision = precision
+        self.tile = tile
+        self._forward = torch.compile(model, dynamic=False) if compile else model
+
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        if self.precision == "bf16":
+            return torch.autocast(self.device.type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def _grad(self, image: torch.Tensor, objective: Objective) -> torch.Tensor:
+        x = image.detach().requires_grad_(True)
+        with self._autocast():
+            loss = objective(self._forward(x))
+        (grad,) = torch.autograd.grad(loss, x)
+        return grad
+
+    def _tiled_grad(self, image: torch.Tensor, objective: Objective) -> torch.Tensor:
+        """Gradient tile by tile; the random roll moves the seams every step."""
+        _, _, h, w = image.shape
+        rows = -(-h // self.tile)
+        cols = -(-w // self.tile)
+        ys = [round(i * h / rows) for i in range(rows + 1)]
+        xs = [round(j * w / cols) for j in range(cols + 1)]
+        grad = torch.empty_like(image)
+        for y0, y1 in zip(ys, ys[1:]):
+            for x0, x1 in zip(xs, xs[1:]):
+                grad[..., y0:y1, x0:x1] = self._grad(image[..., y0:y1, x0:x1], objective)
+        return grad
+
+    def gradient(self, image: torch.Tensor, objective: Objective) -> torch.Tensor:
+        """Whole-image gradient, falling back to tiles when the device runs out of memory."""
+        while True:
+            if self.tile and max(image.shape[-2:]) > self.tile:
+                return self._tiled_grad(image, objective)
+            try:
+                return self._grad(image, objective)
+            except torch.OutOfMemoryError:
+                side = max(image.shape[-2:])
+                if side < 2 * self.model.min_size:
+                    raise DreamError("out of device memory even for small tiles; "
+                                     "use --device cpu or a smaller --size") from None
+                if self.device.type == "cuda":
+                    torch.cuda.empty_cache()
+                self.tile = side // 2
+
+    def step(self, image: torch.Tensor, objective: Objective, config: DreamConfig,
+             generator: torch.Generator) -> torch.Tensor:
+        """One jittered, normalised gradient-ascent step."""
+        dx, dy = 0, 0
+        if config.jitter:
+            dx, dy = torch.randint(-config.jitter, config.jitter + 1, (2,), generator=generator).tolist()
+        grad = roll(self.gradient(roll(image, dx, dy), objective), -dx, -dy)
+        grad = smooth(grad, config.smooth)
+        if config.normalize:
+            grad = grad / (grad.abs().mean() + 1e-8)
+        # The step is in the network's normalised units, as in the seed: scale by std.
+        image = image + (config.step_size * self.model.std) * grad
+        return image.clamp(0, 1) if config.clamp else image
+
+    def dream(self, image: torch.Tensor, config: DreamConfig = DreamConfig(),
+              layers: list[str] | None = None, seed: int = 0,
+              progress: Progress | None = None) -> torch.Tensor:
+        """Dream a (1, 3, H, W) [0, 1] image and return one of the same size.
+
+        Detail learned at each octave (dreamed minus base) is upscaled and added to
+        the next larger octave, so structure grows from coarse to fine.
+        """
+        _, _, h, w = image.shape
+        check_pyramid(h, w, config, self.model.min_size)
+        objective = mean_square(layers or self.model.requested)
+        generator = torch.Generator().manual_seed(seed)
+        base_full = image.to(self.device, torch.float32)
+        if self.device.type == "cuda":
+            base_full = base_full.contiguous(memory_format=torch.channels_last)
+        detail = torch.zeros_like(base_full)
+        for size in pyramid_sizes(h, w, config.octaves, config.octave_scale):
+            base = resize(base_full, size)
+            detail = resize(detail, size)
+            current = base + detail
+            for _ in range(config.steps):
+                current = self.step(current, objective, config, generator)
+                if progress:
+                    progress(1)
+            detail = current - base
+        result = base_full + detail
+        return result.clamp(0, 1) if config.clamp else result

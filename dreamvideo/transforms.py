@@ -1,0 +1,65 @@
+"""Image-space transforms on [0, 1] tensors shaped (1, 3, H, W)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torchvision.transforms.functional import gaussian_blur
+
+
+def resize(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Bilinear resize to (height, width); antialiased when shrinking."""
+    if tuple(image.shape[-2:]) == tuple(size):
+        return image
+    return F.interpolate(image, size=size, mode="bilinear", align_corners=False, antialias=True)
+
+
+def pyramid_sizes(height: int, width: int, octaves: int, scale: float) -> list[tuple[int, int]]:
+    """Sizes from the smallest octave up to the full image."""
+    return [(max(1, round(height / scale**i)), max(1, round(width / scale**i)))
+            for i in range(octaves, -1, -1)]
+
+
+def roll(image: torch.Tensor, dx: int, dy: int) -> torch.Tensor:
+    """Circular shift; rolling by (-dx, -dy) undoes it exactly."""
+    return torch.roll(image, shifts=(dy, dx), dims=(-2, -1))
+
+
+def smooth(grad: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Gaussian-blur a gradient so the step favours larger, smoother structures."""
+    if sigma <= 0:
+        return grad
+    kernel = 2 * math.ceil(2 * sigma) + 1
+    return gaussian_blur(grad, [kernel, kernel], [sigma, sigma])
+
+
+def zoom(image: torch.Tensor, factor: float, rotate: float = 0.0,
+         translate: tuple[float, float] = (0.0, 0.0)) -> torch.Tensor:
+    """Centre-crop by ``factor``, rescale to full size, rotate (degrees) and translate (pixels).
+
+    One bilinear resample through an affine grid, so zoom, rotation and shift cost
+    one interpolation and never leave the image borders empty for zoom > 1.
+    """
+    _, _, h, w = image.shape
+    theta = math.radians(rotate)
+    cos, sin = math.cos(theta) / factor, math.sin(theta) / factor
+    # affine_grid works in normalised coordinates; keep the aspect ratio for rotation.
+    matrix = torch.tensor([[cos, -sin * h / w, -2 * translate[0] / w],
+                           [sin * w / h, cos, -2 * translate[1] / h]],
+                          dtype=image.dtype, device=image.device)
+    grid = F.affine_grid(matrix[None], list(image.shape), align_corners=False)
+    return F.grid_sample(image, grid, mode="bilinear", padding_mode="reflection",
+                         align_corners=False)
+
+
+def to_tensor(frame: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
+    """uint8 HxWx3 -> float (1, 3, H, W) in [0, 1]."""
+    return torch.from_numpy(np.ascontiguousarray(frame)).to(device).permute(2, 0, 1)[None].float() / 255
+
+
+def to_uint8(image: torch.Tensor) -> np.ndarray:
+    """float (1, 3, H, W) in [0, 1] -> uint8 HxWx3, rounded."""
+    return (image[0].detach().float().clamp(0, 1) * 255).round().byte().permute(1, 2, 0).cpu().numpy()
