@@ -57,7 +57,7 @@ def zoom(image: torch.Tensor, factor: float, rotate: float = 0.0,
 
 def to_tensor(frame: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
     """uint8 HxWx3 -> float (1, 3, H, W) in [0, 1]."""
-    return torch.from_numpy(np.ascontiguousarray(frame)).to(device).permute(2, 0, 1)[None].float() / 255
+    return torch.from_numpy(np.require(frame, requirements="CW")).to(device).permute(2, 0, 1)[None].float() / 255
 
 
 def to_uint8(image: torch.Tensor) -> np.ndarray:

@@ -1,0 +1,68 @@
+"""Progress reporting: a rich display for the CLI, a silent one for library use and tests."""
+
+from __future__ import annotations
+
+from typing import Callable, Protocol
+
+from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task,
+                           TextColumn, TimeElapsedColumn, TimeRemainingColumn)
+from rich.text import Text
+
+Advance = Callable[[int], None]
+
+
+class Reporter(Protocol):
+    def task(self, description: str, total: int | None) -> Advance: ...
+
+    def reset(self, advance: Advance) -> None: ...
+
+
+class Silent:
+    """Reports nothing."""
+
+    def task(self, description: str, total: int | None) -> Advance:
+        return lambda n: None
+
+    def reset(self, advance: Advance) -> None:
+        pass
+
+
+class SecondsPerItem(ProgressColumn):
+    """Seconds per completed item: the number that tells how long a video will take."""
+
+    def render(self, task: Task) -> Text:
+        if not task.completed or not task.elapsed:
+            return Text("-- s/it", style="progress.remaining")
+        return Text(f"{task.elapsed / task.completed:.2f} s/it", style="progress.remaining")
+
+
+class RichReporter:
+    """Bars on stderr with count, elapsed, ETA and s/item."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), SecondsPerItem(),
+            console=console or Console(stderr=True), transient=False)
+        self._tasks: dict[int, int] = {}
+
+    def __enter__(self) -> "RichReporter":
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def task(self, description: str, total: int | None) -> Advance:
+        task_id = self.progress.add_task(description, total=total)
+
+        def advance(n: int) -> None:
+            self.progress.advance(task_id, n)
+
+        self._tasks[id(advance)] = task_id
+        return advance
+
+    def reset(self, advance: Advance) -> None:
+        """Restart a bar (the per-frame step bar, for each new frame)."""
+        self.progress.reset(self._tasks[id(advance)])
