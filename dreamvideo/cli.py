@@ -197,7 +197,7 @@ def presets_list(ctx: typer.Context) -> None:
 @presets_app.command("show")
 def presets_show(name: Annotated[str, typer.Argument(help="Preset name or YAML path.")]) -> None:
     """Print a preset resolved over the defaults, as YAML."""
-    _run(lambda: out.print(yaml.safe_dump(presets.resolve(name).to_yaml_dict(), sort_keys=False),
+    _run(lambda: out.print(yaml.safe_dump(presets.resolve(name).to_yaml_dict(), sort_keys=False, width=1000),
                            markup=False, end=""))
 
 

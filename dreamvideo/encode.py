@@ -135,7 +135,7 @@ class VideoWriter:
         cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-i", str(self._tmp),
                "-ss", f"{start:.6f}", "-t", f"{duration:.6f}", "-i", str(source),
                "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac",
-               "-shortest", "-movflags", "+faststart", str(muxed)]
+               "-movflags", "+faststart", str(muxed)]
         try:
             result = subprocess.run(cmd, capture_output=True, text=True)
             if result.returncode != 0:

@@ -154,7 +154,7 @@ def write_sidecar(output: Path, settings: Settings, engine: Engine, **extra: Any
     data = settings.model_copy(update={"meta": meta}).to_yaml_dict()
     sidecar = output.with_name(output.name + ".yaml")
     with atomic(sidecar) as tmp:
-        tmp.write_text(yaml.safe_dump(data, sort_keys=False))
+        tmp.write_text(yaml.safe_dump(data, sort_keys=False, width=1000))
     return sidecar
 
 

@@ -19,7 +19,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, NonNegative
 from .errors import DreamError
 from .models import DEFAULT_MODEL, model_info, resolve_layers
 
-PRESET_PACKAGE = "dreamvideo.presets"
+PRESET_PACKAGE = "dreamvideo.preset_files"
 
 
 def _as_schedule(value: Any) -> Any:
