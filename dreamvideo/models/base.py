@@ -65,3 +65,10 @@ class FeatureModel(nn.Module):
             if name in wanted:
                 out[name] = x
         return out
+
+
+def load_error(exc: Exception) -> str:
+    """The informative line of a state-dict load error (missing/unexpected keys, shapes)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    useful = [line for line in lines if line.startswith(("Missing", "Unexpected", "size mismatch"))]
+    return ((useful or lines or [type(exc).__name__])[0])[:200]

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from ..errors import DreamError
-from .base import LayerSpec
+from .base import LayerSpec, load_error
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -168,8 +168,7 @@ def build(name: str, weights: str | None) -> tuple[EfficientNetLite, str]:
         state = torch.load(path, map_location="cpu", weights_only=True)
         net.load_state_dict(state, strict=True)
     except Exception as exc:  # torch raises several types for bad files
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DreamError(f"weights file {path} does not fit {name}: {first[:200]}") from exc
+        raise DreamError(f"weights file {path} does not fit {name}: {load_error(exc)}") from exc
     return net, f"package {variant.package}" if not weights else f"file {path}"
 
 

@@ -18,7 +18,7 @@ from torch import nn
 from torchvision import models as tvm
 
 from ..errors import DreamError
-from .base import LayerSpec
+from .base import LayerSpec, load_error
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -133,8 +133,7 @@ def build(name: str, weights: str | None) -> tuple[nn.Module, str]:
     try:
         net.load_state_dict(state, strict=True)
     except RuntimeError as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise DreamError(f"weights from {source} do not fit {name}: {first[:200]}") from exc
+        raise DreamError(f"weights from {source} do not fit {name}: {load_error(exc)}") from exc
     return net, source
 
 

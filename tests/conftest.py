@@ -1,0 +1,47 @@
+"""Shared fixtures: sample images, synthetic clips made with imageio-ffmpeg's ffmpeg, a CLI runner."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import imageio_ffmpeg
+import pytest
+import torch
+from typer.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+IMAGES = ROOT / "Images"
+
+# Small, fast dream settings for pipeline and CLI tests.
+FAST = {"octaves": 1, "steps": 2, "jitter": 4}
+FAST_ARGS = ["--octaves", "1", "--steps", "2", "--jitter", "4"]
+
+torch.set_num_threads(2)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def chelsea() -> Path:
+    return IMAGES / "chelsea.jpg"
+
+
+def make_clip(path: Path, seconds: float = 1.0, rate: str = "30000/1001", size: str = "64x48",
+              audio: bool = True) -> Path:
+    """A testsrc2 clip, with a sine tone when ``audio``."""
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y",
+           "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}"]
+    if audio:
+        cmd += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-c:a", "aac"]
+    cmd += ["-t", str(seconds), "-c:v", "libx264", "-pix_fmt", "yuv420p", str(path)]
+    subprocess.run(cmd, check=True)
+    return path
+
+
+@pytest.fixture
+def clip(tmp_path: Path) -> Path:
+    return make_clip(tmp_path / "clip.mp4")

@@ -1,0 +1,111 @@
+from pathlib import Path
+from urllib.error import URLError
+
+import numpy as np
+import pytest
+import torch
+import torchvision
+from PIL import Image
+
+from dreamvideo.errors import DreamError
+from dreamvideo.models import get_model, list_models, model_info, resolve_layers
+from dreamvideo.models import torchvision_models
+
+CAT_CLASSES = range(281, 286)  # tabby, tiger cat, Persian, Siamese, Egyptian cat
+ESPRESSO = 967
+
+
+def _imagenet_input(path: Path) -> torch.Tensor:
+    img = Image.open(path).convert("RGB").resize((224, 224), Image.Resampling.BILINEAR)
+    return torch.from_numpy(np.array(img)).permute(2, 0, 1)[None].float() / 255
+
+
+def test_bundled_lite0_weights_are_real_imagenet_weights(chelsea):
+    model = get_model("efficientnet-lite0", ["logits"])
+    assert model.weights_source.startswith("package efficientnet-lite0")
+    with torch.no_grad():
+        cat = model(_imagenet_input(chelsea))["logits"].softmax(-1)[0]
+        coffee = model(_imagenet_input(chelsea.with_name("coffee.jpg")))["logits"].softmax(-1)[0]
+    assert int(cat.argmax()) in CAT_CLASSES and float(cat.max()) > 0.5
+    assert int(coffee.argmax()) == ESPRESSO
+
+
+@pytest.mark.parametrize("name", [info.name for info in list_models()
+                                  if not info.name.startswith(("efficientnet-lite1", "efficientnet-lite2"))])
+def test_declared_channels_and_strides_match_activations(name):
+    info = model_info(name)
+    layers = [spec.name for spec in info.layers if spec.name != "logits"]
+    model = get_model(name, layers, weights="random")
+    with torch.no_grad():
+        acts = model(torch.rand(1, 3, 64, 64))
+    for spec in info.layers:
+        if spec.name == "logits":
+            continue
+        act = acts[spec.name]
+        assert act.shape[1] == spec.channels, spec
+        assert abs(act.shape[-1] - 64 / spec.stride) <= 1, spec
+
+
+def test_forward_stops_at_deepest_requested_layer():
+    model = get_model("efficientnet-lite0", ["block3", "stem"], weights="random")
+    assert model.stage_names == ["stem", "block0", "block1", "block2", "block3"]
+    assert set(model(torch.rand(1, 3, 64, 64))) == {"stem", "block3"}
+
+
+def test_vgg_layers_by_seed_index_and_by_name():
+    assert resolve_layers("vgg19", ["5", "10", "19", "28"]) == ["conv2_1", "conv3_1", "conv4_1", "conv5_1"]
+    assert resolve_layers("vgg19", ["relu4_1"]) == ["relu4_1"]
+
+
+def test_unknown_model_and_layer_list_valid_names():
+    with pytest.raises(DreamError, match="efficientnet-lite0.*vgg19"):
+        get_model("alexnet")
+    with pytest.raises(DreamError, match="unknown layer 'block99'.*block10"):
+        resolve_layers("efficientnet-lite0", ["block99"])
+
+
+def test_model_is_frozen():
+    model = get_model("efficientnet-lite0", ["block5"], weights="random")
+    assert not any(p.requires_grad for p in model.parameters())
+    assert not model.training
+
+
+def test_vgg_offline_without_cache_fails_with_advice(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.hub, "_hub_dir", str(tmp_path))
+
+    def offline(*args, **kwargs):
+        raise URLError("no network")
+
+    monkeypatch.setattr(torchvision.models.WeightsEnum, "get_state_dict", offline)
+    with pytest.raises(DreamError) as info:
+        get_model("vgg19", ["28"])
+    message = str(info.value)
+    assert "--weights FILE" in message and "efficientnet-lite0" in message
+    assert "vgg19-dcbb9e9d.pth" in message and "\n" not in message
+
+
+def test_torchvision_weights_from_file_then_from_hub_cache(tmp_path, monkeypatch):
+    net, _ = torchvision_models.build("googlenet", "random")
+    file = tmp_path / "mine.pth"
+    torch.save(net.state_dict(), file)
+    model = get_model("googlenet", ["inception4c"], weights=str(file))
+    assert model.weights_source == f"file {file}"
+    assert torch.equal(model.stages[0].conv.weight, net.conv1.conv.weight)
+
+    monkeypatch.setattr(torch.hub, "_hub_dir", str(tmp_path / "hub"))
+    cached = torchvision_models.FAMILIES["googlenet"].cache_path
+    cached.parent.mkdir(parents=True)
+    file.rename(cached)
+    monkeypatch.setattr(torchvision.models.WeightsEnum, "get_state_dict",
+                        lambda *a, **k: pytest.fail("must not download when cached"))
+    assert get_model("googlenet", ["inception4c"]).weights_source.startswith("hub cache")
+
+
+def test_weights_file_that_does_not_fit_is_a_clear_error(tmp_path):
+    file = tmp_path / "wrong.pth"
+    torch.save({"foo": torch.zeros(1)}, file)
+    with pytest.raises(DreamError, match="do not fit googlenet: Missing key"):
+        get_model("googlenet", weights=str(file))
+    file.write_text("not a checkpoint")
+    with pytest.raises(DreamError, match="cannot read weights"):
+        get_model("googlenet", weights=str(file))
