@@ -87,6 +87,14 @@ class Engine:
         return to_uint8(out)
 
 
+def _changed(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Names of the manifest entries that differ, looking inside the settings."""
+    flat_old = {**old, **old.get("settings", {})}
+    flat_new = {**new, **new.get("settings", {})}
+    return sorted(k for k in set(flat_old) | set(flat_new)
+                  if k != "settings" and flat_old.get(k) != flat_new.get(k))
+
+
 class FrameStore:
     """Finished frames as lossless PNGs plus a manifest of the settings that made them.
 
@@ -100,7 +108,7 @@ class FrameStore:
         if path.is_file() and not restart:
             old = json.loads(path.read_text())
             if old != manifest:
-                changed = sorted(k for k in set(old) | set(manifest) if old.get(k) != manifest.get(k))
+                changed = _changed(old, manifest)
                 raise DreamError(f"settings changed since the frames in {folder} were made "
                                  f"({', '.join(changed)}); add --restart to start over")
         elif folder.exists() and restart:
@@ -233,7 +241,7 @@ def render_zoom(settings: Settings, start: str, output: Path, options: RunOption
     frame = zoom_start(start, settings)
     engine = Engine(settings, options)
     engine.check_size(frame.shape[1], frame.shape[0])
-    store = FrameStore(work, _manifest("zoom", settings, start=start), options.restart)
+    store = FrameStore(work, _manifest("zoom", settings, source=start), options.restart)
     frames = progress.task("frames", settings.frames)
     steps = progress.task("steps", dream_config(settings).total_steps)
     index = 0

@@ -50,7 +50,6 @@ Zoom = Annotated[float, Field(gt=1.0, le=2.0)]
 Rotate = Annotated[float, Field(ge=-45, le=45)]
 Shift = Annotated[float, Field(ge=-100, le=100)]
 Blend = Annotated[float, Field(ge=0.0, le=1.0)]
-Side = Annotated[int, Field(ge=16, le=8192)]
 
 
 def _schedule(item: Any) -> Any:
@@ -76,7 +75,7 @@ class Settings(BaseModel):
     seed: Optional[int] = Field(None, ge=0, lt=2**32)
     precision: Literal["auto", "fp32", "bf16"] = "auto"
     tile: int = Field(0, ge=0)
-    size: Annotated[Optional[Side | tuple[Side, Side]], BeforeValidator(_as_size)] = None
+    size: Annotated[Optional[int | tuple[int, int]], BeforeValidator(_as_size)] = None
     # zoom
     frames: int = Field(60, ge=1, le=100000)
     zoom: _schedule(Zoom) = {0: 1.04}
@@ -112,6 +111,14 @@ class Settings(BaseModel):
             return {frame: resolve_layers(info.data["model"], names) for frame, names in value.items()}
         except DreamError as exc:
             raise ValueError(str(exc)) from None
+
+    @field_validator("size")
+    @classmethod
+    def _sane_size(cls, value: Optional[int | tuple[int, int]]):
+        sides = value if isinstance(value, tuple) else (value,) if value is not None else ()
+        if any(not 16 <= side <= 8192 for side in sides):
+            raise ValueError("each side must be between 16 and 8192 pixels")
+        return value
 
     @field_validator("layers", "zoom", "rotate", "translate", "blend")
     @classmethod

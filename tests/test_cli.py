@@ -1,0 +1,129 @@
+import imageio_ffmpeg
+import pytest
+from PIL import Image
+
+from dreamvideo import pipeline
+from dreamvideo.cli import app
+
+from .conftest import FAST_ARGS
+
+
+def _assert_clean_failure(result, *words):
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.output
+    for word in words:
+        assert word in result.stderr
+
+
+def test_dream_writes_image_and_sidecar(runner, tmp_path, chelsea):
+    out = tmp_path / "cat.png"
+    result = runner.invoke(app, ["dream", str(chelsea), "-o", str(out), "--size", "128", *FAST_ARGS])
+    assert result.exit_code == 0, result.output
+    assert Image.open(out).size == (128, 85)
+    assert (tmp_path / "cat.png.yaml").is_file()
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--layer", "block99"], ["unknown layer 'block99'", "block10"]),
+    (["--model", "alexnet"], ["unknown model 'alexnet'", "vgg19"]),
+    (["--steps", "0"], ["steps:"]),
+    (["--steps", "-3"], ["steps:"]),
+    (["--octaves", "0"], ["octaves:"]),
+    (["--size", "0"], ["size:"]),
+    (["--octave-scale", "1.0"], ["octave_scale:"]),
+    (["--octaves", "8", "--size", "128"], ["smallest octave"]),
+    (["--device", "cuda:7"], ["cuda"]),
+])
+def test_dream_bad_options_fail_in_one_line(runner, tmp_path, chelsea, args, words):
+    out = tmp_path / "o.jpg"
+    result = runner.invoke(app, ["dream", str(chelsea), "-o", str(out), *args])
+    _assert_clean_failure(result, *words)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_dream_bad_inputs_fail_in_one_line(runner, tmp_path, chelsea):
+    corrupt = tmp_path / "corrupt.jpg"
+    corrupt.write_bytes(chelsea.read_bytes()[:2000])
+    for source, words in [(tmp_path / "nope.jpg", "not found"), (corrupt, "cannot read image")]:
+        result = runner.invoke(app, ["dream", str(source), "-o", str(tmp_path / "o.jpg")])
+        _assert_clean_failure(result, words)
+    result = runner.invoke(app, ["dream", str(chelsea), "-o", str(tmp_path / "no" / "o.jpg")])
+    _assert_clean_failure(result, "output directory does not exist")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corrupt.jpg"]
+
+
+def test_zoom_command_renders_n_frames(runner, tmp_path):
+    out = tmp_path / "dive.mp4"
+    result = runner.invoke(app, ["zoom", "--frames", "3", "--size", "64x64", "--zoom", "1.2",
+                                 "--rotate", "2", "--translate", "1,-1", "--fps", "10",
+                                 "-o", str(out), *FAST_ARGS])
+    assert result.exit_code == 0, result.output
+    assert imageio_ffmpeg.count_frames_and_secs(str(out))[0] == 3
+
+
+def test_zoom_keeps_png_frames_when_asked(runner, tmp_path):
+    frames = tmp_path / "frames"
+    result = runner.invoke(app, ["zoom", "-n", "2", "-s", "64x64", "-o", str(tmp_path / "d.gif"),
+                                 "--frames-dir", str(frames), *FAST_ARGS])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in frames.iterdir()) == ["frame_000000.png", "frame_000001.png"]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--zoom", "1.0"], ["zoom:"]),
+    (["--zoom", "2.5"], ["zoom:"]),
+    (["--frames", "0"], ["frames:"]),
+    (["--size", "40x40"], ["smallest octave"]),
+    (["--from", "missing.png"], ["not found"]),
+    (["--translate", "3"], ["--translate"]),
+])
+def test_zoom_bad_options_fail_in_one_line(runner, tmp_path, args, words):
+    result = runner.invoke(app, ["zoom", "-o", str(tmp_path / "d.mp4"), "-n", "2", *args])
+    _assert_clean_failure(result, *words)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_zoom_unsupported_suffix(runner, tmp_path):
+    result = runner.invoke(app, ["zoom", "-o", str(tmp_path / "d.avi"), "-n", "2"])
+    _assert_clean_failure(result, "unsupported output type '.avi'")
+
+
+def test_ctrl_c_says_how_to_resume_and_exits_130(runner, tmp_path, monkeypatch):
+    def press_ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline.Engine, "dream", press_ctrl_c)
+    out = tmp_path / "d.mp4"
+    result = runner.invoke(app, ["zoom", "-n", "3", "-s", "64x64", "-o", str(out), *FAST_ARGS])
+    assert result.exit_code == 130
+    assert "run the same command again to resume" in result.stderr and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_video_command_and_bad_blend(runner, tmp_path, clip):
+    out = tmp_path / "v.mp4"
+    result = runner.invoke(app, ["video", str(clip), "-o", str(out), "--max-frames", "3", *FAST_ARGS])
+    assert result.exit_code == 0, result.output
+    assert imageio_ffmpeg.count_frames_and_secs(str(out))[0] == 3
+    result = runner.invoke(app, ["video", str(clip), "-o", str(tmp_path / "w.mp4"), "--blend", "1.5"])
+    _assert_clean_failure(result, "blend:")
+    result = runner.invoke(app, ["video", str(tmp_path / "none.mp4"), "-o", str(tmp_path / "w.mp4")])
+    _assert_clean_failure(result, "not found")
+    assert not (tmp_path / "w.mp4").exists()
+
+
+def test_models_and_layers_listings(runner):
+    result = runner.invoke(app, ["models"])
+    assert result.exit_code == 0 and "efficientnet-lite0" in result.stdout and "vgg19" in result.stdout
+    result = runner.invoke(app, ["layers", "vgg19"])
+    assert result.exit_code == 0
+    assert any(line.split()[:4] == ["conv5_1", "28", "512", "16"] for line in result.stdout.splitlines())
+    result = runner.invoke(app, ["layers", "nope"])
+    _assert_clean_failure(result, "unknown model")
+
+
+def test_presets_listing(runner):
+    result = runner.invoke(app, ["presets"])
+    assert result.exit_code == 0 and "seed-dive" in result.stdout and "Needs VGG19" in result.stdout
