@@ -78,12 +78,17 @@ class Engine:
     def check_size(self, width: int, height: int) -> None:
         check_pyramid(height, width, dream_config(self.settings), self.model.min_size)
 
-    def dream(self, frame: np.ndarray, index: int, progress=None, steps: int | None = None) -> np.ndarray:
-        """Dream one uint8 frame; the seed and layers depend only on the frame index."""
+    def dream(self, frame: np.ndarray, index: int, progress=None, steps: int | None = None,
+              same_jitter: bool = False) -> np.ndarray:
+        """Dream one uint8 frame; the seed and layers depend only on the frame index.
+
+        ``same_jitter`` replays one jitter sequence on every frame: a video's
+        neighbouring frames then dream alike instead of flickering.
+        """
         image = to_tensor(frame, self.model.mean.device)
+        seed = self.settings.seed + (0 if same_jitter else index)
         out = self.dreamer.dream(image, dream_config(self.settings, steps),
-                                 layers=self.settings.layers_at(index),
-                                 seed=self.settings.seed + index, progress=progress)
+                                 layers=self.settings.layers_at(index), seed=seed, progress=progress)
         return to_uint8(out)
 
 
@@ -338,7 +343,7 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
                 else:
                     initial, n_steps = coherence.start(raw, index)
                     progress.reset(steps)
-                    dreamed = engine.dream(initial, index, steps, n_steps)
+                    dreamed = engine.dream(initial, index, steps, n_steps, same_jitter=True)
                     store.save(index, dreamed)
                 coherence.remember(raw, dreamed)
                 writer.write(dreamed)
