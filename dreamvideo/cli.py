@@ -44,6 +44,7 @@ Smooth = Annotated[Optional[float], typer.Option("--smooth", help="Gaussian sigm
 Seed = Annotated[Optional[int], typer.Option("--seed", help="Random seed for reproducible output.", rich_help_panel=DREAM)]
 Precision = Annotated[Optional[str], typer.Option("--precision", help="auto, fp32 or bf16 (auto = bf16 on CUDA).", rich_help_panel=DREAM)]
 Device = Annotated[Optional[str], typer.Option("--device", help="cpu, cuda or cuda:N (default: CUDA when present).", rich_help_panel=DREAM)]
+Compile = Annotated[bool, typer.Option("--compile", help="torch.compile the model (worth it on CUDA for long renders).", rich_help_panel=DREAM)]
 Size = Annotated[Optional[str], typer.Option("--size", "-s", help="Longest side N, or WxH.")]
 Output = Annotated[Path, typer.Option("--output", "-o", help="Output file.")]
 Zoom = Annotated[Optional[float], typer.Option("--zoom", help="Zoom per frame, in (1, 2] [1.04].", rich_help_panel=MOTION)]
@@ -78,7 +79,7 @@ def _settings(params: dict[str, Any]) -> presets.Settings:
 
 def _options(params: dict[str, Any]) -> pipeline.RunOptions:
     return pipeline.RunOptions(device=params.get("device"), restart=params.get("restart", False),
-                               frames_dir=params.get("frames_dir"))
+                               frames_dir=params.get("frames_dir"), compile=params.get("compile", False))
 
 
 def _run(action: Callable[[], Any]) -> None:
@@ -124,7 +125,7 @@ def dream(
     layer: Layer = None, octaves: Octaves = None, octave_scale: OctaveScale = None,
     steps: Steps = None, step_size: StepSize = None, jitter: Jitter = None,
     smooth: Smooth = None, size: Size = None, seed: Seed = None,
-    precision: Precision = None, device: Device = None,
+    precision: Precision = None, device: Device = None, compile: Compile = False,
 ) -> None:
     """Dream a still image."""
     _render(pipeline.render_image, locals(), input)
@@ -140,7 +141,7 @@ def zoom(
     preset: Preset = None, model: Model = None, weights: Weights = None, layer: Layer = None,
     octaves: Octaves = None, octave_scale: OctaveScale = None, steps: Steps = None,
     step_size: StepSize = None, jitter: Jitter = None, smooth: Smooth = None, seed: Seed = None,
-    precision: Precision = None, device: Device = None,
+    precision: Precision = None, device: Device = None, compile: Compile = False,
 ) -> None:
     """Infinite-zoom video: dream, zoom in, dream again. Re-run to resume after Ctrl-C."""
     _render(pipeline.render_zoom, locals(), from_)
@@ -160,7 +161,7 @@ def video(
     preset: Preset = None, model: Model = None, weights: Weights = None, layer: Layer = None,
     octaves: Octaves = None, octave_scale: OctaveScale = None, steps: Steps = None,
     step_size: StepSize = None, jitter: Jitter = None, smooth: Smooth = None, seed: Seed = None,
-    precision: Precision = None, device: Device = None,
+    precision: Precision = None, device: Device = None, compile: Compile = False,
 ) -> None:
     """Dream every frame of a clip without flicker, keeping its fps and audio."""
     _render(pipeline.render_video, locals(), input)

@@ -48,11 +48,12 @@ def atomic(path: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def save_image(path: Path, frame: np.ndarray) -> None:
-    """Write an uint8 RGB frame atomically (lossless for PNG)."""
+def save_image(path: Path, frame: np.ndarray, fast: bool = False) -> None:
+    """Write an uint8 RGB frame atomically (lossless for PNG; ``fast`` = light PNG compression)."""
+    options = {".jpg": {"quality": 95}, ".jpeg": {"quality": 95},
+               ".png": {"compress_level": 1 if fast else 6}}.get(path.suffix.lower(), {})
     with atomic(path) as tmp:
-        Image.fromarray(frame).save(tmp, quality=95) if path.suffix.lower() in (".jpg", ".jpeg") \
-            else Image.fromarray(frame).save(tmp)
+        Image.fromarray(frame).save(tmp, **options)
 
 
 def _even(frame: np.ndarray) -> np.ndarray:

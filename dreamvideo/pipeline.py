@@ -144,7 +144,7 @@ class FrameStore:
         return sources.load_image(self.path(index))
 
     def save(self, index: int, frame: np.ndarray) -> None:
-        save_image(self.path(index), frame)
+        save_image(self.path(index), frame, fast=True)
 
 
 def _with_seed(settings: Settings, work: Path | None) -> Settings:
@@ -330,14 +330,16 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     expected = round((end - start) * info.fps) if end else None
     if settings.max_frames:
         expected = min(expected or settings.max_frames, settings.max_frames)
-    audio = (source, start, (end or info.duration) - start) if info.has_audio and end else None
+    keep_audio = info.has_audio and end and output.suffix.lower() == ".mp4"
+    audio = (source, start, end - start) if keep_audio else None
     frames = progress.task("frames", expected)
     steps = progress.task("steps", dream_config(settings).total_steps)
     coherence = Coherence(settings)
     count = 0
     try:
         with VideoWriter(output, info.fps, settings.crf, audio) as writer:
-            for index, raw in enumerate(sources.read_frames(info, size, start, end, settings.max_frames)):
+            decoded = sources.prefetch(sources.read_frames(info, size, start, end, settings.max_frames))
+            for index, raw in enumerate(decoded):
                 if store.path(index).is_file():
                     dreamed = store.load(index)
                 else:

@@ -10,7 +10,8 @@ from .conftest import FAST_ARGS
 
 def _assert_clean_failure(result, *words):
     assert result.exit_code == 1, result.output
-    lines = result.stderr.strip().splitlines()
+    # Progress bars may have been drawn before the failure; the error itself is one line.
+    lines = [line for line in result.stderr.splitlines() if line.strip() and "━" not in line]
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.output
     for word in words:
@@ -127,3 +128,16 @@ def test_models_and_layers_listings(runner):
 def test_presets_listing(runner):
     result = runner.invoke(app, ["presets"])
     assert result.exit_code == 0 and "seed-dive" in result.stdout and "Needs VGG19" in result.stdout
+
+
+def test_disk_full_is_one_line_and_leaves_no_file(runner, tmp_path, chelsea, monkeypatch):
+    import errno
+
+    def full(self, fp, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Image.Image, "save", full)
+    out = tmp_path / "o.jpg"
+    result = runner.invoke(app, ["dream", str(chelsea), "-o", str(out), "--size", "96", *FAST_ARGS])
+    _assert_clean_failure(result, "No space left on device")
+    assert list(tmp_path.iterdir()) == []

@@ -175,3 +175,21 @@ def test_flow_carries_detail_without_brightening(tmp_path):
     means = [pipeline.sources.load_image(p).mean() for p in sorted((tmp_path / "frames").glob("*.png"))]
     assert len(means) == 24
     assert abs(np.mean(means[-6:]) - np.mean(means[:6])) < 8
+
+
+def test_video_with_audio_to_gif(tmp_path, clip):
+    out = render_video(_video_settings(max_frames=3), clip, tmp_path / "o.gif", RunOptions())
+    assert _frames(out) == 3
+
+
+def test_prefetch_passes_items_and_errors_through():
+    from dreamvideo.sources import prefetch
+
+    assert list(prefetch(iter(range(10)), depth=2)) == list(range(10))
+
+    def broken():
+        yield 1
+        raise DreamError("decoder died")
+
+    with pytest.raises(DreamError, match="decoder died"):
+        list(prefetch(broken()))
