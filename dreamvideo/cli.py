@@ -6,6 +6,8 @@ them to the pipeline; ``_run`` turns user errors into one line and exit code 1.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -30,29 +32,20 @@ out = Console(highlight=False, soft_wrap=True)
 DREAM = "Dream"
 MOTION = "Zoom and video"
 
-# Shared options, declared once; None means "not given", so a preset's value stays.
-Preset = Annotated[Optional[str], typer.Option("--preset", "-p", help="Shipped preset name or YAML path (a sidecar works too).")]
-Model = Annotated[Optional[str], typer.Option("--model", "-m", help="Model name (see `dreamvideo models`).", rich_help_panel=DREAM)]
-Weights = Annotated[Optional[str], typer.Option("--weights", help="Weights file for the model.", rich_help_panel=DREAM)]
-Layer = Annotated[Optional[list[str]], typer.Option("--layer", "-l", help="Layer to amplify; repeat for several.", rich_help_panel=DREAM)]
-Octaves = Annotated[Optional[int], typer.Option("--octaves", help="Extra octaves below full size [4].", rich_help_panel=DREAM)]
-OctaveScale = Annotated[Optional[float], typer.Option("--octave-scale", help="Scale between octaves, > 1 [1.4].", rich_help_panel=DREAM)]
-Steps = Annotated[Optional[int], typer.Option("--steps", help="Gradient steps per octave [10].", rich_help_panel=DREAM)]
-StepSize = Annotated[Optional[float], typer.Option("--step-size", help="Step size [0.05].", rich_help_panel=DREAM)]
-Jitter = Annotated[Optional[int], typer.Option("--jitter", help="Random roll in pixels, 0 = off [32].", rich_help_panel=DREAM)]
-Smooth = Annotated[Optional[float], typer.Option("--smooth", help="Gaussian sigma for gradient smoothing, 0 = off.", rich_help_panel=DREAM)]
-Seed = Annotated[Optional[int], typer.Option("--seed", help="Random seed for reproducible output.", rich_help_panel=DREAM)]
-Precision = Annotated[Optional[str], typer.Option("--precision", help="auto, fp32 or bf16 (auto = bf16 on CUDA).", rich_help_panel=DREAM)]
-Device = Annotated[Optional[str], typer.Option("--device", help="cpu, cuda or cuda:N (default: CUDA when present).", rich_help_panel=DREAM)]
-Compile = Annotated[bool, typer.Option("--compile", help="torch.compile the model (worth it on CUDA for long renders).", rich_help_panel=DREAM)]
-Size = Annotated[Optional[str], typer.Option("--size", "-s", help="Longest side N, or WxH.")]
+
+def _option(kind: Any, *flags: str, help: str, panel: str | None = None) -> Any:
+    """An option that is None when not given, so a preset's value stays."""
+    return Annotated[Optional[kind], typer.Option(*flags, help=help, rich_help_panel=panel)]
+
+
+Size = _option(str, "--size", "-s", help="Longest side N, or WxH.")
 Output = Annotated[Path, typer.Option("--output", "-o", help="Output file.")]
-Zoom = Annotated[Optional[float], typer.Option("--zoom", help="Zoom per frame, in (1, 2] [1.04].", rich_help_panel=MOTION)]
-Rotate = Annotated[Optional[float], typer.Option("--rotate", help="Rotation per frame in degrees.", rich_help_panel=MOTION)]
-Translate = Annotated[Optional[str], typer.Option("--translate", help="Shift per frame in pixels: DX,DY.", rich_help_panel=MOTION)]
-Fps = Annotated[Optional[float], typer.Option("--fps", help="Frames per second [24].", rich_help_panel=MOTION)]
-Crf = Annotated[Optional[int], typer.Option("--crf", help="H.264 quality, 0 (lossless) to 51 [18].", rich_help_panel=MOTION)]
-FramesDir = Annotated[Optional[Path], typer.Option("--frames-dir", help="Keep lossless PNG frames here.", rich_help_panel=MOTION)]
+Zoom = _option(float, "--zoom", help="Zoom per frame, in (1, 2] [1.04].", panel=MOTION)
+Rotate = _option(float, "--rotate", help="Rotation per frame in degrees.", panel=MOTION)
+Translate = _option(str, "--translate", help="Shift per frame in pixels: DX,DY.", panel=MOTION)
+Fps = _option(float, "--fps", help="Frames per second [24].", panel=MOTION)
+Crf = _option(int, "--crf", help="H.264 quality, 0 (lossless) to 51 [18].", panel=MOTION)
+FramesDir = _option(Path, "--frames-dir", help="Keep lossless PNG frames here.", panel=MOTION)
 Restart = Annotated[bool, typer.Option("--restart", help="Ignore frames of an earlier, unfinished render.", rich_help_panel=MOTION)]
 
 OPTION_FIELDS = ("model", "weights", "octaves", "octave_scale", "steps", "step_size", "jitter",
@@ -79,7 +72,7 @@ def _settings(params: dict[str, Any]) -> presets.Settings:
 
 def _options(params: dict[str, Any]) -> pipeline.RunOptions:
     return pipeline.RunOptions(device=params.get("device"), restart=params.get("restart", False),
-                               frames_dir=params.get("frames_dir"), compile=params.get("compile", False))
+                               frames_dir=params.get("frames_dir"), compile=bool(params.get("compile")))
 
 
 def _run(action: Callable[[], Any]) -> None:
@@ -118,53 +111,85 @@ def _render(render: Callable[..., Path], params: dict[str, Any], *inputs: Any) -
     _run(action)
 
 
+# The dream options every render command takes, appended by @with_dream_options.
+DREAM_OPTIONS = [
+    inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+    for name, annotation in {
+        "preset": _option(str, "--preset", "-p", help="Shipped preset name or YAML path (a sidecar works too)."),
+        "model": _option(str, "--model", "-m", help="Model name (see `dreamvideo models`).", panel=DREAM),
+        "weights": _option(str, "--weights", help="Weights file for the model.", panel=DREAM),
+        "layer": _option(list[str], "--layer", "-l", help="Layer to amplify; repeat for several.", panel=DREAM),
+        "octaves": _option(int, "--octaves", help="Extra octaves below full size [4].", panel=DREAM),
+        "octave_scale": _option(float, "--octave-scale", help="Scale between octaves, > 1 [1.4].", panel=DREAM),
+        "steps": _option(int, "--steps", help="Gradient steps per octave [10].", panel=DREAM),
+        "step_size": _option(float, "--step-size", help="Step size [0.05].", panel=DREAM),
+        "jitter": _option(int, "--jitter", help="Random roll in pixels, 0 = off [32].", panel=DREAM),
+        "smooth": _option(float, "--smooth", help="Gaussian sigma for gradient smoothing, 0 = off.", panel=DREAM),
+        "seed": _option(int, "--seed", help="Random seed for reproducible output.", panel=DREAM),
+        "precision": _option(str, "--precision", help="auto, fp32 or bf16 (auto = bf16 on CUDA).", panel=DREAM),
+        "device": _option(str, "--device", help="cpu, cuda or cuda:N (default: CUDA when present).", panel=DREAM),
+        "compile": _option(bool, "--compile", help="torch.compile the model (worth it on CUDA for long renders).",
+                           panel=DREAM),
+    }.items()
+]
+
+
+def with_dream_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a command the shared dream options; typer reads the extended signature.
+
+    The command receives them in its ``**options``.
+    """
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
+
+    @functools.wraps(command)
+    def wrapper(**params: Any) -> None:
+        command(**params)
+
+    wrapper.__signature__ = signature.replace(parameters=[*own, *DREAM_OPTIONS])  # type: ignore[attr-defined]
+    return wrapper
+
+
 @app.command()
+@with_dream_options
 def dream(
     input: Annotated[Path, typer.Argument(help="Image to dream.")],
-    output: Output, preset: Preset = None, model: Model = None, weights: Weights = None,
-    layer: Layer = None, octaves: Octaves = None, octave_scale: OctaveScale = None,
-    steps: Steps = None, step_size: StepSize = None, jitter: Jitter = None,
-    smooth: Smooth = None, size: Size = None, seed: Seed = None,
-    precision: Precision = None, device: Device = None, compile: Compile = False,
+    output: Output, size: Size = None, **options: Any,
 ) -> None:
     """Dream a still image."""
-    _render(pipeline.render_image, locals(), input)
+    _render(pipeline.render_image, {**locals(), **options}, input)
 
 
 @app.command()
+@with_dream_options
 def zoom(
     output: Output,
     from_: Annotated[str, typer.Option("--from", help="'noise' or an image to start from.")] = "noise",
-    frames: Annotated[Optional[int], typer.Option("--frames", "-n", help="Frames to render [60].", rich_help_panel=MOTION)] = None,
+    frames: _option(int, "--frames", "-n", help="Frames to render [60].", panel=MOTION) = None,
     size: Size = None, zoom: Zoom = None, rotate: Rotate = None, translate: Translate = None,
     fps: Fps = None, crf: Crf = None, frames_dir: FramesDir = None, restart: Restart = False,
-    preset: Preset = None, model: Model = None, weights: Weights = None, layer: Layer = None,
-    octaves: Octaves = None, octave_scale: OctaveScale = None, steps: Steps = None,
-    step_size: StepSize = None, jitter: Jitter = None, smooth: Smooth = None, seed: Seed = None,
-    precision: Precision = None, device: Device = None, compile: Compile = False,
+    **options: Any,
 ) -> None:
     """Infinite-zoom video: dream, zoom in, dream again. Re-run to resume after Ctrl-C."""
-    _render(pipeline.render_zoom, locals(), from_)
+    _render(pipeline.render_zoom, {**locals(), **options}, from_)
 
 
 @app.command()
+@with_dream_options
 def video(
     input: Annotated[Path, typer.Argument(help="Video clip to dream.")],
     output: Output,
-    blend: Annotated[Optional[float], typer.Option("--blend", help="Share of the previous dream carried into each frame, 0..1 [0.5].", rich_help_panel=MOTION)] = None,
-    coherence: Annotated[Optional[str], typer.Option("--coherence", help="flow, blend or none [flow].", rich_help_panel=MOTION)] = None,
-    flow_steps: Annotated[Optional[int], typer.Option("--flow-steps", help="Steps per octave when flow carries detail [steps/2].", rich_help_panel=MOTION)] = None,
-    start: Annotated[Optional[float], typer.Option("--start", help="Start time in seconds.", rich_help_panel=MOTION)] = None,
-    end: Annotated[Optional[float], typer.Option("--end", help="End time in seconds.", rich_help_panel=MOTION)] = None,
-    max_frames: Annotated[Optional[int], typer.Option("--max-frames", help="Stop after N frames.", rich_help_panel=MOTION)] = None,
+    blend: _option(float, "--blend", help="Share of the previous dream carried into each frame, 0..1 [0.5].", panel=MOTION) = None,
+    coherence: _option(str, "--coherence", help="flow, blend or none (default: flow).", panel=MOTION) = None,
+    flow_steps: _option(int, "--flow-steps", help="Steps per octave when flow carries detail (default: steps/2).", panel=MOTION) = None,
+    start: _option(float, "--start", help="Start time in seconds.", panel=MOTION) = None,
+    end: _option(float, "--end", help="End time in seconds.", panel=MOTION) = None,
+    max_frames: _option(int, "--max-frames", help="Stop after N frames.", panel=MOTION) = None,
     size: Size = None, crf: Crf = None, frames_dir: FramesDir = None, restart: Restart = False,
-    preset: Preset = None, model: Model = None, weights: Weights = None, layer: Layer = None,
-    octaves: Octaves = None, octave_scale: OctaveScale = None, steps: Steps = None,
-    step_size: StepSize = None, jitter: Jitter = None, smooth: Smooth = None, seed: Seed = None,
-    precision: Precision = None, device: Device = None, compile: Compile = False,
+    **options: Any,
 ) -> None:
     """Dream every frame of a clip without flicker, keeping its fps and audio."""
-    _render(pipeline.render_video, locals(), input)
+    _render(pipeline.render_video, {**locals(), **options}, input)
 
 
 @app.command()
