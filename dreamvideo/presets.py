@@ -222,7 +222,7 @@ def read_preset(name_or_path: str) -> tuple[str, dict[str, Any]]:
 
 def resolve(preset: str | None = None, overrides: dict[str, Any] | None = None) -> Settings:
     """Defaults, then the preset, then explicit options; validated together."""
-    source, data = read_preset(preset) if preset else ("options", {})
+    source, data = read_preset(preset) if preset else ("error", {})
     data = {**data, **{k: v for k, v in (overrides or {}).items() if v is not None}}
     # A sidecar's meta describes the old render; it is not an input.
     data.pop("meta", None)
@@ -230,7 +230,7 @@ def resolve(preset: str | None = None, overrides: dict[str, Any] | None = None) 
         return Settings(**data)
     except ValidationError as exc:
         bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
-        origin = "options" if bad and bad <= set(overrides or {}) else source
+        origin = "error" if bad and bad <= {k for k, v in (overrides or {}).items() if v is not None} else source
         raise SettingsError(format_errors(origin, exc, data)) from None
 
 

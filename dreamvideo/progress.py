@@ -48,13 +48,16 @@ class RichReporter:
         self._tasks: dict[int, int] = {}
 
     def __enter__(self) -> "RichReporter":
-        self.progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
+        if self.progress.live.is_started:
+            self.progress.stop()
 
     def task(self, description: str, total: int | None) -> Advance:
+        """Add a bar; the display starts with the first one, so early errors print alone."""
+        if not self.progress.live.is_started:
+            self.progress.start()
         task_id = self.progress.add_task(description, total=total)
 
         def advance(n: int) -> None:
