@@ -110,17 +110,26 @@ class FrameStore:
     def __init__(self, folder: Path, manifest: dict[str, Any], restart: bool) -> None:
         self.folder = folder
         path = folder / MANIFEST
-        if path.is_file() and not restart:
-            old = json.loads(path.read_text())
-            if old != manifest:
-                changed = _changed(old, manifest)
-                raise DreamError(f"settings changed since the frames in {folder} were made "
-                                 f"({', '.join(changed)}); add --restart to start over")
-        elif folder.exists() and restart:
+        if restart:
             for png in folder.glob("frame_*.png"):
                 png.unlink()
+        elif path.is_file():
+            old = self._read(path)
+            if old != manifest:
+                raise DreamError(f"settings changed since the frames in {folder} were made "
+                                 f"({', '.join(_changed(old, manifest))}); add --restart to start over")
+        elif any(folder.glob("frame_*.png")):
+            raise DreamError(f"{folder} holds frames of another render; add --restart to replace them "
+                             "or choose another --frames-dir")
         folder.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(manifest, indent=1, sort_keys=True))
+
+    @staticmethod
+    def _read(path: Path) -> dict[str, Any]:
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):
+            raise DreamError(f"cannot read {path}; add --restart to start over") from None
 
     @staticmethod
     def saved_seed(folder: Path) -> int | None:
@@ -176,11 +185,13 @@ def work_folder(output: Path, options: RunOptions) -> Path:
 
 
 def _finish(store: FrameStore, options: RunOptions) -> None:
-    """The work folder goes once the video is safe, unless the user asked to keep frames."""
+    """The work folder goes once the video is safe, unless the user asked to keep frames.
+
+    Kept frames keep their manifest: the same command again re-encodes them without
+    dreaming, and other settings are refused until --restart.
+    """
     if options.frames_dir is None:
         shutil.rmtree(store.folder, ignore_errors=True)
-    else:
-        (store.folder / MANIFEST).unlink(missing_ok=True)
 
 
 def _interrupted(store: FrameStore, done: int) -> Interrupted:

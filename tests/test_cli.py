@@ -69,7 +69,7 @@ def test_zoom_keeps_png_frames_when_asked(runner, tmp_path):
     result = runner.invoke(app, ["zoom", "-n", "2", "-s", "64x64", "-o", str(tmp_path / "d.gif"),
                                  "--frames-dir", str(frames), *FAST_ARGS])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in frames.iterdir()) == ["frame_000000.png", "frame_000001.png"]
+    assert sorted(p.name for p in frames.glob("*.png")) == ["frame_000000.png", "frame_000001.png"]
 
 
 @pytest.mark.parametrize("args, words", [

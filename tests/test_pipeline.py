@@ -193,3 +193,36 @@ def test_prefetch_passes_items_and_errors_through():
 
     with pytest.raises(DreamError, match="decoder died"):
         list(prefetch(broken()))
+
+
+def test_model_is_loaded_once_per_render(tmp_path, monkeypatch):
+    loads = []
+    real = pipeline.get_model
+    monkeypatch.setattr(pipeline, "get_model", lambda *a, **k: loads.append(a) or real(*a, **k))
+    render_zoom(_zoom_settings(frames=4), "noise", tmp_path / "d.mp4", RunOptions())
+    assert len(loads) == 1
+
+
+def test_kept_frames_are_reused_and_protected(tmp_path, monkeypatch):
+    frames = tmp_path / "frames"
+    settings = _zoom_settings(frames=3)
+    render_zoom(settings, "noise", tmp_path / "a.mp4", RunOptions(frames_dir=frames))
+    counter = DreamCounter(monkeypatch)
+    render_zoom(settings.model_copy(update={"fps": 6.0}), "noise", tmp_path / "b.mp4",
+                RunOptions(frames_dir=frames))
+    assert counter.calls == 0 and _frames(tmp_path / "b.mp4") == 3
+    with pytest.raises(DreamError, match="settings changed"):
+        render_zoom(_zoom_settings(frames=3, steps=3), "noise", tmp_path / "c.mp4", RunOptions(frames_dir=frames))
+    (frames / "manifest.json").unlink()
+    with pytest.raises(DreamError, match="frames of another render"):
+        render_zoom(settings, "noise", tmp_path / "c.mp4", RunOptions(frames_dir=frames))
+
+
+def test_zoom_sidecar_reproduces_the_frames(tmp_path):
+    render_zoom(_zoom_settings(frames=3, seed=None, rotate={0: 0, 2: 3}), "noise", tmp_path / "a.mp4",
+                RunOptions(frames_dir=tmp_path / "a"))
+    again = resolve(str(tmp_path / "a.mp4.yaml"))
+    render_zoom(again, "noise", tmp_path / "b.mp4", RunOptions(frames_dir=tmp_path / "b"))
+    for i in range(3):
+        name = f"frame_{i:06d}.png"
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
