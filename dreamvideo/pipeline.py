@@ -201,12 +201,16 @@ def _interrupted(store: FrameStore, done: int) -> Interrupted:
 
 # ---------------------------------------------------------------- still image
 
+def _longest_side(settings: Settings) -> int | None:
+    """--size as a longest side, for inputs that keep their own aspect ratio."""
+    return max(settings.size) if isinstance(settings.size, tuple) else settings.size
+
+
 def render_image(settings: Settings, source: Path, output: Path, options: RunOptions,
                  progress: Reporter = Silent()) -> Path:
     """Dream one image file into another."""
     check_output(output, IMAGE_SUFFIXES)
-    size = settings.size if isinstance(settings.size, int) or settings.size is None else max(settings.size)
-    frame = sources.load_image(source, size)
+    frame = sources.load_image(source, _longest_side(settings))
     settings = _with_seed(settings, None)
     engine = Engine(settings, options)
     engine.check_size(frame.shape[1], frame.shape[0])
@@ -218,18 +222,6 @@ def render_image(settings: Settings, source: Path, output: Path, options: RunOpt
 
 # ---------------------------------------------------------------- zoom
 
-def _cover(frame: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Resize to cover (width, height) and centre-crop: a start image fills the canvas."""
-    image = to_tensor(frame)
-    h, w = frame.shape[:2]
-    scale = max(width / w, height / h)
-    image = torch.nn.functional.interpolate(image, size=(max(height, round(h * scale)), max(width, round(w * scale))),
-                                            mode="bilinear", antialias=True, align_corners=False)
-    top = (image.shape[-2] - height) // 2
-    left = (image.shape[-1] - width) // 2
-    return to_uint8(image[..., top:top + height, left:left + width])
-
-
 def zoom_start(start: str, settings: Settings) -> np.ndarray:
     """The first frame: seeded noise (default 512x512) or an image fitted to --size."""
     size = settings.size
@@ -237,7 +229,7 @@ def zoom_start(start: str, settings: Settings) -> np.ndarray:
         width, height = (size, size) if isinstance(size, int) else size or (512, 512)
         return sources.noise(width, height, settings.seed)
     if isinstance(size, tuple):
-        return _cover(sources.load_image(Path(start)), *size)
+        return sources.load_image(Path(start), cover=size)
     return sources.load_image(Path(start), size)
 
 
@@ -260,7 +252,6 @@ def render_zoom(settings: Settings, start: str, output: Path, options: RunOption
     store = FrameStore(work, _manifest("zoom", settings, source=start), options.restart)
     frames = progress.task("frames", settings.frames)
     steps = progress.task("steps", dream_config(settings).total_steps)
-    index = 0
     try:
         with VideoWriter(output, settings.fps, settings.crf) as writer:
             for index in range(settings.frames):
@@ -276,7 +267,7 @@ def render_zoom(settings: Settings, start: str, output: Path, options: RunOption
                 frames(1)
     except KeyboardInterrupt:
         raise _interrupted(store, store.done()) from None
-    write_sidecar(output, settings, engine, start=start)
+    write_sidecar(output, settings, engine, **{"from": start})
     _finish(store, options)
     return output
 
@@ -329,8 +320,7 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     check_output(output, VIDEO_SUFFIXES)
     info = sources.probe(source)
     start, end = _video_span(info, settings)
-    longest = max(settings.size) if isinstance(settings.size, tuple) else settings.size
-    size = sources.fit_longest(info.width, info.height, longest, even=True)
+    size = sources.fit_longest(info.width, info.height, _longest_side(settings), even=True)
     work = work_folder(output, options)
     settings = _with_seed(settings, None if options.restart else work)
     engine = Engine(settings, options)

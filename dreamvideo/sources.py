@@ -15,7 +15,7 @@ T = TypeVar("T")
 
 import imageio_ffmpeg
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import DreamError
 
@@ -30,8 +30,12 @@ def fit_longest(width: int, height: int, longest: int | None, even: bool = False
     return width, height
 
 
-def load_image(path: Path, size: int | None = None) -> np.ndarray:
-    """Read an image as uint8 RGB (H, W, 3), optionally resized so its longest side is ``size``."""
+def load_image(path: Path, size: int | None = None, cover: tuple[int, int] | None = None) -> np.ndarray:
+    """Read an image as uint8 RGB (H, W, 3).
+
+    ``size`` resizes so the longest side is that long; ``cover`` = (width, height)
+    scales to fill that canvas and centre-crops the rest.
+    """
     if not path.is_file():
         raise DreamError(f"input image not found: {path}")
     try:
@@ -40,6 +44,8 @@ def load_image(path: Path, size: int | None = None) -> np.ndarray:
             img.load()
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise DreamError(f"cannot read image {path}: not a valid or complete image file") from exc
+    if cover:
+        return np.asarray(ImageOps.fit(img, cover, Image.Resampling.LANCZOS))
     new = fit_longest(img.width, img.height, size)
     if new != img.size:
         img = img.resize(new, Image.Resampling.LANCZOS)
