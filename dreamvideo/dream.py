@@ -92,15 +92,15 @@ class Dreamer:
         return grad
 
     def gradient(self, image: torch.Tensor, objective: Objective) -> torch.Tensor:
-        """Whole-image gradient, falling back to tiles when the device runs out of memory."""
+        """Whole-image gradient; out of device memory, retry in ever smaller tiles."""
         while True:
-            if self.tile and max(image.shape[-2:]) > self.tile:
-                return self._tiled_grad(image, objective)
             try:
+                if self.tile and max(image.shape[-2:]) > self.tile:
+                    return self._tiled_grad(image, objective)
                 return self._grad(image, objective)
             except torch.OutOfMemoryError:
-                side = max(image.shape[-2:])
-                if side < 2 * self.model.min_size:
+                side = self.tile or max(image.shape[-2:])
+                if side // 2 < self.model.min_size:
                     raise DreamError("out of device memory even for small tiles; "
                                      "use --device cpu or a smaller --size") from None
                 if self.device.type == "cuda":

@@ -86,3 +86,19 @@ def test_bf16_fast_path_keeps_dream_quality(lite0, cat):
     fp32 = _gain(lite0, small, Dreamer(lite0, precision="fp32").dream(small, config, seed=0), "block10")
     bf16 = _gain(lite0, small, Dreamer(lite0, precision="bf16").dream(small, config, seed=0), "block10")
     assert abs(bf16 - fp32) / fp32 < 0.10
+
+
+def test_out_of_memory_even_for_tiny_tiles_is_a_clear_error(lite0):
+    dreamer = Dreamer(lite0)
+
+    def no_memory(x):
+        raise torch.OutOfMemoryError("CUDA out of memory")
+
+    dreamer._forward = no_memory
+    with pytest.raises(DreamError, match="out of device memory"):
+        dreamer.dream(torch.rand(1, 3, 128, 128), DreamConfig(octaves=1, steps=1))
+
+
+def test_precision_auto_is_fp32_on_cpu(lite0):
+    assert Dreamer(lite0).precision == "fp32"
+    assert Dreamer(lite0, precision="bf16").precision == "bf16"
