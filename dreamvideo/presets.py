@@ -223,14 +223,17 @@ def read_preset(name_or_path: str) -> tuple[str, dict[str, Any]]:
 def resolve(preset: str | None = None, overrides: dict[str, Any] | None = None) -> Settings:
     """Defaults, then the preset, then explicit options; validated together."""
     source, data = read_preset(preset) if preset else ("error", {})
-    data = {**data, **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    if "model" in given and "layers" not in given and given["model"] != data.get("model", DEFAULT_MODEL):
+        data.pop("layers", None)  # another model: its own default layers, not the preset's
+    data = {**data, **given}
     # A sidecar's meta describes the old render; it is not an input.
     data.pop("meta", None)
     try:
         return Settings(**data)
     except ValidationError as exc:
         bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
-        origin = "error" if bad and bad <= {k for k, v in (overrides or {}).items() if v is not None} else source
+        origin = "error" if bad and bad <= set(given) else source
         raise SettingsError(format_errors(origin, exc, data)) from None
 
 

@@ -96,3 +96,9 @@ def test_sidecar_round_trips_to_the_same_settings_and_image(runner, tmp_path, ch
 def test_settings_defaults_are_the_seed_algorithm():
     s = Settings()
     assert (s.octaves, s.octave_scale, s.steps, s.step_size, s.jitter) == (4, 1.4, 10, 0.05, 32)
+
+
+def test_switching_model_on_the_command_line_drops_the_preset_layers():
+    settings = resolve("vgg19-layer28", {"model": "efficientnet-lite0"})
+    assert settings.all_layers() == ["block10"]
+    assert resolve("vgg19-layer28", {"model": "efficientnet-lite0", "layers": ["block5"]}).all_layers() == ["block5"]
