@@ -63,7 +63,8 @@ def pick_device(name: str | None) -> torch.device:
 def dream_config(settings: Settings, steps: int | None = None) -> DreamConfig:
     return DreamConfig(octaves=settings.octaves, octave_scale=settings.octave_scale,
                        steps=steps or settings.steps, step_size=settings.step_size,
-                       jitter=settings.jitter, smooth=settings.smooth)
+                       jitter=settings.jitter, smooth=settings.smooth,
+                       normalize=settings.normalize, clamp=settings.clamp)
 
 
 class Engine:

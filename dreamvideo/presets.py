@@ -72,6 +72,8 @@ class Settings(BaseModel):
     step_size: float = Field(0.05, gt=0.0, le=2.0)
     jitter: int = Field(32, ge=0, le=512)
     smooth: float = Field(0.0, ge=0.0, le=20.0)
+    normalize: bool = True
+    clamp: bool = True
     seed: Optional[int] = Field(None, ge=0, lt=2**32)
     precision: Literal["auto", "fp32", "bf16"] = "auto"
     tile: int = Field(0, ge=0)
