@@ -133,9 +133,7 @@ class Dreamer:
         check_pyramid(h, w, config, self.model.min_size)
         objective = mean_square(layers or self.model.requested)
         generator = torch.Generator().manual_seed(seed)
-        base_full = image.to(self.device, torch.float32)
-        if self.device.type == "cuda":
-            base_full = base_full.contiguous(memory_format=torch.channels_last)
+        base_full = image.to(self.device, torch.float32).contiguous(memory_format=torch.channels_last)
         detail = torch.zeros_like(base_full)
         for size in pyramid_sizes(h, w, config.octaves, config.octave_scale):
             base = resize(base_full, size)

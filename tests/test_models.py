@@ -109,3 +109,19 @@ def test_weights_file_that_does_not_fit_is_a_clear_error(tmp_path):
     file.write_text("not a checkpoint")
     with pytest.raises(DreamError, match="cannot read weights"):
         get_model("googlenet", weights=str(file))
+
+
+def test_folded_batchnorm_keeps_the_networks_outputs():
+    from dreamvideo.models import efficientnet_lite
+
+    variant = efficientnet_lite.VARIANTS["efficientnet-lite0"]
+    plain = efficientnet_lite.EfficientNetLite(variant).eval()
+    plain.load_state_dict(torch.load(efficientnet_lite.weights_path(variant), weights_only=True))
+    folded = get_model("efficientnet-lite0", ["block10", "logits"])
+    x = torch.rand(1, 3, 128, 128)
+    with torch.no_grad():
+        reference = (x - folded.mean) / folded.std
+        for _, stage in plain.stages()[:12]:  # stem, block0 ... block10
+            reference = stage(reference)
+        got = folded(x)
+    assert torch.allclose(got["block10"], reference, atol=1e-3, rtol=1e-3)

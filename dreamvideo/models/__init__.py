@@ -105,8 +105,5 @@ def get_model(name: str, layers: list[str] | None = None, device: str | torch.de
     net, source = info.build(weights)
     model = FeatureModel(name, info.stages(net), info.layers, requested, info.mean, info.std, source)
     model.eval().requires_grad_(False)
-    device = torch.device(device)
-    model.to(device)
-    if device.type == "cuda":
-        model.to(memory_format=torch.channels_last)
-    return model
+    # channels_last is faster for these convnets on CUDA and on CPU (oneDNN) alike.
+    return model.to(torch.device(device), memory_format=torch.channels_last)
