@@ -204,11 +204,11 @@ def layers(model: Annotated[str, typer.Argument(help="Model name.")]) -> None:
     """List a model's layers: name, channels, stride (default layers marked *)."""
     def action() -> None:
         info = model_info(model)
-        out.print(f"{'layer':14} {'alias':8} {'channels':>8} {'stride':>6}", markup=False)
+        out.print(f"{'layer':14} {'alias':11} {'channels':>8} {'stride':>6}", markup=False)
         for spec in info.layers:
             mark = "*" if spec.name in info.default_layers else ""
-            alias = ",".join(spec.aliases).replace("_blocks.", "")
-            out.print(f"{spec.name + mark:14} {alias:8} {spec.channels:8d} {spec.stride:6d}", markup=False)
+            out.print(f"{spec.name + mark:14} {','.join(spec.aliases):11} {spec.channels:8d} {spec.stride:6d}",
+                      markup=False)
     _run(action)
 
 
