@@ -18,7 +18,7 @@ import yaml
 from rich.console import Console
 
 from . import __version__, pipeline, presets
-from .errors import DreamError
+from .errors import DreamError, first_line
 from .models import list_models, model_info
 from .progress import RichReporter
 
@@ -97,7 +97,7 @@ def _run(action: Callable[[], Any]) -> None:
     except Exception as exc:  # a bug: still no traceback unless asked for
         if os.environ.get("DREAMVIDEO_DEBUG"):
             raise
-        err.print(f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
+        err.print(f"error: unexpected {type(exc).__name__}: {first_line(exc)} "
                   "(set DREAMVIDEO_DEBUG=1 for a traceback)", markup=False)
         raise typer.Exit(1) from None
 

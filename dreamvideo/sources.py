@@ -17,7 +17,7 @@ import imageio_ffmpeg
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import DreamError
+from .errors import DreamError, first_line
 
 
 def fit_longest(width: int, height: int, longest: int | None, even: bool = False) -> tuple[int, int]:
@@ -113,7 +113,7 @@ def read_frames(info: VideoInfo, size: tuple[int, int], start: float = 0.0,
         for raw in reader:
             yield np.frombuffer(raw, np.uint8).reshape(height, width, 3)
     except (OSError, RuntimeError) as exc:
-        raise DreamError(f"cannot decode video {info.path}: {str(exc).splitlines()[0][:200]}") from exc
+        raise DreamError(f"cannot decode video {info.path}: {first_line(exc)}") from exc
     finally:
         reader.close()
 

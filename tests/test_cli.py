@@ -141,3 +141,12 @@ def test_disk_full_is_one_line_and_leaves_no_file(runner, tmp_path, chelsea, mon
     result = runner.invoke(app, ["dream", str(chelsea), "-o", str(out), "--size", "96", *FAST_ARGS])
     _assert_clean_failure(result, "No space left on device")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_unexpected_error_without_message_is_still_one_line(runner, tmp_path, chelsea, monkeypatch):
+    def bug(*args, **kwargs):
+        raise RuntimeError()
+
+    monkeypatch.setattr(pipeline, "render_image", bug)
+    result = runner.invoke(app, ["dream", str(chelsea), "-o", str(tmp_path / "o.jpg")])
+    _assert_clean_failure(result, "unexpected RuntimeError")

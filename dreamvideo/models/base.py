@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ..errors import first_line
+
 
 @dataclass(frozen=True)
 class LayerSpec:
@@ -69,6 +71,6 @@ class FeatureModel(nn.Module):
 
 def load_error(exc: Exception) -> str:
     """The informative line of a state-dict load error (missing/unexpected keys, shapes)."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    lines = [line.strip() for line in str(exc).splitlines()]
     useful = [line for line in lines if line.startswith(("Missing", "Unexpected", "size mismatch"))]
-    return ((useful or lines or [type(exc).__name__])[0])[:200]
+    return first_line(useful[0]) if useful else first_line(exc)
