@@ -17,7 +17,7 @@ import imageio_ffmpeg
 import numpy as np
 from PIL import Image
 
-from .errors import DreamError
+from .errors import DreamError, first_line
 
 VIDEO_SUFFIXES = (".mp4", ".gif")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
@@ -76,7 +76,6 @@ class VideoWriter:
         self.crf = crf
         self.audio = audio
         self.frames = 0
-        self._tmp = partial_path(path)
         self._gen = None
 
     def _open(self, frame: np.ndarray) -> None:
@@ -101,47 +100,45 @@ class VideoWriter:
         try:
             self._gen.send(np.ascontiguousarray(frame))
         except (OSError, RuntimeError) as exc:
-            raise DreamError(f"ffmpeg could not write {self.path} (disk full?): "
-                             f"{str(exc).splitlines()[0][:200]}") from exc
+            raise DreamError(f"ffmpeg could not write {self.path} (disk full?): {first_line(exc)}") from exc
         self.frames += 1
 
     def __enter__(self) -> "VideoWriter":
+        self._stack = contextlib.ExitStack()
+        self._tmp = self._stack.enter_context(atomic(self.path))
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        try:
+        """Finish the file; :func:`atomic` puts it in place only if everything succeeded."""
+        if exc_type is not None:
             if self._gen is not None:
-                self._finish_stream(ok=exc_type is None)
-            if exc_type is None:
-                if self.frames == 0:
-                    raise DreamError("no frames to write")
-                if self.audio:
-                    self._mux_audio()
-                os.replace(self._tmp, self.path)
-        finally:
-            self._tmp.unlink(missing_ok=True)
+                self._finish_stream(ok=False)
+            self._stack.__exit__(exc_type, exc, tb)  # drops the partial file; the error goes on
+            return
+        with self._stack:
+            if self._gen is not None:
+                self._finish_stream(ok=True)
+            if self.frames == 0:
+                raise DreamError("no frames to write")
+            if self.audio:
+                self._mux_audio()
 
     def _finish_stream(self, ok: bool) -> None:
         try:
             self._gen.close()
         except (OSError, RuntimeError) as exc:
             if ok:
-                raise DreamError(f"ffmpeg could not finish {self.path} (disk full?): "
-                                 f"{str(exc).splitlines()[0][:200]}") from exc
+                raise DreamError(f"ffmpeg could not finish {self.path} (disk full?): {first_line(exc)}") from exc
 
     def _mux_audio(self) -> None:
         """Copy the video stream and add the source's audio for the same span."""
         source, start, duration = self.audio
-        muxed = self._tmp.with_name(f".{self.path.stem}.audio{self.path.suffix}")
-        cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-i", str(self._tmp),
-               "-ss", f"{start:.6f}", "-t", f"{duration:.6f}", "-i", str(source),
-               "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac",
-               "-movflags", "+faststart", str(muxed)]
-        try:
+        with atomic(self._tmp) as muxed:
+            cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-i", str(self._tmp),
+                   "-ss", f"{start:.6f}", "-t", f"{duration:.6f}", "-i", str(source),
+                   "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac",
+                   "-movflags", "+faststart", str(muxed)]
             result = subprocess.run(cmd, capture_output=True, text=True)
             if result.returncode != 0:
-                raise DreamError(f"ffmpeg could not add audio to {self.path}: "
-                                 f"{(result.stderr.strip().splitlines() or ['?'])[-1][:200]}")
-            os.replace(muxed, self._tmp)
-        finally:
-            muxed.unlink(missing_ok=True)
+                last = (result.stderr.strip().splitlines() or ["?"])[-1]
+                raise DreamError(f"ffmpeg could not add audio to {self.path}: {first_line(last)}")

@@ -132,12 +132,12 @@ class FrameStore:
         except (OSError, ValueError):
             raise DreamError(f"cannot read {path}; add --restart to start over") from None
 
-    @staticmethod
-    def saved_seed(folder: Path) -> int | None:
+    @classmethod
+    def saved_seed(cls, folder: Path) -> int | None:
         """The seed of an earlier, unfinished render, so a resume without --seed matches it."""
         try:
-            return json.loads((folder / MANIFEST).read_text())["settings"].get("seed")
-        except (OSError, ValueError, KeyError):
+            return cls._read(folder / MANIFEST)["settings"].get("seed")
+        except (DreamError, KeyError, AttributeError):
             return None
 
     def path(self, index: int) -> Path:
