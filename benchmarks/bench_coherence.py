@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from dreamvideo import flow
-from dreamvideo.encode import VideoWriter
-from dreamvideo.pipeline import RunOptions, iter_frames, render_video
-from dreamvideo.presets import resolve
-from dreamvideo.sources import load_image
+from dreamvideo.motion import flow
+from dreamvideo.media.encode import VideoWriter
+from dreamvideo.render.pipeline import RunOptions, iter_frames, render_video
+from dreamvideo.settings import resolve
+from dreamvideo.media.sources import load_image
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -24,11 +24,11 @@ import torch.nn.functional as F
 import torchvision
 from torch.utils.flop_counter import FlopCounterMode
 
-from dreamvideo.dream import DreamConfig, Dreamer
+from dreamvideo.core.dream import DreamConfig, Dreamer
 from dreamvideo.models import FeatureModel, efficientnet_lite, get_model, model_info, resolve_layers
 from dreamvideo.models.torchvision_models import vgg_layers
-from dreamvideo.objectives import mean_square
-from dreamvideo.transforms import pyramid_sizes
+from dreamvideo.core.objectives import mean_square
+from dreamvideo.core.transforms import pyramid_sizes
 
 SEED_CONFIG = DreamConfig(octaves=4, octave_scale=1.4, steps=10, step_size=0.05, jitter=32)
 MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import imageio_ffmpeg
 
-from dreamvideo.encode import VideoWriter
-from dreamvideo.pipeline import Engine, RunOptions, render_zoom, zoom_start, zoom_step
-from dreamvideo.presets import resolve
+from dreamvideo.media.encode import VideoWriter
+from dreamvideo.render.pipeline import Engine, RunOptions, render_zoom, zoom_start, zoom_step
+from dreamvideo.settings import resolve
 
 
 def seed_style(settings, out: Path) -> None:

@@ -17,8 +17,9 @@ import typer
 import yaml
 from rich.console import Console
 
-from . import __version__, pipeline, presets
-from .errors import DreamError, first_line
+from . import __version__, settings as presets
+from .errors import DreamError, Interrupted, SettingsError, first_line
+from .render import pipeline
 from .models import list_models, model_info
 from .progress import RichReporter
 
@@ -79,13 +80,13 @@ def _run(action: Callable[[], Any]) -> None:
     """Run a command; user errors are one line on stderr and exit 1, Ctrl-C exits 130."""
     try:
         action()
-    except pipeline.Interrupted as exc:
+    except Interrupted as exc:
         err.print(str(exc), markup=False)
         raise typer.Exit(130) from None
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)
         raise typer.Exit(130) from None
-    except presets.SettingsError as exc:
+    except SettingsError as exc:
         err.print(str(exc), markup=False)
         raise typer.Exit(1) from None
     except DreamError as exc:

@@ -1,11 +1,20 @@
-"""The one exception type the CLI turns into a one-line message and exit code 1."""
+"""The exceptions the CLI turns into one line: user errors (exit 1) and Ctrl-C (exit 130)."""
 
 
 class DreamError(Exception):
     """A problem the user can fix (bad input, missing weights, bad numbers).
 
-    The message is shown as is, on one line, without a traceback.
+    The message is shown as is, on one line, without a traceback. Low-level code
+    names settings (``octave_scale``); the CLI alone turns them into ``--flags``.
     """
+
+
+class SettingsError(DreamError):
+    """Validation failed; the message is one ``source: field: message`` line per problem."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C during a render; the message says where the frames are and how to resume."""
 
 
 def first_line(error: BaseException | str, limit: int = 200) -> str:

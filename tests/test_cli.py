@@ -2,7 +2,7 @@ import imageio_ffmpeg
 import pytest
 from PIL import Image
 
-from dreamvideo import pipeline
+from dreamvideo.render import pipeline
 from dreamvideo.cli import app
 
 from .conftest import FAST_ARGS

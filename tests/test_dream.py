@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 import torch
 
-from dreamvideo.dream import DreamConfig, Dreamer
+from dreamvideo.core.dream import DreamConfig, Dreamer
 from dreamvideo.errors import DreamError
 from dreamvideo.models import get_model
-from dreamvideo.sources import load_image
-from dreamvideo.transforms import to_tensor
+from dreamvideo.media.sources import load_image
+from dreamvideo.core.transforms import to_tensor
 
 
 def _gain(model, before, after, layer):

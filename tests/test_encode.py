@@ -4,9 +4,9 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from dreamvideo.encode import VideoWriter, check_output, save_image
+from dreamvideo.media.encode import VideoWriter, check_output, save_image
 from dreamvideo.errors import DreamError
-from dreamvideo.sources import probe
+from dreamvideo.media.sources import probe
 
 
 def _frames(n, h=50, w=70):
@@ -49,7 +49,7 @@ def test_failed_render_leaves_the_previous_video_untouched(tmp_path):
 def test_image_write_is_atomic_and_lossless_png(tmp_path):
     frame = _frames(1)[0]
     save_image(tmp_path / "a.png", frame)
-    from dreamvideo.sources import load_image
+    from dreamvideo.media.sources import load_image
     assert np.array_equal(load_image(tmp_path / "a.png"), frame)
     assert [p.name for p in tmp_path.iterdir()] == ["a.png"]
 

@@ -1,6 +1,6 @@
 import numpy as np
 
-from dreamvideo.flow import consistency_mask, flow, warp
+from dreamvideo.motion.flow import consistency_mask, flow, warp
 
 
 def _scene(left: int) -> np.ndarray:

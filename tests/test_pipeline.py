@@ -5,11 +5,12 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from dreamvideo import pipeline
+from dreamvideo.render import pipeline
 from dreamvideo.errors import DreamError
-from dreamvideo.pipeline import Engine, Interrupted, RunOptions, render_video, render_zoom
-from dreamvideo.presets import resolve
-from dreamvideo.sources import probe, streams
+from dreamvideo.errors import Interrupted
+from dreamvideo.render.pipeline import Engine, RunOptions, render_video, render_zoom
+from dreamvideo.settings import resolve
+from dreamvideo.media.sources import probe, streams
 
 from .conftest import FAST, make_clip
 
@@ -183,7 +184,7 @@ def test_video_with_audio_to_gif(tmp_path, clip):
 
 
 def test_prefetch_passes_items_and_errors_through():
-    from dreamvideo.sources import prefetch
+    from dreamvideo.media.sources import prefetch
 
     assert list(prefetch(iter(range(10)), depth=2)) == list(range(10))
 

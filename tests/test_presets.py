@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from dreamvideo.cli import app
-from dreamvideo.presets import Settings, SettingsError, interpolate, resolve, shipped_presets
+from dreamvideo.settings import Settings, SettingsError, interpolate, resolve, shipped_presets
 
 from .conftest import FAST_ARGS
 

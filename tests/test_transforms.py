@@ -1,6 +1,6 @@
 import torch
 
-from dreamvideo.transforms import pyramid_sizes, roll, zoom
+from dreamvideo.core.transforms import pyramid_sizes, roll, zoom
 
 
 def _ramp(n: int = 8) -> torch.Tensor:

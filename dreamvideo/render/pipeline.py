@@ -19,22 +19,20 @@ import torch
 import torchvision
 import yaml
 
-from . import __version__, flow, sources
-from .dream import DreamConfig, Dreamer, check_pyramid
-from .encode import IMAGE_SUFFIXES, VIDEO_SUFFIXES, VideoWriter, atomic, check_output, save_image
-from .errors import DreamError
-from .models import FeatureModel, get_model
-from .presets import Settings
-from .progress import Reporter, Silent
-from .transforms import to_tensor, to_uint8, zoom
+from .. import __version__
+from ..core.dream import DreamConfig, Dreamer, check_pyramid
+from ..core.transforms import to_tensor, to_uint8, zoom
+from ..errors import DreamError, Interrupted
+from ..media import sources
+from ..media.encode import IMAGE_SUFFIXES, VIDEO_SUFFIXES, VideoWriter, atomic, check_output, save_image
+from ..models import FeatureModel, get_model
+from ..motion import flow
+from ..progress import Reporter, Silent
+from ..settings import Settings
 
 # Settings that change only the encoding, not the frames: a resume may change them.
 ENCODING_ONLY = {"frames", "fps", "crf", "description", "meta"}
 MANIFEST = "manifest.json"
-
-
-class Interrupted(Exception):
-    """Ctrl-C during a render; the message says where the frames are and how to resume."""
 
 
 @dataclass
@@ -89,7 +87,7 @@ class Engine:
         image = to_tensor(frame, self.model.mean.device)
         seed = self.settings.seed + (0 if same_jitter else index)
         out = self.dreamer.dream(image, dream_config(self.settings, steps),
-                                 layers=self.settings.layers_at(index), seed=seed, progress=progress)
+                                 objective=self.settings.layers_at(index), seed=seed, progress=progress)
         return to_uint8(out)
 
 

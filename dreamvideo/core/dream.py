@@ -8,16 +8,36 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Protocol
 
 import torch
 
-from .errors import DreamError
-from .models import FeatureModel
-from .objectives import Objective, mean_square
+from ..errors import DreamError
+from ..models import FeatureModel
+from .objectives import INPUT, Objective, mean_square
 from .transforms import pyramid_sizes, resize, roll, smooth
 
 Progress = Callable[[int], None]
+
+
+class OctaveHooks(Protocol):
+    """Where a caller steers each octave: the starting detail, and a touch after each step.
+
+    Video coherence uses them to start from the previous frame's warped detail and
+    to pull consistent pixels toward it; a plain dream uses none.
+    """
+
+    def start(self, octave: int, base: torch.Tensor, detail: torch.Tensor) -> torch.Tensor: ...
+
+    def after_step(self, octave: int, base: torch.Tensor, current: torch.Tensor) -> torch.Tensor: ...
+
+
+@dataclass
+class DreamResult:
+    """The dreamed image and each octave's final detail (dreamed minus base), smallest first."""
+
+    image: torch.Tensor
+    details: list[torch.Tensor]
 
 
 @dataclass(frozen=True)
@@ -74,7 +94,8 @@ class Dreamer:
     def _grad(self, image: torch.Tensor, objective: Objective) -> torch.Tensor:
         x = image.detach().requires_grad_(True)
         with self._autocast():
-            loss = objective(self._forward(x))
+            acts = self._forward(x)
+            loss = objective({**acts, INPUT: x})
         (grad,) = torch.autograd.grad(loss, x)
         return grad
 
@@ -121,28 +142,46 @@ class Dreamer:
         image = image + (config.step_size * self.model.std) * grad
         return image.clamp(0, 1) if config.clamp else image
 
+    def objective(self, objective: Objective | list[str] | None) -> Objective:
+        """An objective as given, or the classic mean-square loss over layer names."""
+        if isinstance(objective, Objective):
+            return objective
+        return mean_square(objective or self.model.requested)
+
     def dream(self, image: torch.Tensor, config: DreamConfig = DreamConfig(),
-              layers: list[str] | None = None, seed: int = 0,
+              objective: Objective | list[str] | None = None, seed: int = 0,
               progress: Progress | None = None) -> torch.Tensor:
-        """Dream a (1, 3, H, W) [0, 1] image and return one of the same size.
+        """Dream a (1, 3, H, W) [0, 1] image and return one of the same size."""
+        return self.dream_octaves(image, config, objective, seed, progress).image
+
+    def dream_octaves(self, image: torch.Tensor, config: DreamConfig = DreamConfig(),
+                      objective: Objective | list[str] | None = None, seed: int = 0,
+                      progress: Progress | None = None, hooks: OctaveHooks | None = None) -> DreamResult:
+        """Dream an image and keep every octave's final detail.
 
         Detail learned at each octave (dreamed minus base) is upscaled and added to
         the next larger octave, so structure grows from coarse to fine.
         """
         _, _, h, w = image.shape
         check_pyramid(h, w, config, self.model.min_size)
-        objective = mean_square(layers or self.model.requested)
+        loss = self.objective(objective)
         generator = torch.Generator().manual_seed(seed)
         base_full = image.to(self.device, torch.float32).contiguous(memory_format=torch.channels_last)
         detail = torch.zeros_like(base_full)
-        for size in pyramid_sizes(h, w, config.octaves, config.octave_scale):
+        details: list[torch.Tensor] = []
+        for octave, size in enumerate(pyramid_sizes(h, w, config.octaves, config.octave_scale)):
             base = resize(base_full, size)
             detail = resize(detail, size)
+            if hooks:
+                detail = hooks.start(octave, base, detail)
             current = base + detail
             for _ in range(config.steps):
-                current = self.step(current, objective, config, generator)
+                current = self.step(current, loss, config, generator)
+                if hooks:
+                    current = hooks.after_step(octave, base, current)
                 if progress:
                     progress(1)
             detail = current - base
+            details.append(detail)
         result = base_full + detail
-        return result.clamp(0, 1) if config.clamp else result
+        return DreamResult(result.clamp(0, 1) if config.clamp else result, details)

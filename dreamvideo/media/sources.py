@@ -17,7 +17,7 @@ import imageio_ffmpeg
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import DreamError, first_line
+from ..errors import DreamError, first_line
 
 
 def fit_longest(width: int, height: int, longest: int | None, even: bool = False) -> tuple[int, int]:

@@ -1,0 +1,35 @@
+"""The output section: frame size and encoding."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+from pydantic import BaseModel, BeforeValidator, Field, field_validator
+
+
+def as_size(value: Any) -> Any:
+    """``512`` (longest side) or ``"300x300"`` / ``[300, 300]`` (width, height)."""
+    if isinstance(value, str):
+        parts = value.lower().split("x")
+        try:
+            return [int(p) for p in parts] if len(parts) == 2 else int(value)
+        except ValueError:
+            raise ValueError("size must be N (longest side) or WxH, e.g. 512 or 300x300") from None
+    return value
+
+
+class OutputSection(BaseModel):
+    """What the output looks like on disk."""
+
+    size: Annotated[Optional[int | tuple[int, int]], BeforeValidator(as_size)] = Field(
+        None, description="Longest side N, or WxH.")
+    fps: float = Field(24.0, gt=0.0, le=240.0, description="Frames per second.")
+    crf: int = Field(18, ge=0, le=51, description="H.264 quality, 0 (lossless) to 51.")
+
+    @field_validator("size")
+    @classmethod
+    def _sane_size(cls, value: Optional[int | tuple[int, int]]):
+        sides = value if isinstance(value, tuple) else (value,) if value is not None else ()
+        if any(not 16 <= side <= 8192 for side in sides):
+            raise ValueError("each side must be between 16 and 8192 pixels")
+        return value

@@ -1,0 +1,92 @@
+"""Presets and sidecars: find, read and resolve them into validated ``Settings``.
+
+Presets are YAML files (PyYAML ``safe_load``); defaults, then a preset, then
+explicit options are merged and validated together.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ..errors import DreamError, SettingsError
+from ..models import DEFAULT_MODEL
+from .schema import Settings
+
+PRESET_PACKAGE = "dreamvideo.preset_files"
+
+
+def format_errors(source: str, error: ValidationError, data: dict[str, Any]) -> str:
+    """``source: field: message`` lines; a plain (unscheduled) value is named without ``.0``."""
+    lines = []
+    for item in error.errors():
+        parts = [str(part) for part in item["loc"] if not str(part).startswith(("function-", "tuple["))]
+        if len(parts) > 1 and not isinstance(data.get(parts[0]), dict) and parts[1] == "0":
+            del parts[1]
+        loc = ".".join(parts)
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"{source}: {loc or 'settings'}: {message}")
+    return "\n".join(dict.fromkeys(lines))
+
+
+def shipped_presets() -> dict[str, Path]:
+    """Presets that ship with dreamvideo, by name."""
+    folder = resources.files(PRESET_PACKAGE)
+    return {Path(entry.name).stem: Path(str(entry)) for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+            if entry.name.endswith(".yaml")}
+
+
+def preset_path(name_or_path: str) -> Path:
+    """A shipped preset's name, or a path to a YAML file."""
+    shipped = shipped_presets()
+    if name_or_path in shipped:
+        return shipped[name_or_path]
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    raise DreamError(f"preset not found: '{name_or_path}'; shipped presets: {', '.join(shipped)}")
+
+
+def read_preset(name_or_path: str) -> tuple[str, dict[str, Any]]:
+    """Parse a preset's YAML into a dict; malformed YAML is a one-line error."""
+    path = preset_path(name_or_path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        raise SettingsError(f"{path}: yaml: {where}{getattr(exc, 'problem', None) or 'malformed YAML'}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path}: cannot read preset: {exc}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise SettingsError(f"{path}: settings: a preset must be a mapping of field: value")
+    return str(path), data
+
+
+def resolve(preset: str | None = None, overrides: dict[str, Any] | None = None) -> Settings:
+    """Defaults, then the preset, then explicit options; validated together."""
+    source, data = read_preset(preset) if preset else ("error", {})
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    if "model" in given and "layers" not in given and given["model"] != data.get("model", DEFAULT_MODEL):
+        data.pop("layers", None)  # another model: its own default layers, not the preset's
+    data = {**data, **given}
+    # A sidecar's meta describes the old render; it is not an input.
+    data.pop("meta", None)
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+        origin = "error" if bad and bad <= set(given) else source
+        raise SettingsError(format_errors(origin, exc, data)) from None
+
+
+def describe(name: str) -> str:
+    """A shipped preset's one-line description."""
+    lines = str(read_preset(name)[1].get("description") or "").strip().splitlines()
+    return lines[0] if lines else ""

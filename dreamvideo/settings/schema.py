@@ -1,0 +1,52 @@
+"""``Settings``: every field that shapes a render, one flat YAML mapping in sections.
+
+Each section lives in its own module (dream, motion, video, output); a new
+capability adds its fields to one section. Unknown keys are errors, so typos are
+caught, and the CLI builds its options from these fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from pydantic import ConfigDict, Field
+
+from ..models import resolve_layers
+from .dream import DreamSection
+from .motion import ZoomSection
+from .output import OutputSection
+from .schedule import interpolate, step_value
+from .video import VideoSection
+
+
+class Settings(DreamSection, ZoomSection, VideoSection, OutputSection):
+    """Everything that shapes a render. Unknown keys are errors, so typos are caught."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    description: str = ""
+    # written into sidecars; ignored when read back
+    meta: Optional[dict[str, Any]] = Field(None, description="Written into sidecars; ignored when read.")
+
+    def layers_at(self, frame: int) -> list[str]:
+        """The layer list in force at ``frame`` (layers switch, they do not blend)."""
+        return step_value(self.layers or {0: resolve_layers(self.model, None)}, frame)
+
+    def all_layers(self) -> list[str]:
+        """Every layer any frame uses, so the model is built once for the whole render."""
+        schedule = self.layers or {0: resolve_layers(self.model, None)}
+        return list(dict.fromkeys(name for names in schedule.values() for name in names))
+
+    def at(self, name: str, frame: int) -> Any:
+        """A scheduled setting's value at ``frame``, linearly interpolated between keyframes."""
+        return interpolate(getattr(self, name), frame)
+
+    def to_yaml_dict(self) -> dict[str, Any]:
+        """Plain YAML-friendly data; one-keyframe schedules are written as plain values."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        for key, value in data.items():
+            if isinstance(value, dict) and key != "meta" and list(value) == ["0"]:
+                data[key] = value["0"]
+            elif isinstance(value, dict) and key != "meta":
+                data[key] = {int(k): v for k, v in value.items()}
+        return data
