@@ -93,9 +93,13 @@ def main() -> int:
     parser.add_argument("--pull", type=float, default=None, help="pyramid pull (default: the mode's own)")
     parser.add_argument("--carry", type=float, default=0.97)
     parser.add_argument("--photometric", type=float, default=0.0)
-    parser.add_argument("--flow-size", type=int, default=None)
+    parser.add_argument("--flow-size", type=int, default=512)
     parser.add_argument("--sheets", type=Path, default=Path("bench-sheets"))
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch CPU threads (1 is much faster on a CPU shared with other jobs)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     model = get_model("efficientnet-lite0")
     dreamer = Dreamer(model)

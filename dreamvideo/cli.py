@@ -137,7 +137,7 @@ def zoom(output: Output,
 
 
 @app.command()
-@takes("coherence", "blend", "flow_steps", "start", "end", "max_frames", "size", "crf", kept=True)
+@takes("coherence", "pull", "carry", "flow_size", "blend", "flow_steps", "start", "end", "max_frames", "size", "crf", kept=True)
 def video(input: Annotated[Path, typer.Argument(metavar="VIDEO", help="Video clip to dream.")],
           output: Output, **params: Any) -> None:
     """Dream every frame of a clip without flicker, keeping its fps and audio."""

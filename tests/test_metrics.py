@@ -38,9 +38,9 @@ def test_warp_error_is_zero_for_a_static_output_of_a_static_input():
 def test_render_meter_matches_the_full_size_figures_and_reports_numbers():
     inputs = [np.roll(_clip(0, 1)[0], 2 * i, axis=1) for i in range(4)]
     outputs = [np.clip(f.astype(int) + 10 * (i % 2), 0, 255).astype(np.uint8) for i, f in enumerate(inputs)]
-    meter = metrics.RenderMeter(energy=lambda f: float(f.astype(np.float32).mean()), longest=64)
-    for raw, out in zip(inputs, outputs):
-        meter.add(raw, out)
+    meter = metrics.RenderMeter(energy=lambda f, i: float(f.astype(np.float32).mean()), longest=64)
+    for i, (raw, out) in enumerate(zip(inputs, outputs)):
+        meter.add(raw, out, i)
     assert abs(meter.flicker - metrics.flicker_ratio(inputs, outputs)) < 1e-6
     assert meter.strength > 1.0
     assert "flicker ratio" in meter.summary() and "strength" in meter.summary()

@@ -30,7 +30,7 @@ class DreamCounter:
     def __init__(self, monkeypatch, stop_at: int | None = None) -> None:
         self.calls = 0
         self.stop_at = stop_at
-        real = Engine.dream
+        real = Engine.dream_octaves
 
         def counted(engine, frame, index, *args, **kwargs):
             if self.stop_at is not None and self.calls == self.stop_at:
@@ -38,7 +38,7 @@ class DreamCounter:
             self.calls += 1
             return real(engine, frame, index, *args, **kwargs)
 
-        monkeypatch.setattr(Engine, "dream", counted)
+        monkeypatch.setattr(Engine, "dream_octaves", counted)
 
 
 @pytest.mark.parametrize("suffix", ["mp4", "gif"])

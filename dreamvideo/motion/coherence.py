@@ -173,15 +173,15 @@ class WarpedPyramid(Coherence):
     ``pull``: share of the way back to the warped detail after each step, on trusted
     pixels (1 freezes the dream, 0.5 lets it boil). ``carry``: the previous detail
     is scaled by it, so a static shot does not build up strength frame after frame.
-    ``flow_size``: longest side at which flow is computed; per octave it is resized
-    and its vectors scaled. ``photometric``: grey levels of colour mismatch after
+    ``flow_size``: larger frames are shrunk to this longest side for the flow; per
+    octave the flow is resized and its vectors scaled. ``photometric``: grey levels of colour mismatch after
     warping at which a pixel stops being trusted, so a dream a mover caused does not
     stay imprinted on the background it uncovers (0 = off).
     """
 
     name = "pyramid"
 
-    def __init__(self, pull: float = 0.8, carry: float = 0.97, flow_size: int | None = None,
+    def __init__(self, pull: float = 0.8, carry: float = 0.97, flow_size: int | None = 512,
                  photometric: float = 0.0, device: torch.device | str = "cpu") -> None:
         super().__init__()
         self.pull, self.carry, self.flow_size, self.photometric = pull, carry, flow_size, photometric
@@ -226,7 +226,7 @@ class WarpedPyramid(Coherence):
 
 
 def make(mode: str, *, weight: Weight = lambda _: 0.5, flow_steps: int = 5, pull: float = 0.8,
-         carry: float = 0.97, flow_size: int | None = None, photometric: float = 0.0,
+         carry: float = 0.97, flow_size: int | None = 512, photometric: float = 0.0,
          device: torch.device | str = "cpu") -> Coherence:
     """The coherence mode called ``mode`` (one of ``MODES``)."""
     if mode == "pyramid":

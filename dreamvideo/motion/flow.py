@@ -45,17 +45,15 @@ def flow_pair(new: np.ndarray, prev: np.ndarray, longest: int | None = None) -> 
     """Flow new -> prev and its consistency mask, from one forward and one backward DIS run.
 
     Both flows feed the mask and the backward one also feeds the warp, so each is
-    computed once. With ``longest``, frames are resized first so their longest side
-    is that long: large frames are area-shrunk (flow costs less), small ones are
-    enlarged (DIS's 8 px patches then see finer motion). The flow and mask come
-    back at that size, in its pixel units (see ``coherence.resize_flow``).
+    computed once. With ``longest``, larger frames are area-shrunk first (flow at
+    1080p costs more than the dream it steadies); the flow and mask then come back
+    at the reduced size, in its pixel units (see ``coherence.resize_flow``).
     """
     h, w = new.shape[:2]
-    if longest and max(h, w) != longest:
+    if longest and max(h, w) > longest:
         scale = longest / max(h, w)
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
-        method = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-        new = cv2.resize(new, size, interpolation=method)
-        prev = cv2.resize(prev, size, interpolation=method)
+        new = cv2.resize(new, size, interpolation=cv2.INTER_AREA)
+        prev = cv2.resize(prev, size, interpolation=cv2.INTER_AREA)
     back = flow(new, prev)
     return back, consistency_mask(back, flow(prev, new))

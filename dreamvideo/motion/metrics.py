@@ -24,10 +24,11 @@ import torch
 
 from ..core.objectives import INPUT, Objective
 from ..core.transforms import to_tensor
-from ..models import FeatureModel
+from ..models.base import FeatureModel
 from . import flow
 
 Energy = Callable[[np.ndarray], float]
+METER_SIZE = 256  # longest side at which a render measures itself
 
 
 def shrink(frame: np.ndarray, longest: int) -> np.ndarray:
@@ -91,24 +92,26 @@ class RenderMeter:
     """Flicker ratio and strength of a render, gathered frame by frame at a reduced size.
 
     Each frame costs two area resizes, two differences and, when ``energy`` is
-    given, two forward passes at ``longest`` px: small beside dreaming it.
+    given, two forward passes (keep them at a reduced size too): small beside
+    dreaming it. ``energy(frame, index)`` is the dream objective in force at ``index``.
     """
 
-    def __init__(self, energy: Energy | None = None, longest: int = 256) -> None:
+    def __init__(self, energy: Callable[[np.ndarray, int], float] | None = None,
+                 longest: int = METER_SIZE) -> None:
         self.energy = energy
         self.longest = longest
         self.prev: tuple[np.ndarray, np.ndarray] | None = None
         self.change_in = self.change_out = 0.0
         self.gains: list[float] = []
 
-    def add(self, raw: np.ndarray, out: np.ndarray) -> None:
+    def add(self, raw: np.ndarray, out: np.ndarray, index: int = 0) -> None:
         small = (shrink(raw, self.longest).astype(np.float32), shrink(out, self.longest).astype(np.float32))
         if self.prev is not None:
             self.change_in += float(np.abs(small[0] - self.prev[0]).mean())
             self.change_out += float(np.abs(small[1] - self.prev[1]).mean())
         self.prev = small
         if self.energy is not None:
-            self.gains.append(self.energy(out) / max(self.energy(raw), 1e-12))
+            self.gains.append(self.energy(out, index) / max(self.energy(raw, index), 1e-12))
 
     @property
     def flicker(self) -> float | None:

@@ -6,11 +6,14 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
+import torch
 
 from ..errors import DreamError
 from ..media import sources
 from ..media.encode import VIDEO_SUFFIXES
-from ..motion import flow
+from ..core.dream import OctaveHooks
+from ..core.transforms import to_uint8
+from ..motion import coherence, metrics
 from ..progress import Advance, Reporter, Silent
 from ..settings import Settings
 from .assemble import assemble_video, check_target
@@ -32,59 +35,63 @@ def video_span(info: sources.VideoInfo, settings: Settings) -> tuple[float, floa
     return settings.start, end
 
 
-class Coherence:
-    """Builds each frame's starting point from the previous dream (blend or flow)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.prev_raw: np.ndarray | None = None
-        self.prev_dream: np.ndarray | None = None
-
-    def prepare(self, raw: np.ndarray, index: int) -> tuple[np.ndarray, int | None]:
-        """The image to dream for this frame and the steps to spend on it."""
-        mode, weight = self.settings.coherence, self.settings.at("blend", index)
-        if self.prev_dream is None or mode == "none":
-            return raw, None
-        raw_f = raw.astype(np.float32)
-        if mode == "blend":
-            mixed = (1 - weight) * raw_f + weight * self.prev_dream.astype(np.float32)
-            return np.clip(mixed + 0.5, 0, 255).astype(np.uint8), None
-        # flow: move the previous dream's detail (dream - raw) onto this frame, masked
-        # where pixels were occluded or revealed, and add a share of it.
-        back = flow.flow(raw, self.prev_raw)
-        mask = flow.consistency_mask(back, flow.flow(self.prev_raw, raw))[..., None]
-        detail = self.prev_dream.astype(np.float32) - self.prev_raw.astype(np.float32)
-        carried = flow.warp(detail, back) * mask * weight
-        steps = self.settings.flow_steps or max(1, self.settings.steps // 2)
-        return np.clip(raw_f + carried + 0.5, 0, 255).astype(np.uint8), steps
-
-    def remember(self, raw: np.ndarray, dream: np.ndarray) -> None:
-        self.prev_raw, self.prev_dream = raw, dream
+def coherence_mode(settings: Settings, device: torch.device) -> coherence.Coherence:
+    """The settings' coherence method, with plain arguments."""
+    return coherence.make(settings.coherence, weight=lambda index: settings.at("blend", index),
+                          flow_steps=settings.flow_steps or max(1, settings.steps // 2),
+                          pull=settings.pull, carry=settings.carry, flow_size=settings.flow_size,
+                          device=device)
 
 
 class VideoPlan:
-    """Frame i is input frame i dreamed from a start the coherence method builds."""
+    """Frame i is input frame i, dreamed by the coherence method from the previous frame's state.
+
+    The method's state after frame i is kept in the work folder beside frame i (the
+    last two only), so a resumed render picks up exactly where it stopped. Flicker
+    and strength are measured on the way, from frames already in memory.
+    """
 
     def __init__(self, engine: Engine, settings: Settings, frames: Iterator[np.ndarray],
-                 total: int | None) -> None:
-        self.engine, self.frames, self.total = engine, frames, total
+                 total: int | None, store: FrameStore) -> None:
+        self.engine, self.settings, self.frames, self.total, self.store = engine, settings, frames, total, store
         self.steps = dream_config(settings).total_steps
-        self.coherence = Coherence(settings)
+        self.coherence = coherence_mode(settings, engine.model.mean.device)
+        self.meter = metrics.RenderMeter(self._energy)
         self.raw: np.ndarray | None = None
+        self.resumed: int | None = None
+
+    def _energy(self, frame: np.ndarray, index: int) -> float:
+        objective = self.engine.dreamer.objective(self.settings.layers_at(index))
+        return metrics.activation_energy(self.engine.model, objective, metrics.METER_SIZE)(frame)
 
     def indices(self) -> Iterator[int]:
         for index, raw in enumerate(self.frames):
             self.raw = raw
             yield index
 
+    def _state(self, index: int) -> Path:
+        return self.store.state_path(index, "coherence.npz")
+
     def make(self, index: int, advance: Advance) -> np.ndarray:
-        initial, steps = self.coherence.prepare(self.raw, index)
-        dreamed = self.engine.dream(initial, index, advance, steps, same_jitter=True)
-        self.coherence.remember(self.raw, dreamed)
+        if self.resumed is not None and self.resumed == index - 1 and self._state(index - 1).is_file():
+            self.coherence.load(self._state(index - 1))
+        self.resumed = None
+
+        def dream(frame: np.ndarray, steps: int | None, hooks: OctaveHooks | None):
+            result = self.engine.dream_octaves(frame, index, advance, steps, same_jitter=True, hooks=hooks)
+            return to_uint8(result.image), result.details
+
+        dreamed = self.coherence.frame(self.raw, index, dream)
+        self.coherence.save(self._state(index))
+        self._state(index - 2).unlink(missing_ok=True)
+        self.meter.add(self.raw, dreamed, index)
         return dreamed
 
     def resume(self, index: int, frame: np.ndarray) -> None:
-        self.coherence.remember(self.raw, frame)
+        """A finished frame: the chain continues from it (and from its saved state, if it has one)."""
+        self.coherence.restore({"raw": self.raw, "out": frame})
+        self.resumed = index
+        self.meter.add(self.raw, frame, index)
 
 
 def render_video(settings: Settings, source: Path, output: Path, options: RunOptions,
@@ -105,13 +112,16 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     if settings.max_frames:
         expected = min(expected or settings.max_frames, settings.max_frames)
     decoded = sources.prefetch(sources.read_frames(info, size, start, end, settings.max_frames))
-    indices = fill(VideoPlan(engine, settings, decoded, expected), store, progress)
+    plan = VideoPlan(engine, settings, decoded, expected, store)
+    indices = fill(plan, store, progress)
     if not indices:
         raise DreamError(f"{source.name} has no video frames between {start:g}s and {end or info.duration:g}s")
     keep_audio = info.has_audio and output.suffix.lower() == ".mp4"
     audio = (source, start, float(len(indices) / info.fps)) if keep_audio else None
     text = sidecar_text(output, settings, "video", engine.model.weights_source,
-                        input=str(source), fps=str(info.fps), frames=len(indices))
+                        input=str(source), fps=str(info.fps), frames=len(indices),
+                        flicker_ratio=plan.meter.flicker, strength=plan.meter.strength)
     assemble_video(store, indices, output, info.fps, settings.crf, audio, text)
     finish(store, options)
+    progress.note(plan.meter.summary())
     return output

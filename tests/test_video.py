@@ -1,0 +1,93 @@
+"""The video render with the default coherence (warped detail pyramid): resume and self-measurement."""
+
+import cv2
+import numpy as np
+import pytest
+import torch
+import yaml
+
+from dreamvideo.cli import app
+from dreamvideo.errors import Interrupted
+from dreamvideo.media.encode import VideoWriter
+from dreamvideo.media.sources import load_image
+from dreamvideo.render import Engine, RunOptions, render_video
+from dreamvideo.settings import resolve
+
+from .conftest import FAST, FAST_ARGS, IMAGES
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One torch thread: on a shared CPU, two threads per process spin and run many times slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def moving_clip(tmp_path):
+    """Six frames of a slow sub-pixel pan over the cat (testsrc2 repeats frames at this size)."""
+    cat = load_image(IMAGES / "chelsea.jpg")
+    path = tmp_path / "clip.mp4"
+    with VideoWriter(path, 24) as writer:
+        for i in range(6):
+            shift = np.float32([[1, 0, -80 - 0.7 * i], [0, 1, -50 - 0.3 * i]])
+            writer.write(cv2.warpAffine(cat, shift, (64, 48), flags=cv2.INTER_LINEAR))
+    return path
+
+
+def _frames(folder):
+    return [load_image(p) for p in sorted(folder.glob("frame_*.png"))]
+
+
+def test_pyramid_is_the_default_and_resume_mid_clip_gives_identical_frames(tmp_path, moving_clip, monkeypatch):
+    settings = resolve(None, {**FAST, "seed": 2})
+    assert settings.coherence == "pyramid"
+    render_video(settings, moving_clip, tmp_path / "a.mp4", RunOptions(frames_dir=tmp_path / "a"))
+
+    real, calls = Engine.dream_octaves, []
+
+    def stop_at_four(engine, *args, **kwargs):
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        calls.append(1)
+        return real(engine, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "dream_octaves", stop_at_four)
+    with pytest.raises(Interrupted):
+        render_video(settings, moving_clip, tmp_path / "b.mp4", RunOptions(frames_dir=tmp_path / "b"))
+    monkeypatch.undo()
+    assert len(list((tmp_path / "b").glob("frame_*.png"))) == 4
+    render_video(settings, moving_clip, tmp_path / "b.mp4", RunOptions(frames_dir=tmp_path / "b"))
+
+    straight, resumed = _frames(tmp_path / "a"), _frames(tmp_path / "b")
+    assert len(straight) == len(resumed) == 6
+    assert all(np.array_equal(x, y) for x, y in zip(straight, resumed))
+
+
+def test_the_saved_per_octave_state_is_what_makes_the_resume_exact(tmp_path, moving_clip):
+    settings = resolve(None, {**FAST, "seed": 2, "max_frames": 3})
+    render_video(settings, moving_clip, tmp_path / "a.mp4", RunOptions(frames_dir=tmp_path / "a"))
+    straight = _frames(tmp_path / "a")
+    assert (tmp_path / "a" / "frame_000001.coherence.npz").is_file()
+    (tmp_path / "a" / "frame_000002.png").unlink()   # frame 2 is made again from the saved state
+    render_video(settings, moving_clip, tmp_path / "a.mp4", RunOptions(frames_dir=tmp_path / "a"))
+    assert np.array_equal(_frames(tmp_path / "a")[2], straight[2])
+    (tmp_path / "a" / "frame_000002.png").unlink()   # and without it, it would not be the same
+    for state in (tmp_path / "a").glob("*.npz"):
+        state.unlink()
+    render_video(settings, moving_clip, tmp_path / "a.mp4", RunOptions(frames_dir=tmp_path / "a"))
+    assert not np.array_equal(_frames(tmp_path / "a")[2], straight[2])
+
+
+def test_every_video_render_reports_flicker_and_strength(tmp_path, moving_clip, runner):
+    out = tmp_path / "o.mp4"
+    result = runner.invoke(app, ["video", str(moving_clip), "-o", str(out), "--seed", "1", *FAST_ARGS])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if "flicker ratio" in line)
+    assert "strength" in line
+    meta = yaml.safe_load(out.with_name("o.mp4.yaml").read_text())["meta"]
+    assert isinstance(meta["flicker_ratio"], float) and meta["flicker_ratio"] > 0
+    assert isinstance(meta["strength"], float) and meta["strength"] > 0
+    assert f"{meta['flicker_ratio']:.2f}" in line and f"{meta['strength']:.2f}" in line
