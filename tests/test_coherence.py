@@ -137,3 +137,10 @@ def test_area_resized_mask_stays_a_weight():
 def test_unknown_mode_names_the_setting():
     with pytest.raises(ValueError, match="coherence"):
         coherence.make("swirl")
+
+
+def test_what_enters_at_the_frame_edge_is_not_trusted():
+    field = np.zeros((20, 30, 2), np.float32)
+    field[..., 0] = -4.0  # camera moved right: the left 4 columns come from outside the old frame
+    trust = coherence.inside(field)
+    assert trust[:, :3].max() == 0 and trust[:, 5:].min() == 1

@@ -124,7 +124,7 @@ def test_video_without_audio_and_max_frames(tmp_path):
 
 
 def test_video_resume_continues_the_flow_chain(tmp_path, clip, monkeypatch):
-    settings = _video_settings(max_frames=6)
+    settings = _video_settings(max_frames=6, coherence="flow")
     out = tmp_path / "o.mp4"
     counter = DreamCounter(monkeypatch, stop_at=3)
     with pytest.raises(Interrupted):
