@@ -87,7 +87,9 @@ def test_every_video_render_reports_flicker_and_strength(tmp_path, moving_clip, 
     assert result.exit_code == 0, result.output
     line = next(line for line in result.output.splitlines() if "flicker ratio" in line)
     assert "strength" in line
-    meta = yaml.safe_load(out.with_name("o.mp4.yaml").read_text())["meta"]
+    sidecar = yaml.safe_load(out.with_name("o.mp4.yaml").read_text())
+    assert sidecar["coherence"] == "pyramid" and sidecar["pull"] == 0.8 and sidecar["flow_size"] == 512
+    meta = sidecar["meta"]
     assert isinstance(meta["flicker_ratio"], float) and meta["flicker_ratio"] > 0
     assert isinstance(meta["strength"], float) and meta["strength"] > 0
     assert f"{meta['flicker_ratio']:.2f}" in line and f"{meta['strength']:.2f}" in line
