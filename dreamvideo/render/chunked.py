@@ -1,0 +1,246 @@
+"""A video dreamed in chunks by Ray workers and assembled once by the driver.
+
+The driver decides the chunk plan, the seed and the settings; each worker dreams
+one chunk's frames in order (warm-up first) and streams them back as lossless
+PNG bytes through Ray's object store, so no shared file system is needed. The
+driver writes them into its frame store by index, marks a chunk finished only
+when all of its frames are in, fades the frames two chunks share, and encodes
+the output once, with the source's audio for the exact span.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+from PIL import Image
+
+from ..errors import DreamError, Interrupted
+from ..media import sources
+from ..media.encode import VIDEO_SUFFIXES, VideoWriter, atomic, check_output
+from ..progress import Reporter, Silent
+from ..settings import Settings
+from . import distributed, pipeline
+from .chunks import Chunk, fade_weight, plan
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    """Everything a worker needs for one chunk; the source is a path or shipped bytes."""
+
+    settings: Settings
+    device: str | None
+    source: Any
+    size: tuple[int, int]
+    start: float
+    end: float | None
+    chunk: Chunk
+
+
+_ENGINE: dict[str, pipeline.Engine] = {}
+
+
+def _engine(settings: Settings, device: str | None) -> pipeline.Engine:
+    """One model per worker process, reused by every chunk it is given."""
+    key = settings.model_dump_json() + str(device)
+    if key not in _ENGINE:
+        _ENGINE.clear()
+        _ENGINE[key] = pipeline.Engine(settings, pipeline.RunOptions(device=device))
+    return _ENGINE[key]
+
+
+def png_bytes(frame: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(frame).save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()
+
+
+def dream_chunk(job: ChunkJob) -> Iterator[tuple[int, bytes]]:
+    """Worker side: dream a chunk's frames in order; yield each kept frame's index and PNG.
+
+    Frames are decoded from the start of the span by the same ffmpeg command as a
+    single-process render and skipped up to the warm-up, so frame i here is frame
+    i there, byte for byte.
+    """
+    chunk, settings = job.chunk, job.settings
+    engine = _engine(settings, job.device)
+    info = sources.probe(distributed.materialise(job.source))
+    limit = min(x for x in (settings.max_frames, chunk.dream_stop, 10**9) if x is not None)
+    frames = sources.read_frames(info, job.size, job.start, job.end, limit)
+    coherence = pipeline.Coherence(settings)
+    for index, raw in enumerate(itertools.islice(frames, chunk.dream_start, None), chunk.dream_start):
+        initial, steps = coherence.start(raw, index)
+        dreamed = engine.dream(initial, index, None, steps, same_jitter=True)
+        coherence.remember(raw, dreamed)
+        if chunk.role(index) != "warmup":
+            yield index, png_bytes(dreamed)
+
+
+class ChunkStore:
+    """The driver's record of finished chunks, beside the frame store's frames.
+
+    Frames two chunks share are kept per chunk until both are in; a chunk counts as
+    finished only once its marker is written, after its last frame.
+    """
+
+    def __init__(self, store: pipeline.FrameStore) -> None:
+        self.store = store
+        self.fades = store.folder / "fade"
+
+    def marker(self, chunk: Chunk) -> Path:
+        return self.store.folder / f"chunk_{chunk.number:04d}.json"
+
+    def finished(self, chunk: Chunk) -> dict[str, Any] | None:
+        """The marker of an earlier run, if it was made for this very chunk."""
+        try:
+            data = json.loads(self.marker(chunk).read_text())
+        except (OSError, ValueError):
+            return None
+        return data if data.get("chunk") == asdict(chunk) else None
+
+    def fade_path(self, index: int, chunk: Chunk) -> Path:
+        return self.fades / f"frame_{index:06d}_{chunk.number:04d}.png"
+
+    def save(self, chunk: Chunk, index: int, data: bytes) -> None:
+        shared = chunk.role(index) in ("head", "tail")
+        path = self.fade_path(index, chunk) if shared else self.store.path(index)
+        path.parent.mkdir(exist_ok=True)
+        with atomic(path) as tmp:
+            tmp.write_bytes(data)
+
+    def finish(self, chunk: Chunk, last: int | None) -> None:
+        with atomic(self.marker(chunk)) as tmp:
+            tmp.write_text(json.dumps({"chunk": asdict(chunk), "last": last}))
+
+    def blend(self, index: int, chunks: list[Chunk]) -> None:
+        """Cross-fade the dreams two chunks made of one frame.
+
+        Both are dreams of the same input frame, so fading their detail (dream minus
+        input) with weights that add up to 1 is fading the dreamed frames themselves.
+        """
+        parts = [(fade_weight(c, index), self.fade_path(index, c)) for c in chunks]
+        parts = [(w, p) for w, p in parts if p.is_file()]
+        if not parts:
+            raise DreamError(f"frame {index} is missing from the finished chunks in {self.store.folder}")
+        total = sum(w for w, _ in parts)
+        mixed = sum(w / total * sources.load_image(p).astype(np.float32) for w, p in parts)
+        self.store.save(index, np.clip(mixed + 0.5, 0, 255).astype(np.uint8))
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """How a render is spread: the CLI's --workers, --ray-address, --chunk-frames, --warmup-frames."""
+
+    workers: int
+    address: str | None = None
+    chunk_frames: int = 120
+    warmup: int = 10
+    overlap: int = 0
+
+
+def _estimate(info: sources.VideoInfo, settings: Settings, start: float, end: float | None) -> int:
+    """Frames in the span, from the header; the last chunk reads to the real end anyway."""
+    span = (end or info.duration) - start
+    count = max(1, round(span * info.fps)) if span > 0 else 1
+    return min(count, settings.max_frames) if settings.max_frames else count
+
+
+def _run_chunks(dist: Distribution, jobs: dict[int, ChunkJob], chunks: ChunkStore, source: Path,
+                advance) -> dict[int, int | None]:
+    """Every unfinished chunk as a Ray task; frames are saved as they arrive."""
+    last: dict[int, int | None] = {k: None for k in jobs}
+    with distributed.connect(dist.workers, dist.address) as cluster:
+        handle = distributed.ship(source, cluster)
+        remote = distributed.ray_module().remote(max_retries=distributed.RETRIES)(dream_chunk)
+        gens = {k: remote.options(**cluster.task_options).remote(_with_source(job, handle))
+                for k, job in jobs.items()}
+
+        def on_item(k: int, item: tuple[int, bytes]) -> None:
+            index, data = item
+            chunks.save(jobs[k].chunk, index, data)
+            last[k] = index
+            if jobs[k].chunk.role(index) != "tail":
+                advance(1)
+
+        failures = distributed.stream(gens, on_item, lambda k: chunks.finish(jobs[k].chunk, last[k]))
+    if failures:
+        k = min(failures)
+        more = f" ({len(failures) - 1} other chunk(s) failed too)" if len(failures) > 1 else ""
+        raise DreamError(f"{jobs[k].chunk.label} failed: {failures[k]}{more}; finished chunks are kept "
+                         f"in {chunks.store.folder}, run the same command again to redo the rest")
+    return last
+
+
+def _with_source(job: ChunkJob, handle: Any) -> ChunkJob:
+    return ChunkJob(job.settings, job.device, handle, job.size, job.start, job.end, job.chunk)
+
+
+def _kept(chunk: Chunk, last: int | None) -> int:
+    """Frames of the clip a finished chunk delivered (its fade-out frames count for the next)."""
+    if last is None:
+        return 0
+    end = last if chunk.stop is None else min(last, chunk.stop - 1)
+    return max(0, end - chunk.first + 1)
+
+
+def _collect(chunks: ChunkStore, plan_: list[Chunk], ends: dict[int, int | None], source: Path,
+             span: tuple[float, float | None]) -> int:
+    """Fade the shared frames and check that every frame 0..n-1 is in the store; returns n."""
+    count = max((v for v in ends.values() if v is not None), default=-1) + 1
+    if count == 0:
+        raise DreamError(f"{source.name} has no video frames between {span[0]:g}s and {span[1] or 0:g}s")
+    for index in range(count):
+        sharing = [c for c in plan_ if c.role(index) in ("head", "tail")
+                   and (c.stop is None or index < c.stop + c.tail)]
+        if sharing:
+            chunks.blend(index, sharing)
+        elif not chunks.store.path(index).is_file():
+            raise DreamError(f"frame {index} is missing from the finished chunks in {chunks.store.folder}; "
+                             "add --restart to render them again")
+    return count
+
+
+def render_video(settings: Settings, source: Path, output: Path, options: pipeline.RunOptions,
+                 dist: Distribution, progress: Reporter = Silent()) -> Path:
+    """Dream a clip in chunks on Ray workers; the same output as one process, seams aside."""
+    check_output(output, VIDEO_SUFFIXES)
+    info = sources.probe(source)
+    start, end = pipeline._video_span(info, settings)
+    size = sources.fit_longest(info.width, info.height, pipeline._longest_side(settings), even=True)
+    work = pipeline.work_folder(output, options)
+    settings = pipeline._with_seed(settings, None if options.restart else work)
+    engine = pipeline.Engine(settings, pipeline.RunOptions(device="cpu"))  # checks model and layers early
+    engine.check_size(*size)
+    stat = source.stat()
+    layout = {"chunk_frames": dist.chunk_frames, "warmup_frames": dist.warmup, "overlap": dist.overlap}
+    store = pipeline.FrameStore(work, pipeline._manifest(
+        "video", settings, input=str(source.resolve()), input_size=stat.st_size,
+        input_mtime=stat.st_mtime, chunks=layout), options.restart)
+    chunks = ChunkStore(store)
+    total = _estimate(info, settings, start, end)
+    plan_ = plan(total, dist.chunk_frames, dist.warmup, dist.overlap, open_end=True)
+    ends = {c.number: (chunks.finished(c) or {}).get("last") for c in plan_ if chunks.finished(c)}
+    todo = {c.number: ChunkJob(settings, options.device, None, size, start, end, c)
+            for c in plan_ if c.number not in ends}
+    advance = progress.task(f"frames ({dist.workers} workers)", total)
+    advance(sum(_kept(c, ends[c.number]) for c in plan_ if c.number in ends))
+    try:
+        if todo:
+            ends.update(_run_chunks(dist, todo, chunks, source, advance))
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted: {len(ends)} finished chunk(s) kept in {store.folder}; "
+                          "run the same command again to resume") from None
+    count = _collect(chunks, plan_, ends, source, (start, end))
+    keep_audio = info.has_audio and end and output.suffix.lower() == ".mp4"
+    with VideoWriter(output, info.fps, settings.crf, (source, start, end - start) if keep_audio else None) as writer:
+        for index in range(count):
+            writer.write(store.load(index))
+    pipeline.write_sidecar(output, settings, engine, input=str(source), fps=str(info.fps), frames=count,
+                           workers=dist.workers, **layout)
+    pipeline._finish(store, options)
+    return output
