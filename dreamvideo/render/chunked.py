@@ -22,11 +22,17 @@ from PIL import Image
 
 from ..errors import DreamError, Interrupted
 from ..media import sources
-from ..media.encode import VIDEO_SUFFIXES, VideoWriter, atomic, check_output
+from ..media.encode import VIDEO_SUFFIXES, atomic
 from ..progress import Reporter, Silent
 from ..settings import Settings
-from . import distributed, pipeline
+from . import distributed
+from .assemble import assemble_video, check_target
 from .chunks import Chunk, fade_weight, plan
+from .common import finish, longest_side, with_seed, work_folder
+from .engine import Engine, RunOptions
+from .sidecar import manifest, sidecar_text
+from .store import FrameStore
+from .video import VideoPlan, video_span
 
 
 @dataclass(frozen=True)
@@ -42,15 +48,15 @@ class ChunkJob:
     chunk: Chunk
 
 
-_ENGINE: dict[str, pipeline.Engine] = {}
+_ENGINE: dict[str, Engine] = {}
 
 
-def _engine(settings: Settings, device: str | None) -> pipeline.Engine:
+def _engine(settings: Settings, device: str | None) -> Engine:
     """One model per worker process, reused by every chunk it is given."""
     key = settings.model_dump_json() + str(device)
     if key not in _ENGINE:
         _ENGINE.clear()
-        _ENGINE[key] = pipeline.Engine(settings, pipeline.RunOptions(device=device))
+        _ENGINE[key] = Engine(settings, RunOptions(device=device))
     return _ENGINE[key]
 
 
@@ -65,20 +71,23 @@ def dream_chunk(job: ChunkJob) -> Iterator[tuple[int, bytes]]:
 
     Frames are decoded from the start of the span by the same ffmpeg command as a
     single-process render and skipped up to the warm-up, so frame i here is frame
-    i there, byte for byte.
+    i there, byte for byte; each is made by the single-process render's own plan.
     """
     chunk, settings = job.chunk, job.settings
     engine = _engine(settings, job.device)
     info = sources.probe(distributed.materialise(job.source))
     limit = min(x for x in (settings.max_frames, chunk.dream_stop, 10**9) if x is not None)
-    frames = sources.read_frames(info, job.size, job.start, job.end, limit)
-    coherence = pipeline.Coherence(settings)
-    for index, raw in enumerate(itertools.islice(frames, chunk.dream_start, None), chunk.dream_start):
-        initial, steps = coherence.start(raw, index)
-        dreamed = engine.dream(initial, index, None, steps, same_jitter=True)
-        coherence.remember(raw, dreamed)
+    decoded = sources.read_frames(info, job.size, job.start, job.end, limit)
+    frames = VideoPlan(engine, settings, itertools.islice(decoded, chunk.dream_start, None), None)
+    for local in frames.indices():
+        index = chunk.dream_start + local
+        dreamed = frames.make(index, _ignore)
         if chunk.role(index) != "warmup":
             yield index, png_bytes(dreamed)
+
+
+def _ignore(steps: int) -> None:
+    """Workers report frames, not steps."""
 
 
 class ChunkStore:
@@ -88,9 +97,12 @@ class ChunkStore:
     finished only once its marker is written, after its last frame.
     """
 
-    def __init__(self, store: pipeline.FrameStore) -> None:
+    def __init__(self, store: FrameStore, restart: bool) -> None:
         self.store = store
         self.fades = store.folder / "fade"
+        if restart:
+            for path in [*store.folder.glob("chunk_*.json"), *self.fades.glob("frame_*.png")]:
+                path.unlink()
 
     def marker(self, chunk: Chunk) -> Path:
         return self.store.folder / f"chunk_{chunk.number:04d}.json"
@@ -199,34 +211,35 @@ def _collect(chunks: ChunkStore, plan_: list[Chunk], ends: dict[int, int | None]
                    and (c.stop is None or index < c.stop + c.tail)]
         if sharing:
             chunks.blend(index, sharing)
-        elif not chunks.store.path(index).is_file():
+        elif not chunks.store.path(index).is_file():  # the assembly pass reads and checks it again
             raise DreamError(f"frame {index} is missing from the finished chunks in {chunks.store.folder}; "
                              "add --restart to render them again")
     return count
 
 
-def render_video(settings: Settings, source: Path, output: Path, options: pipeline.RunOptions,
+def render_video(settings: Settings, source: Path, output: Path, options: RunOptions,
                  dist: Distribution, progress: Reporter = Silent()) -> Path:
     """Dream a clip in chunks on Ray workers; the same output as one process, seams aside."""
-    check_output(output, VIDEO_SUFFIXES)
+    check_target(output, VIDEO_SUFFIXES, source)
     info = sources.probe(source)
-    start, end = pipeline._video_span(info, settings)
-    size = sources.fit_longest(info.width, info.height, pipeline._longest_side(settings), even=True)
-    work = pipeline.work_folder(output, options)
-    settings = pipeline._with_seed(settings, None if options.restart else work)
-    engine = pipeline.Engine(settings, pipeline.RunOptions(device="cpu"))  # checks model and layers early
+    start, end = video_span(info, settings)
+    size = sources.fit_longest(info.width, info.height, longest_side(settings), even=True)
+    work = work_folder(output, options)
+    settings = with_seed(settings, None if options.restart else work)
+    engine = Engine(settings, RunOptions(device="cpu"))  # model and layers checked before any worker starts
     engine.check_size(*size)
     stat = source.stat()
     layout = {"chunk_frames": dist.chunk_frames, "warmup_frames": dist.warmup, "overlap": dist.overlap}
-    store = pipeline.FrameStore(work, pipeline._manifest(
-        "video", settings, input=str(source.resolve()), input_size=stat.st_size,
-        input_mtime=stat.st_mtime, chunks=layout), options.restart)
-    chunks = ChunkStore(store)
+    store = FrameStore(work, manifest("video", settings, input=str(source.resolve()), input_size=stat.st_size,
+                                      input_mtime=stat.st_mtime, chunks=layout), options.restart)
+    chunks = ChunkStore(store, options.restart)
     total = _estimate(info, settings, start, end)
     plan_ = plan(total, dist.chunk_frames, dist.warmup, dist.overlap, open_end=True)
-    ends = {c.number: (chunks.finished(c) or {}).get("last") for c in plan_ if chunks.finished(c)}
+    ends = {c.number: chunks.finished(c)["last"] for c in plan_ if chunks.finished(c)}
     todo = {c.number: ChunkJob(settings, options.device, None, size, start, end, c)
             for c in plan_ if c.number not in ends}
+    if ends:
+        progress.note(f"resuming: {len(ends)} finished chunk(s) in {store.folder} are kept")
     advance = progress.task(f"frames ({dist.workers} workers)", total)
     advance(sum(_kept(c, ends[c.number]) for c in plan_ if c.number in ends))
     try:
@@ -236,11 +249,10 @@ def render_video(settings: Settings, source: Path, output: Path, options: pipeli
         raise Interrupted(f"interrupted: {len(ends)} finished chunk(s) kept in {store.folder}; "
                           "run the same command again to resume") from None
     count = _collect(chunks, plan_, ends, source, (start, end))
-    keep_audio = info.has_audio and end and output.suffix.lower() == ".mp4"
-    with VideoWriter(output, info.fps, settings.crf, (source, start, end - start) if keep_audio else None) as writer:
-        for index in range(count):
-            writer.write(store.load(index))
-    pipeline.write_sidecar(output, settings, engine, input=str(source), fps=str(info.fps), frames=count,
-                           workers=dist.workers, **layout)
-    pipeline._finish(store, options)
+    keep_audio = info.has_audio and output.suffix.lower() == ".mp4"
+    audio = (source, start, float(count / info.fps)) if keep_audio else None
+    text = sidecar_text(output, settings, "video", engine.model.weights_source, input=str(source),
+                        fps=str(info.fps), frames=count, workers=dist.workers, **layout)
+    assemble_video(store, range(count), output, info.fps, settings.crf, audio, text)
+    finish(store, options)
     return output
