@@ -27,7 +27,7 @@ from ..progress import Reporter, Silent
 from ..settings import Settings
 from . import distributed
 from .assemble import assemble_video, check_target
-from .chunks import Chunk, fade_weight, plan
+from .chunks import Chunk, fade_weight, mix, plan
 from .common import finish, longest_side, with_seed, work_folder
 from .engine import Engine, RunOptions
 from .sidecar import manifest, sidecar_text
@@ -130,18 +130,12 @@ class ChunkStore:
             tmp.write_text(json.dumps({"chunk": asdict(chunk), "last": last}))
 
     def blend(self, index: int, chunks: list[Chunk]) -> None:
-        """Cross-fade the dreams two chunks made of one frame.
-
-        Both are dreams of the same input frame, so fading their detail (dream minus
-        input) with weights that add up to 1 is fading the dreamed frames themselves.
-        """
+        """Write frame ``index`` as the fade of the versions the chunks sharing it made."""
         parts = [(fade_weight(c, index), self.fade_path(index, c)) for c in chunks]
-        parts = [(w, p) for w, p in parts if p.is_file()]
+        parts = [(w, sources.load_image(p)) for w, p in parts if p.is_file()]
         if not parts:
             raise DreamError(f"frame {index} is missing from the finished chunks in {self.store.folder}")
-        total = sum(w for w, _ in parts)
-        mixed = sum(w / total * sources.load_image(p).astype(np.float32) for w, p in parts)
-        self.store.save(index, np.clip(mixed + 0.5, 0, 255).astype(np.uint8))
+        self.store.save(index, mix(parts))
 
 
 @dataclass(frozen=True)

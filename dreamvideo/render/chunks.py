@@ -9,12 +9,15 @@ the next is spread over O frames instead of landing on one.
 
 The plan depends only on the frame count and these three numbers, never on the
 number of workers: the same command gives the same frames on 1 GPU or 64.
-Pure functions, no Ray, no torch.
+Pure functions of numbers and arrays: no Ray, no torch, no files.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
 
 from ..errors import DreamError
 
@@ -98,6 +101,18 @@ def fade_weight(chunk: Chunk, index: int) -> float:
     if role == "tail":
         return 1 - (index - chunk.stop + 1) / (chunk.tail + 1)
     return 1.0
+
+
+def mix(parts: Sequence[tuple[float, np.ndarray]]) -> np.ndarray:
+    """Cross-fade the dreams two chunks made of one frame, by their fade weights.
+
+    Both are dreams of the same input frame, so fading their detail (dream minus
+    input) with weights that add up to 1 is fading the dreamed frames themselves.
+    A lone part (the next chunk found the stream already ended) is used as it is.
+    """
+    total = sum(weight for weight, _ in parts)
+    mixed = sum(weight / total * frame.astype(np.float32) for weight, frame in parts)
+    return np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
 
 
 def seam_steps(chunks: list[Chunk]) -> set[int]:
