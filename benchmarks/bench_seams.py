@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from dreamvideo.media import sources
-from dreamvideo.render.chunked import ChunkJob, dream_chunk
+from dreamvideo.render.worker import ChunkJob, dream_chunk
 from dreamvideo.render.chunks import Chunk, fade_weight, mix, plan, seam_steps
 from dreamvideo.settings import resolve
 

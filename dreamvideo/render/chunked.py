@@ -10,15 +10,12 @@ the output once, with the source's audio for the exact span.
 
 from __future__ import annotations
 
-import io
-import itertools
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
-from PIL import Image
 
 from ..errors import DreamError, Interrupted
 from ..media import sources
@@ -27,67 +24,13 @@ from ..progress import Reporter, Silent
 from ..settings import Settings
 from . import distributed
 from .assemble import assemble_video, check_target
-from .chunks import Chunk, fade_weight, mix, plan
+from .chunks import Chunk, fade_weight, mix, plan, seam_flicker, seam_steps, shrink
 from .common import finish, longest_side, with_seed, work_folder
 from .engine import Engine, RunOptions
 from .sidecar import manifest, sidecar_text
 from .store import FrameStore
-from .video import VideoPlan, video_span
-
-
-@dataclass(frozen=True)
-class ChunkJob:
-    """Everything a worker needs for one chunk; the source is a path or shipped bytes."""
-
-    settings: Settings
-    device: str | None
-    source: Any
-    size: tuple[int, int]
-    start: float
-    end: float | None
-    chunk: Chunk
-
-
-_ENGINE: dict[str, Engine] = {}
-
-
-def _engine(settings: Settings, device: str | None) -> Engine:
-    """One model per worker process, reused by every chunk it is given."""
-    key = settings.model_dump_json() + str(device)
-    if key not in _ENGINE:
-        _ENGINE.clear()
-        _ENGINE[key] = Engine(settings, RunOptions(device=device))
-    return _ENGINE[key]
-
-
-def png_bytes(frame: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(frame).save(buffer, format="png", compress_level=1)
-    return buffer.getvalue()
-
-
-def dream_chunk(job: ChunkJob) -> Iterator[tuple[int, bytes]]:
-    """Worker side: dream a chunk's frames in order; yield each kept frame's index and PNG.
-
-    Frames are decoded from the start of the span by the same ffmpeg command as a
-    single-process render and skipped up to the warm-up, so frame i here is frame
-    i there, byte for byte; each is made by the single-process render's own plan.
-    """
-    chunk, settings = job.chunk, job.settings
-    engine = _engine(settings, job.device)
-    info = sources.probe(distributed.materialise(job.source))
-    limit = min(x for x in (settings.max_frames, chunk.dream_stop, 10**9) if x is not None)
-    decoded = sources.read_frames(info, job.size, job.start, job.end, limit)
-    frames = VideoPlan(engine, settings, itertools.islice(decoded, chunk.dream_start, None), None)
-    for local in frames.indices():
-        index = chunk.dream_start + local
-        dreamed = frames.make(index, _ignore)
-        if chunk.role(index) != "warmup":
-            yield index, png_bytes(dreamed)
-
-
-def _ignore(steps: int) -> None:
-    """Workers report frames, not steps."""
+from .video import video_span
+from .worker import ChunkJob, dream_chunk
 
 
 class ChunkStore:
@@ -163,7 +106,7 @@ def _run_chunks(dist: Distribution, jobs: dict[int, ChunkJob], chunks: ChunkStor
     with distributed.connect(dist.workers, dist.address) as cluster:
         handle = distributed.ship(source, cluster)
         remote = distributed.ray_module().remote(max_retries=distributed.RETRIES)(dream_chunk)
-        gens = {k: remote.options(**cluster.task_options).remote(_with_source(job, handle))
+        gens = {k: remote.options(**cluster.task_options).remote(replace(job, source=handle))
                 for k, job in jobs.items()}
 
         def on_item(k: int, item: tuple[int, bytes]) -> None:
@@ -180,10 +123,6 @@ def _run_chunks(dist: Distribution, jobs: dict[int, ChunkJob], chunks: ChunkStor
         raise DreamError(f"{jobs[k].chunk.label} failed: {failures[k]}{more}; finished chunks are kept "
                          f"in {chunks.store.folder}, run the same command again to redo the rest")
     return last
-
-
-def _with_source(job: ChunkJob, handle: Any) -> ChunkJob:
-    return ChunkJob(job.settings, job.device, handle, job.size, job.start, job.end, job.chunk)
 
 
 def _kept(chunk: Chunk, last: int | None) -> int:
@@ -209,6 +148,17 @@ def _collect(chunks: ChunkStore, plan_: list[Chunk], ends: dict[int, int | None]
             raise DreamError(f"frame {index} is missing from the finished chunks in {chunks.store.folder}; "
                              "add --restart to render them again")
     return count
+
+
+def _seam_figure(store: FrameStore, count: int, plan_: list[Chunk], inputs: Iterator[np.ndarray],
+                 progress: Reporter) -> dict[str, float] | None:
+    """Print and return how much more the output flickers at seams than inside chunks."""
+    outputs = [shrink(store.load(i)) for i in range(count)]
+    figure = seam_flicker([shrink(f) for f in inputs], outputs, seam_steps(plan_))
+    if figure is None:
+        return None
+    progress.note(f"seams: flicker {figure[0]:.2f} at seams, {figure[1]:.2f} inside chunks ({figure[2]:.2f}x)")
+    return dict(zip(("at_seams", "inside_chunks", "ratio"), (round(x, 3) for x in figure)))
 
 
 def render_video(settings: Settings, source: Path, output: Path, options: RunOptions,
@@ -243,10 +193,11 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
         raise Interrupted(f"interrupted: {len(ends)} finished chunk(s) kept in {store.folder}; "
                           "run the same command again to resume") from None
     count = _collect(chunks, plan_, ends, source, (start, end))
+    figure = _seam_figure(store, count, plan_, sources.read_frames(info, size, start, end, count), progress)
     keep_audio = info.has_audio and output.suffix.lower() == ".mp4"
     audio = (source, start, float(count / info.fps)) if keep_audio else None
     text = sidecar_text(output, settings, "video", engine.model.weights_source, input=str(source),
-                        fps=str(info.fps), frames=count, workers=dist.workers, **layout)
+                        fps=str(info.fps), frames=count, workers=dist.workers, **layout, seam_flicker=figure)
     assemble_video(store, range(count), output, info.fps, settings.crf, audio, text)
     finish(store, options)
     return output

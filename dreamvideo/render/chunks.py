@@ -128,3 +128,36 @@ def overhead(chunks: list[Chunk], total: int) -> float:
     """Extra frames dreamed (warm-up and overlap) as a share of the frames kept."""
     extra = sum(c.lead + c.tail for c in chunks)
     return extra / max(total, 1)
+
+
+def shrink(frame: np.ndarray, longest: int = 160) -> np.ndarray:
+    """A small copy for the seam figure: flicker is a mean, it needs no full-size frames."""
+    h, w = frame.shape[:2]
+    step = max(1, max(h, w) // longest)
+    return frame[::step, ::step]
+
+
+def _change(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.abs(b.astype(np.float32) - a.astype(np.float32)).mean())
+
+
+def seam_flicker(inputs: Sequence[np.ndarray], outputs: Sequence[np.ndarray],
+                 seams: set[int]) -> tuple[float, float, float] | None:
+    """The seam figure: flicker at seam steps, flicker inside chunks, and their ratio.
+
+    Flicker over a set of steps is the output's mean frame-to-frame change over the
+    input's on the same steps (the coherence issue's flicker ratio), so seams that
+    happen to fall on fast motion are not blamed for it. None without seams.
+    """
+    steps = range(1, min(len(inputs), len(outputs)))
+    at = [t for t in steps if t in seams]
+    inside = [t for t in steps if t not in seams]
+    if not at or not inside:
+        return None
+
+    def flicker(ts: list[int]) -> float:
+        base = sum(_change(inputs[t - 1], inputs[t]) for t in ts)
+        return sum(_change(outputs[t - 1], outputs[t]) for t in ts) / max(base, 1e-6)
+
+    seam, within = flicker(at), flicker(inside)
+    return seam, within, seam / max(within, 1e-6)

@@ -19,6 +19,10 @@ from typing import Any, Callable, Hashable, Iterator
 from ..errors import DreamError, first_line
 
 RETRIES = 2  # Ray re-runs a task whose worker died this many times before it fails for good
+# torch's CPU kernels round differently with different thread counts, and a dream
+# chain turns that into visible differences within frames. CPU workers therefore
+# always use this many threads, so the frames never depend on how many workers run.
+CPU_THREADS = 1
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,14 @@ class Cluster:
     task_options: dict[str, Any]  # resources per task: one GPU, or a share of the CPU cores
     local: bool  # workers run on this machine and can read its files
     gpus: int
+
+
+def pin_threads(device: Any) -> None:
+    """Worker side: a fixed torch thread count on CPU (see :data:`CPU_THREADS`)."""
+    import torch
+
+    if getattr(device, "type", "cpu") == "cpu" and torch.get_num_threads() != CPU_THREADS:
+        torch.set_num_threads(CPU_THREADS)
 
 
 def ray_module() -> Any:
@@ -54,23 +66,21 @@ def _start(ray: Any, workers: int, address: str | None) -> None:
     import torch
 
     gpus = torch.cuda.device_count()
-    cores = os.cpu_count() or 1
-    cpus = cores if gpus else max(1, cores // workers) * workers
+    cpus = (os.cpu_count() or 1) if gpus else workers
     ray.init(num_cpus=cpus, num_gpus=min(gpus, workers), include_dashboard=False, **_quiet())
 
 
 def describe(ray: Any, workers: int, local: bool) -> Cluster:
-    """One task per GPU when there are GPUs; otherwise ``workers`` tasks sharing the CPU cores.
+    """One task per GPU when there are GPUs; otherwise ``workers`` one-core tasks.
 
-    A CPU task asks for its share of the cores, so Ray gives its torch that many threads.
+    A CPU worker dreams on one thread (see :data:`CPU_THREADS`), whatever the number
+    of workers, so the frames do not depend on how many there are.
     """
     resources = ray.cluster_resources()
     gpus = int(resources.get("GPU", 0))
     if gpus:
         return Cluster(min(workers, gpus), {"num_gpus": 1, "num_cpus": 1}, local, gpus)
-    cpus = max(1, int(resources.get("CPU", 1)))
-    share = max(1, cpus // workers)
-    return Cluster(min(workers, cpus), {"num_cpus": share}, local, 0)
+    return Cluster(min(workers, max(1, int(resources.get("CPU", 1)))), {"num_cpus": CPU_THREADS}, local, 0)
 
 
 @contextlib.contextmanager
