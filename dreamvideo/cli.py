@@ -46,7 +46,7 @@ KEPT = {"frames_dir": Annotated[Optional[Path], typer.Option("--frames-dir", met
                              help="Ignore frames of an earlier, unfinished render.")]}
 
 
-def takes(*settings: str, panel: str = MOTION, kept: bool = False) -> Callable:
+def takes(*settings: str, panel: str = MOTION, kept: bool = False, more: dict[str, Any] | None = None) -> Callable:
     """Give a command the options for ``settings`` plus the dream and run options.
 
     Typer reads the extended signature; the command receives them in ``**params``.
@@ -56,7 +56,7 @@ def takes(*settings: str, panel: str = MOTION, kept: bool = False) -> Callable:
         own = [p for p in signature.parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
         extra = [setting_option(name, panel) for name in settings]
         extra += [setting_option(name, DREAM) for name in DREAM_SETTINGS]
-        runs = {**RUN_OPTIONS, **(KEPT if kept else {})}
+        runs = {**RUN_OPTIONS, **(KEPT if kept else {}), **(more or {})}
         extra += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind,
                                     default=False if name in ("compile", "restart") else None)
                   for name, kind in runs.items()]
@@ -98,11 +98,16 @@ def run(action: Callable[[], Any]) -> None:
 
 
 def render(kind: str, params: dict[str, Any], *inputs: Any) -> None:
-    """Resolve settings (defaults < preset < options) and run the render ``kind``."""
+    """Resolve settings (defaults < preset < options) and run the render ``kind``.
+
+    With ``workers`` or ``ray_address`` a video is rendered in chunks on Ray workers.
+    """
     def action() -> None:
         from . import render as renders
         from .progress import RichReporter
         from .settings import resolve, setting_names
+
+        spread = distribution(params)
 
         overrides = {name: params.get(name) for name in setting_names() if name in params}
         overrides["translate"] = parse_translate(params.get("translate"))
@@ -110,9 +115,50 @@ def render(kind: str, params: dict[str, Any], *inputs: Any) -> None:
         options = renders.RunOptions(device=params.get("device"), restart=bool(params.get("restart")),
                                      frames_dir=params.get("frames_dir"), compile=bool(params.get("compile")))
         with RichReporter(err) as progress:
-            path = getattr(renders, f"render_{kind}")(settings, *inputs, params["output"], options, progress)
+            if spread:
+                from .render.chunked import render_video
+                path = render_video(settings, *inputs, params["output"], options, spread, progress)
+            else:
+                path = getattr(renders, f"render_{kind}")(settings, *inputs, params["output"], options, progress)
         err.print(f"wrote {path}", markup=False)
     run(action)
+
+
+RAY = "Distributed (Ray)"
+Workers = Annotated[Optional[int], typer.Option(
+    "--workers", min=0, metavar="N", rich_help_panel=RAY,
+    help="Render in chunks on N Ray workers: one per GPU when there are GPUs, else N CPU workers.")]
+RayAddress = Annotated[Optional[str], typer.Option(
+    "--ray-address", metavar="auto|HOST:PORT", rich_help_panel=RAY,
+    help="Use a running Ray cluster (`ray start --head`) instead of a local runtime.")]
+DISTRIBUTED = {
+    "workers": Workers, "ray_address": RayAddress,
+    "chunk_frames": Annotated[Optional[int], typer.Option(
+        "--chunk-frames", min=1, metavar="N", rich_help_panel=RAY, help="Frames each chunk keeps [120].")],
+    "warmup_frames": Annotated[Optional[int], typer.Option(
+        "--warmup-frames", min=0, metavar="W", rich_help_panel=RAY,
+        help="Frames a chunk dreams before its first kept frame, then drops (default: see README).")],
+    "overlap_frames": Annotated[Optional[int], typer.Option(
+        "--overlap-frames", min=0, metavar="O", rich_help_panel=RAY,
+        help="Frames two chunks both dream and cross-fade at each seam (default: see README).")],
+}
+
+
+def distribution(params: dict[str, Any]) -> Any:
+    """The chunked-render choices, or None for the single-process render (the default)."""
+    from .render.chunks import DEFAULT_CHUNK, DEFAULT_OVERLAP, DEFAULT_WARMUP
+
+    chunking = [name for name in ("chunk_frames", "warmup_frames", "overlap_frames") if params.get(name) is not None]
+    if params.get("workers") is None and not params.get("ray_address"):
+        if chunking:
+            raise DreamError(f"`{chunking[0]}` needs `workers` N or `ray_address`")
+        return None
+    from .render.chunked import Distribution
+
+    pick = lambda name, default: default if params.get(name) is None else params[name]  # noqa: E731
+    return Distribution(workers=pick("workers", 0), address=params.get("ray_address"),
+                        chunk_frames=pick("chunk_frames", DEFAULT_CHUNK), warmup=pick("warmup_frames", DEFAULT_WARMUP),
+                        overlap=pick("overlap_frames", DEFAULT_OVERLAP))
 
 
 Output = Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="Output file.")]
@@ -137,11 +183,35 @@ def zoom(output: Output,
 
 
 @app.command()
-@takes("coherence", "blend", "flow_steps", "start", "end", "max_frames", "size", "crf", kept=True)
+@takes("coherence", "blend", "flow_steps", "start", "end", "max_frames", "size", "crf", kept=True, more=DISTRIBUTED)
 def video(input: Annotated[Path, typer.Argument(metavar="VIDEO", help="Video clip to dream.")],
           output: Output, **params: Any) -> None:
     """Dream every frame of a clip without flicker, keeping its fps and audio."""
     render("video", {"output": output, **params}, input)
+
+
+@app.command()
+def batch(jobs: Annotated[Path, typer.Argument(metavar="JOBS.yaml", help="YAML list of renders.")],
+          workers: Workers = None, ray_address: RayAddress = None,
+          device: Annotated[Optional[str], typer.Option("--device", metavar="DEVICE",
+                            help="cpu or cuda (default: CUDA when the worker has it).")] = None) -> None:
+    """Run a YAML list of renders (dream, zoom, video) as Ray tasks, several at once.
+
+    Each item: kind, input (a zoom's start image; default noise), output, preset,
+    options (settings, as in a preset). Paths are relative to the YAML file.
+    """
+    def action() -> None:
+        from .progress import RichReporter
+        from .render.batch import default_workers, load_jobs, run_batch, summary
+
+        checked = load_jobs(jobs)
+        with RichReporter(err) as progress:
+            results = run_batch(checked, workers or default_workers(ray_address), ray_address, device, progress)
+        out.print(summary(results))
+        failed = sum(not r.ok for r in results)
+        if failed:
+            raise DreamError(f"{failed} of {len(results)} job(s) failed; the others are written")
+    run(action)
 
 
 @app.command()

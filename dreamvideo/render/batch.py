@@ -163,6 +163,17 @@ def _publish(job: Job, files: tuple[bytes, bytes] | None) -> None:
             tmp.write_bytes(data)
 
 
+def default_workers(address: str | None) -> int:
+    """Without --workers: every GPU here (or every core), or all of a cluster's."""
+    if address:
+        return 0
+    import os
+
+    import torch
+
+    return torch.cuda.device_count() or os.cpu_count() or 1
+
+
 def run_batch(jobs: list[Job], workers: int, address: str | None = None, device: str | None = None,
               progress: Reporter = Silent()) -> list[Result]:
     """Every job as a Ray task, all at once; results in job order, failures included."""

@@ -24,7 +24,7 @@ from ..progress import Reporter, Silent
 from ..settings import Settings
 from . import distributed
 from .assemble import assemble_video, check_target
-from .chunks import Chunk, fade_weight, mix, plan, seam_flicker, seam_steps, shrink
+from .chunks import DEFAULT_CHUNK, DEFAULT_OVERLAP, DEFAULT_WARMUP, Chunk, fade_weight, mix, plan, seam_flicker, seam_steps, shrink
 from .common import finish, longest_side, with_seed, work_folder
 from .engine import Engine, RunOptions
 from .sidecar import manifest, sidecar_text
@@ -85,11 +85,11 @@ class ChunkStore:
 class Distribution:
     """How a render is spread: the CLI's --workers, --ray-address, --chunk-frames, --warmup-frames."""
 
-    workers: int
+    workers: int  # 0: every GPU (or CPU) of the cluster at ``address``
     address: str | None = None
-    chunk_frames: int = 120
-    warmup: int = 10
-    overlap: int = 0
+    chunk_frames: int = DEFAULT_CHUNK
+    warmup: int = DEFAULT_WARMUP
+    overlap: int = DEFAULT_OVERLAP
 
 
 def _estimate(info: sources.VideoInfo, settings: Settings, start: float, end: float | None) -> int:
@@ -184,7 +184,7 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
             for c in plan_ if c.number not in ends}
     if ends:
         progress.note(f"resuming: {len(ends)} finished chunk(s) in {store.folder} are kept")
-    advance = progress.task(f"frames ({dist.workers} workers)", total)
+    advance = progress.task("frames", total)
     advance(sum(_kept(c, ends[c.number]) for c in plan_ if c.number in ends))
     try:
         if todo:

@@ -21,6 +21,12 @@ import numpy as np
 
 from ..errors import DreamError
 
+# Defaults for --chunk-frames, --warmup-frames and --overlap-frames, chosen from
+# benchmarks/bench_seams.py (see the README's distributed section).
+DEFAULT_CHUNK = 120
+DEFAULT_WARMUP = 10
+DEFAULT_OVERLAP = 0
+
 
 @dataclass(frozen=True)
 class Chunk:

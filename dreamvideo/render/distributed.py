@@ -78,6 +78,7 @@ def describe(ray: Any, workers: int, local: bool) -> Cluster:
     """
     resources = ray.cluster_resources()
     gpus = int(resources.get("GPU", 0))
+    workers = workers or 10**6  # 0: all of a cluster's GPUs or cores
     if gpus:
         return Cluster(min(workers, gpus), {"num_gpus": 1, "num_cpus": 1}, local, gpus)
     return Cluster(min(workers, max(1, int(resources.get("CPU", 1)))), {"num_cpus": CPU_THREADS}, local, 0)
@@ -90,8 +91,8 @@ def connect(workers: int, address: str | None = None) -> Iterator[Cluster]:
     A runtime that is already up (a test session, a notebook) is used as it is and
     left running; one started here is shut down at the end.
     """
-    if workers < 1:
-        raise DreamError(f"workers must be at least 1, got {workers}")
+    if workers < 1 and not address:
+        raise DreamError(f"`workers` must be at least 1, got {workers}")
     ray = ray_module()
     started = not ray.is_initialized()
     if started:
