@@ -1,9 +1,9 @@
 """Worker side of a chunked video: dream one chunk's frames and stream them back.
 
 A worker process builds its model once and reuses it for every chunk it is given.
-It decodes the span with the same ffmpeg command as a single-process render and
-makes each frame with the single-process video plan, so frame i here is frame i
-there, byte for byte, whenever the chain state agrees.
+It reads its frames exactly as a single-process render does and makes each with
+the single-process video plan, so frame i here is frame i there, byte for byte,
+whenever the chain state agrees.
 """
 
 from __future__ import annotations
@@ -55,20 +55,42 @@ def png_bytes(frame: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def chunk_frames(info: sources.VideoInfo, job: ChunkJob) -> Iterator[np.ndarray]:
+    """The input frames a chunk dreams, [dream_start, dream_stop), exactly as one process reads them.
+
+    When the span starts on the clip's frame grid (always, from the beginning),
+    ffmpeg seeks to just before the chunk's first frame: with a constant frame
+    rate its output is then frame for frame the single-process stream from that
+    index on (checked on synthetic and real clips). Otherwise the span is decoded
+    from its start and the first frames are skipped, which is exact but costs a
+    decode of everything before the chunk.
+    """
+    chunk, settings = job.chunk, job.settings
+    first = chunk.dream_start
+    limits = [x - first for x in (settings.max_frames, chunk.dream_stop) if x is not None]
+    count = min(limits) if limits else None
+    if count is not None and count <= 0:
+        return iter(())
+    grid = job.start * info.fps
+    if first and abs(grid - round(grid)) < 1e-6:
+        seek = float((round(grid) + first) / info.fps) - 1e-4  # a hair early: never past the frame
+        end = None if job.end is None else seek + (job.end - job.start) - float(first / info.fps)
+        return sources.read_frames(info, job.size, seek, end, count)
+    decoded = sources.read_frames(info, job.size, job.start, job.end, None if count is None else first + count)
+    return itertools.islice(decoded, first, None)
+
+
 def dream_chunk(job: ChunkJob) -> Iterator[tuple[int, bytes]]:
     """Worker side: dream a chunk's frames in order; yield each kept frame's index and PNG.
 
-    Frames are decoded from the start of the span by the same ffmpeg command as a
-    single-process render and skipped up to the warm-up, so frame i here is frame
-    i there, byte for byte; each is made by the single-process render's own plan.
+    Each frame is made by the single-process render's own video plan, so a chunk
+    is a single-process render of its span.
     """
     chunk, settings = job.chunk, job.settings
     engine = _engine(settings, job.device)
     distributed.pin_threads(engine.model.mean.device)
     info = sources.probe(distributed.materialise(job.source))
-    limit = min(x for x in (settings.max_frames, chunk.dream_stop, 10**9) if x is not None)
-    decoded = sources.read_frames(info, job.size, job.start, job.end, limit)
-    frames = VideoPlan(engine, settings, itertools.islice(decoded, chunk.dream_start, None), None)
+    frames = VideoPlan(engine, settings, chunk_frames(info, job), None)
     for local in frames.indices():
         index = chunk.dream_start + local
         dreamed = frames.make(index, _ignore)
