@@ -63,3 +63,31 @@ def test_one_bad_input_fails_alone(tmp_path, ray_runtime):
     assert (tmp_path / "dive.gif.yaml").is_file() and not (tmp_path / "broken.png").exists()
     assert "cannot read image" in results[1].message and "\n" not in results[1].message
     assert summary(results).row_count == 3
+
+
+def test_cli_batch_prints_a_summary_and_exits_1_when_a_job_failed(tmp_path, runner, ray_runtime):
+    from dreamvideo.cli import app
+
+    (tmp_path / "broken.jpg").write_bytes(b"not an image")
+    fast = {**FAST, "seed": 2, "size": 96}
+    jobs = write(tmp_path / "jobs.yaml", [
+        {"kind": "dream", "input": str(IMAGES / "chelsea.jpg"), "output": "a.png", "options": fast},
+        {"kind": "dream", "input": "broken.jpg", "output": "b.png", "options": fast},
+        {"kind": "dream", "input": str(IMAGES / "coffee.jpg"), "output": "c.png", "preset": "lite0-textures",
+         "options": fast},
+    ])
+    result = runner.invoke(app, ["batch", str(jobs), "--workers", "2"])
+    assert result.exit_code == 1
+    assert (tmp_path / "a.png").is_file() and (tmp_path / "c.png").is_file() and not (tmp_path / "b.png").exists()
+    assert "1 of 3 job(s) failed" in result.output and "Traceback" not in result.output
+    for text in ("job", "status", "time", "output", "ok", "failed", "cannot read image"):
+        assert text in result.output
+
+
+def test_cli_batch_refuses_a_bad_file_before_starting_anything(tmp_path, runner):
+    from dreamvideo.cli import app
+
+    jobs = write(tmp_path / "jobs.yaml", [{"kind": "dream", "output": "a.png"}])
+    result = runner.invoke(app, ["batch", str(jobs)])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"{jobs}: item 1: input: a dream job needs an input file"

@@ -153,3 +153,23 @@ def test_ray_is_imported_only_when_asked_for():
     code = "import sys, dreamvideo.cli, dreamvideo.render; print('ray' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_cli_video_with_workers(renders, tmp_path, runner):
+    from dreamvideo.cli import app
+
+    clip = renders[0]
+    args = ["video", str(clip), "-o", str(tmp_path / "out.mp4"), "--workers", "2", "--chunk-frames", "10",
+            "--warmup-frames", "3", "--octaves", "1", "--steps", "2", "--jitter", "4", "--seed", "7"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "seams: flicker" in result.output and "wrote" in result.output
+    assert sources.probe(tmp_path / "out.mp4").has_audio
+
+
+def test_cli_chunk_options_need_workers(renders, tmp_path, runner):
+    from dreamvideo.cli import app
+
+    result = runner.invoke(app, ["video", str(renders[0]), "-o", str(tmp_path / "o.mp4"), "--chunk-frames", "5"])
+    assert result.exit_code == 1
+    assert result.output.strip() == "error: --chunk-frames needs --workers N or --ray-address"
