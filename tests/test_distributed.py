@@ -1,6 +1,6 @@
 """Chunked video on a local Ray runtime (2 CPUs): the same clip as one process, seams aside.
 
-One single-process render and one 3-chunk, 2-worker render of a 1 s clip are shared
+One single-process render and one 3-chunk, 2-worker render of a 1.2 s clip are shared
 by the tests of this module; every test that renders again compares with them.
 """
 
@@ -22,12 +22,12 @@ import yaml
 from dreamvideo.errors import DreamError
 from dreamvideo.media import sources
 from dreamvideo.render import RunOptions, chunked, distributed, render_video
-from dreamvideo.render.chunks import plan
+from dreamvideo.render.chunks import fade_weight, mix, plan
 from dreamvideo.settings import resolve
 
 from .conftest import FAST, make_clip
 
-DIST = chunked.Distribution(workers=2, chunk_frames=10, warmup=3)
+DIST = chunked.Distribution(workers=2, chunk_frames=10, warmup=3, overlap=2)
 
 
 def frames_in(folder: Path) -> list[np.ndarray]:
@@ -46,9 +46,9 @@ def one_thread(render, *args):
 
 @pytest.fixture(scope="module")
 def renders(tmp_path_factory, ray_runtime):
-    """(clip, settings, single-process frames dir + output, chunked frames dir + output)."""
+    """A 30-frame clip rendered by one process and by 2 workers in 3 chunks (W=3, O=2)."""
     tmp = tmp_path_factory.mktemp("dist")
-    clip = make_clip(tmp / "clip.mp4", seconds=1.0, rate="25")
+    clip = make_clip(tmp / "clip.mp4", seconds=1.2, rate="25")
     settings = resolve(None, {**FAST, "seed": 7})
     single = one_thread(render_video, settings, clip, tmp / "single.mp4", RunOptions(frames_dir=tmp / "single"))
     multi = chunked.render_video(settings, clip, tmp / "multi.mp4", RunOptions(frames_dir=tmp / "multi"), DIST)
@@ -60,25 +60,33 @@ def test_same_frames_fps_and_audio_as_one_process(renders):
     a, b = sources.probe(single), sources.probe(multi)
     assert (b.fps, b.width, b.height, b.has_audio) == (a.fps, a.width, a.height, True)
     assert b.duration == pytest.approx(a.duration, abs=0.03)
-    assert len(list(sources.read_frames(b, (b.width, b.height)))) == 25
+    assert len(list(sources.read_frames(b, (b.width, b.height)))) == 30
     assert sources.streams(multi) == {"video": 1, "audio": 1}
     assert not any(tmp.glob(".multi*partial*"))
 
 
 def test_chunk_frames_are_the_single_process_frames_of_their_span(renders, tmp_path):
     """Chunk 0 is the single-process render; a later chunk is a single-process render
-    started where its warm-up starts, frame for frame, byte for byte (CPU renders are
-    compared on the same torch thread count: other counts round differently)."""
+    started where its warm-up starts, frame for frame, byte for byte; the frames two
+    chunks share are the fade of both (CPU renders are compared on the same torch
+    thread count: other counts round differently)."""
     clip, settings, tmp, _, _ = renders
     ref, out = frames_in(tmp / "single"), frames_in(tmp / "multi")
-    assert len(out) == len(ref) == 25
+    assert len(out) == len(ref) == 30
     assert all(np.array_equal(ref[i], out[i]) for i in range(10))
-    last = plan(25, 10, 3)[-1]
-    late = settings.model_copy(update={"start": last.dream_start / 25})
-    one_thread(render_video, late, clip, tmp_path / "late.mp4", RunOptions(frames_dir=tmp_path / "late"))
-    own = frames_in(tmp_path / "late")[last.lead:]
-    assert len(own) == 25 - last.first
-    assert all(np.array_equal(own[j], out[last.first + j]) for j in range(len(own)))
+    chunks = plan(30, 10, 3, 2, open_end=True)  # as the driver plans it
+    spans = {}
+    for chunk in chunks[1:]:
+        late = settings.model_copy(update={"start": chunk.dream_start / 25})
+        folder = tmp_path / f"from{chunk.dream_start}"
+        one_thread(render_video, late, clip, folder.with_suffix(".mp4"), RunOptions(frames_dir=folder))
+        spans[chunk.number] = dict(enumerate(frames_in(folder), chunk.dream_start))
+    spans[0] = dict(enumerate(ref))
+    for index in range(10, 30):
+        sharing = [c for c in chunks if c.first <= index < c.first + 10 + c.tail]
+        expected = mix([(fade_weight(c, index), spans[c.number][index]) for c in sharing])
+        assert np.array_equal(out[index], expected), index
+    assert len(chunks) == 3 and [c.role(i) for c, i in ((chunks[1], 10), (chunks[2], 21))] == ["head", "head"]
 
 
 def test_the_seam_figure_is_measured_and_recorded(renders):
@@ -86,7 +94,8 @@ def test_the_seam_figure_is_measured_and_recorded(renders):
     figure = meta["seam_flicker"]
     assert set(figure) == {"at_seams", "inside_chunks", "ratio"}
     assert figure["ratio"] == pytest.approx(figure["at_seams"] / figure["inside_chunks"], rel=0.01)
-    assert (meta["workers"], meta["chunk_frames"], meta["warmup_frames"], meta["frames"]) == (2, 10, 3, 25)
+    assert (meta["workers"], meta["chunk_frames"], meta["warmup_frames"], meta["overlap"], meta["frames"]) == \
+        (2, 10, 3, 2, 30)
 
 
 def _kill_first_chunk_worker(folder: Path, killed: list[int]) -> None:
@@ -115,7 +124,7 @@ def test_a_killed_worker_is_retried_and_the_output_is_complete(renders, tmp_path
     watcher.join()
     assert killed, "no worker was killed"
     out, ref = frames_in(tmp_path / "frames"), frames_in(tmp / "multi")
-    assert len(out) == 25 and all(np.array_equal(a, b) for a, b in zip(out, ref))
+    assert len(out) == 30 and all(np.array_equal(a, b) for a, b in zip(out, ref))
 
 
 def test_a_rerun_redoes_only_unfinished_chunks(renders, tmp_path):
@@ -129,7 +138,7 @@ def test_a_rerun_redoes_only_unfinished_chunks(renders, tmp_path):
     chunked.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), DIST)
     after = {p.name: p.stat().st_mtime_ns for p in work.glob("frame_*.png")}
     assert all(after[name] == mtime for name, mtime in before.items() if not name.startswith("frame_00002"))
-    assert len(after) == 25
+    assert len(after) == 30
     assert all(np.array_equal(a, b) for a, b in zip(frames_in(work), frames_in(tmp / "multi")))
 
 
@@ -160,7 +169,7 @@ def test_cli_video_with_workers(renders, tmp_path, runner):
 
     clip = renders[0]
     args = ["video", str(clip), "-o", str(tmp_path / "out.mp4"), "--workers", "2", "--chunk-frames", "10",
-            "--warmup-frames", "3", "--octaves", "1", "--steps", "2", "--jitter", "4", "--seed", "7"]
+            "--warmup-frames", "3", "--overlap-frames", "2", "--octaves", "1", "--steps", "2", "--jitter", "4", "--seed", "7"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "seams: flicker" in result.output and "wrote" in result.output

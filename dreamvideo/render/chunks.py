@@ -24,8 +24,8 @@ from ..errors import DreamError
 # Defaults for --chunk-frames, --warmup-frames and --overlap-frames, chosen from
 # benchmarks/bench_seams.py (see the README's distributed section).
 DEFAULT_CHUNK = 120
-DEFAULT_WARMUP = 10
-DEFAULT_OVERLAP = 0
+DEFAULT_WARMUP = 4
+DEFAULT_OVERLAP = 8
 
 
 @dataclass(frozen=True)
