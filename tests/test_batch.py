@@ -91,3 +91,17 @@ def test_cli_batch_refuses_a_bad_file_before_starting_anything(tmp_path, runner)
     result = runner.invoke(app, ["batch", str(jobs)])
     assert result.exit_code == 1
     assert result.output.strip() == f"{jobs}: item 1: input: a dream job needs an input file"
+
+
+def test_a_remote_worker_sends_its_output_back_as_bytes(tmp_path):
+    """On a cluster without a shared disk the job renders into a temporary folder and the
+    driver writes what comes back; nothing appears at the output until then."""
+    from dreamvideo.render.batch import _publish, run_job
+
+    job = load_jobs(write(tmp_path / "jobs.yaml", [{"kind": "dream", "input": str(IMAGES / "chelsea.jpg"),
+                                                    "output": "cat.png", "options": {**FAST, "size": 96}}]))[0]
+    ok, seconds, files = run_job(job, str(job.input), False, "cpu")
+    assert ok and seconds > 0 and not job.output.exists()
+    _publish(job, files)
+    assert job.output.read_bytes()[:4] == b"\x89PNG"
+    assert yaml.safe_load((tmp_path / "cat.png.yaml").read_text())["steps"] == 2

@@ -182,3 +182,13 @@ def test_cli_chunk_options_need_workers(renders, tmp_path, runner):
     result = runner.invoke(app, ["video", str(renders[0]), "-o", str(tmp_path / "o.mp4"), "--chunk-frames", "5"])
     assert result.exit_code == 1
     assert result.output.strip() == "error: --chunk-frames needs --workers N or --ray-address"
+
+
+def test_files_shipped_through_the_object_store_arrive_as_local_files(ray_runtime, tmp_path):
+    source = tmp_path / "in.mp4"
+    source.write_bytes(b"clip bytes")
+    remote = distributed.Cluster(workers=1, task_options={}, local=False, gpus=0)
+    local = distributed.Cluster(workers=1, task_options={}, local=True, gpus=0)
+    assert distributed.ship(source, local) == str(source)
+    path = distributed.materialise(distributed.ship(source, remote))
+    assert path != source and path.name == "in.mp4" and path.read_bytes() == b"clip bytes"
