@@ -7,10 +7,11 @@ scaling, which is why the model below is the figure to read for GPUs.
 
 The model, for a clip of F frames cut into K = F / C chunks of C kept frames,
 each chunk dreaming W warm-up and O overlap frames more, on G GPUs at s seconds per
-frame, with a worker start of t0, the decode skip of chunk k (k * C frames at
-``--decode-fps``) and an assembly pass of F frames at ``--assemble-fps``:
+frame, with a worker start of t0 (once per worker: it keeps its model), a seek per
+chunk that decodes up to one keyframe interval (``--gop`` frames at ``--decode-fps``)
+and the driver's assembly pass of F frames at ``--assemble-fps``:
 
-    T(G) = ceil(K / G) * ((C + W + O) * s + t0 + skip) + F / assemble_fps
+    T(G) = t0 + ceil(K / G) * ((C + W + O) * s + gop / decode_fps) + F / assemble_fps
     T(1 process) = F * s + F / assemble_fps
 
     python benchmarks/bench_scale.py [--clip FILE] [--frames 24] [--size 96] [--chunk 8] [--warmup 4]
@@ -40,13 +41,10 @@ def timed(render, *args) -> float:
 
 
 def model(frames: int, chunk: int, warmup: int, overlap: int, gpus: int, s: float, start: float,
-          decode_fps: float, assemble_fps: float) -> float:
+          seek: float, assemble_fps: float) -> float:
     """Seconds for a chunked render on ``gpus`` GPUs (see the module docstring)."""
-    chunks = math.ceil(frames / chunk)
-    waves = math.ceil(chunks / gpus)
-    mean_skip = (chunks - 1) * chunk / 2 / decode_fps  # chunks later in the clip decode further
-    per_chunk = (chunk + warmup + overlap) * s + start + mean_skip
-    return waves * per_chunk + frames / assemble_fps
+    waves = math.ceil(math.ceil(frames / chunk) / gpus)
+    return start + waves * ((chunk + warmup + overlap) * s + seek) + frames / assemble_fps
 
 
 def paper(args: argparse.Namespace) -> None:
@@ -55,12 +53,12 @@ def paper(args: argparse.Namespace) -> None:
     print(f"\nmodel: {args.minutes:g} min at {args.fps:g} fps = {frames} frames, {args.s} s/frame, "
           f"chunks of {args.chunk_model}, W={args.w_model}, O={args.o_model} "
           f"(+{(args.w_model + args.o_model) / args.chunk_model:.0%} frames per chunk), worker start "
-          f"{args.start:g} s, decode {args.decode_fps:g} fps, assembly {args.assemble_fps:g} fps")
+          f"{args.start:g} s, seek {args.gop} frames at {args.decode_fps:g} fps, assembly {args.assemble_fps:g} fps")
     print(f"{'GPUs':>5} {'minutes':>8} {'speed-up':>8}")
     print(f"{1:>5} {single / 60:8.1f} {1.0:8.2f}  (one process)")
     for gpus in (1, 2, 4, 8, 16, 32):
         t = model(frames, args.chunk_model, args.w_model, args.o_model, gpus, args.s, args.start,
-                  args.decode_fps, args.assemble_fps)
+                  args.gop / args.decode_fps, args.assemble_fps)
         print(f"{gpus:>5} {t / 60:8.1f} {single / t:8.2f}")
 
 
@@ -82,7 +80,9 @@ def main() -> int:
     model_args.add_argument("--o-model", type=int, default=8)
     model_args.add_argument("--start", type=float, default=10, help="worker start: import, model, first frame")
     model_args.add_argument("--decode-fps", type=float, default=400, help="1080p decode + scale, frames/s")
-    model_args.add_argument("--assemble-fps", type=float, default=120, help="driver PNG read + x264 encode")
+    model_args.add_argument("--gop", type=int, default=250, help="keyframe interval: frames a seek may decode")
+    model_args.add_argument("--assemble-fps", type=float, default=100,
+                            help="driver: PNG read + x264 encode + seam figure, 1080p frames/s (assumed)")
     args = parser.parse_args()
     if not args.paper_only:
         measure(args)

@@ -168,6 +168,8 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     info = sources.probe(source)
     start, end = video_span(info, settings)
     size = sources.fit_longest(info.width, info.height, longest_side(settings), even=True)
+    total = _estimate(info, settings, start, end)
+    plan_ = plan(total, dist.chunk_frames, dist.warmup, dist.overlap, open_end=True)
     work = work_folder(output, options)
     settings = with_seed(settings, None if options.restart else work)
     engine = Engine(settings, RunOptions(device="cpu"))  # model and layers checked before any worker starts
@@ -177,8 +179,6 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     store = FrameStore(work, manifest("video", settings, input=str(source.resolve()), input_size=stat.st_size,
                                       input_mtime=stat.st_mtime, chunks=layout), options.restart)
     chunks = ChunkStore(store, options.restart)
-    total = _estimate(info, settings, start, end)
-    plan_ = plan(total, dist.chunk_frames, dist.warmup, dist.overlap, open_end=True)
     ends = {c.number: chunks.finished(c)["last"] for c in plan_ if chunks.finished(c)}
     todo = {c.number: ChunkJob(settings, options.device, None, size, start, end, c)
             for c in plan_ if c.number not in ends}

@@ -77,11 +77,11 @@ def plan(total: int, chunk_frames: int, warmup: int, overlap: int = 0, open_end:
     that is a frame or two high cannot leave a chunk with nothing to dream.
     """
     if chunk_frames < 1:
-        raise DreamError(f"chunk_frames must be at least 1, got {chunk_frames}")
+        raise DreamError(f"`chunk_frames` must be at least 1, got {chunk_frames}")
     if warmup < 0 or overlap < 0:
-        raise DreamError(f"warmup_frames and overlap must be 0 or more, got {warmup} and {overlap}")
+        raise DreamError(f"`warmup_frames` and `overlap_frames` must be 0 or more, got {warmup} and {overlap}")
     if overlap >= chunk_frames:
-        raise DreamError(f"overlap ({overlap}) must be shorter than chunk_frames ({chunk_frames})")
+        raise DreamError(f"`overlap_frames` ({overlap}) must be less than `chunk_frames` ({chunk_frames})")
     starts = list(range(0, max(total, 1), chunk_frames))
     shortest = overlap + 1 + (4 if open_end else 0)
     while len(starts) > 1 and total - starts[-1] < shortest:
