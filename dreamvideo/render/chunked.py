@@ -60,7 +60,8 @@ class ChunkStore:
             return None
         if data.get("chunk") != asdict(chunk):
             return None
-        for index in range(chunk.first, (data.get("last") or -1) + 1):
+        last = data.get("last")
+        for index in range(chunk.first, -1 if last is None else last + 1):
             shared = chunk.role(index) in ("head", "tail")
             if not (self.fade_path(index, chunk) if shared else self.store.path(index)).is_file():
                 return None
