@@ -92,7 +92,6 @@ def main() -> int:
     parser.add_argument("--modes", nargs="+", default=["none", "flow", "pyramid"], choices=coherence.MODES)
     parser.add_argument("--pull", type=float, default=None, help="pyramid pull (default: the mode's own)")
     parser.add_argument("--carry", type=float, default=0.97)
-    parser.add_argument("--photometric", type=float, default=0.0)
     parser.add_argument("--flow-size", type=int, default=512)
     parser.add_argument("--sheets", type=Path, default=Path("bench-sheets"))
     parser.add_argument("--threads", type=int, default=None,
@@ -117,7 +116,7 @@ def main() -> int:
             for name_mode in args.modes:
                 extra = {"pull": args.pull} if args.pull is not None else {}
                 mode = coherence.make(name_mode, flow_steps=max(1, steps // 2), carry=args.carry,
-                                      photometric=args.photometric, flow_size=args.flow_size, **extra)
+                                      flow_size=args.flow_size, **extra)
                 outputs, seconds = run_mode(mode, inputs, dream)
                 base_time = base_time or seconds
                 print(f"  {name_mode:8} {metrics.flicker_ratio(inputs, outputs):7.2f} "

@@ -24,7 +24,6 @@ import os
 from pathlib import Path
 from typing import Callable, Optional
 
-import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -187,17 +186,15 @@ class WarpedPyramid(Coherence):
     pixels (1 freezes the dream, 0.5 lets it boil). ``carry``: the previous detail
     is scaled by it, so a static shot does not build up strength frame after frame.
     ``flow_size``: larger frames are shrunk to this longest side for the flow; per
-    octave the flow is resized and its vectors scaled. ``photometric``: grey levels of colour mismatch after
-    warping at which a pixel stops being trusted, so a dream a mover caused does not
-    stay imprinted on the background it uncovers (0 = off).
+    octave the flow is resized and its vectors scaled.
     """
 
     name = "pyramid"
 
     def __init__(self, pull: float = 0.8, carry: float = 0.97, flow_size: int | None = 512,
-                 photometric: float = 0.0, device: torch.device | str = "cpu") -> None:
+                 device: torch.device | str = "cpu") -> None:
         super().__init__()
-        self.pull, self.carry, self.flow_size, self.photometric = pull, carry, flow_size, photometric
+        self.pull, self.carry, self.flow_size = pull, carry, flow_size
         self.device = torch.device(device)
         self.details: list[torch.Tensor] = []
 
@@ -206,19 +203,9 @@ class WarpedPyramid(Coherence):
             return None
         back, mask = flow.flow_pair(raw, self.raw, self.flow_size)
         mask = mask * inside(back)
-        if self.photometric > 0:
-            mask = mask * self._colour_match(raw, back)
         to_t = lambda a: torch.from_numpy(np.ascontiguousarray(a)).to(self.device)  # noqa: E731
         return PyramidHooks(to_t(back).permute(2, 0, 1)[None], to_t(mask)[None, None],
                             self.details, self.pull, self.carry)
-
-    def _colour_match(self, raw: np.ndarray, back: np.ndarray) -> np.ndarray:
-        """1 where the warped previous input matches this one, falling to 0 at 2x the tolerance."""
-        h, w = back.shape[:2]
-        small = lambda f: f if f.shape[:2] == (h, w) else cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA)  # noqa: E731
-        prev = flow.warp(small(self.raw).astype(np.float32), back)
-        error = np.abs(small(raw).astype(np.float32) - prev).mean(-1)
-        return np.clip(2 - error / self.photometric, 0, 1).astype(np.float32)
 
     def frame(self, raw: np.ndarray, index: int, dream: DreamFn) -> np.ndarray:
         if self.raw is not None and np.array_equal(raw, self.raw):
@@ -240,15 +227,15 @@ class WarpedPyramid(Coherence):
 
 
 def make(mode: str, *, weight: Weight = lambda _: 0.5, flow_steps: int = 5, pull: float = 0.8,
-         carry: float = 0.97, flow_size: int | None = 512, photometric: float = 0.0,
+         carry: float = 0.97, flow_size: int | None = 512,
          device: torch.device | str = "cpu") -> Coherence:
     """The coherence mode called ``mode`` (one of ``MODES``)."""
     if mode == "pyramid":
-        return WarpedPyramid(pull, carry, flow_size, photometric, device)
+        return WarpedPyramid(pull, carry, flow_size, device)
     if mode == "flow":
         return LegacyFlow(weight, flow_steps)
     if mode == "blend":
         return Blend(weight)
     if mode == "none":
         return Coherence()
-    raise ValueError(f"coherence: unknown mode '{mode}'; use one of {', '.join(MODES)}")
+    raise ValueError(f"unknown `coherence` mode '{mode}'; use one of {', '.join(MODES)}")
