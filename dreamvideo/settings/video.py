@@ -16,7 +16,8 @@ class VideoSection(BaseModel):
 
     blend: schedule(Blend) = Field({0: 0.5}, description="Share of the previous dream carried into each frame, 0..1.")
     coherence: Literal["pyramid", "flow", "blend", "none"] = Field(
-        "pyramid", description="pyramid (warped detail pyramid with a temporal pull), flow (older), blend or none.")
+        "pyramid", description="How each frame follows the last: pyramid = warped detail pyramid with a "
+                               "temporal pull; flow = the older mode.")
     pull: float = Field(0.8, ge=0.0, le=1.0,
                         description="pyramid: share of the way back to the moved previous dream after each step "
                                     "(1 freezes it, 0.5 lets it boil).")
