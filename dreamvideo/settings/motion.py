@@ -31,8 +31,9 @@ class ZoomSection(BaseModel):
         {0: (0.5, 0.5)}, description="Point the zoom aims at: X,Y as fractions of width and height.")
     interpolation: Union[Interpolation, dict[Scheduled, Interpolation]] = Field(
         "linear", description="Between keyframes: linear, cubic or step; or per schedule, {zoom: cubic}.")
-    frame_octaves: Optional[int] = Field(
-        1, ge=0, le=12, description="Octaves for frames after the first (null = octaves).")
-    frame_steps: Optional[int] = Field(
-        5, ge=1, le=1000, description="Steps per octave for frames after the first (null = steps).")
+    # A zoom's previous frame already holds the dream: later frames need less work.
+    frame_octaves: int = Field(
+        1, ge=0, le=12, description="Extra octaves for zoom frames after the first (at most octaves).")
+    frame_steps: int = Field(
+        5, ge=1, le=1000, description="Steps per octave for zoom frames after the first (at most steps).")
     audio: Optional[str] = Field(None, description="Music whose features drive expressions; muxed into the MP4.")
