@@ -17,6 +17,7 @@ model at its default layer, default settings, zoom 1.04, seeded noise start:
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from dataclasses import replace
@@ -84,6 +85,8 @@ def run_size(size: int, frames: int, lights: list[tuple[int, int]], factor: floa
     for index in range(1, frames):
         for chain in chains:
             chain.step(dreamer, index, layer, factor)
+        if index % 5 == 0:
+            print(f"  {size}px frame {index}/{frames - 1}", flush=True)
     return chains
 
 
@@ -123,15 +126,18 @@ def main() -> None:
     parser.add_argument("--light", nargs="+", default=["1x5"], help="lighter schedules as OCTAVESxSTEPS")
     parser.add_argument("--zoom", type=float, default=1.04)
     parser.add_argument("--sheet", type=Path, default=Path("zoom_sheet.png"))
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = parser.parse_args()
-    torch.manual_seed(0)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     print(f"zoom {args.frames} frames, efficientnet-lite0 block10, default settings (4 octaves x 10 steps) "
           f"vs lighter schedules after frame 0; {torch.get_num_threads()} threads, "
-          f"load average {' '.join(f'{x:.1f}' for x in __import__('os').getloadavg())}")
+          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     results = {}
     for size in args.sizes:
         results[size] = run_size(size, args.frames, [parse_light(x) for x in args.light], args.zoom)
         report(size, results[size])
+        print(f"  load average now {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     sheet(results, args.sheet)
 
 

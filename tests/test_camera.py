@@ -1,26 +1,15 @@
-from typing import Annotated, Optional, Union
-
 import numpy as np
 import pytest
 import torch
-from pydantic import BaseModel, Field
 
 from dreamvideo.core.transforms import zoom
 from dreamvideo.errors import DreamError
 from dreamvideo.motion.camera import Camera
-from dreamvideo.settings.schedule import Timeline, schedule
+from dreamvideo.settings import resolve
+from dreamvideo.settings.schedule import Timeline
 
-Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
-
-
-class Moves(BaseModel):
-    """The camera's settings as the zoom section declares them."""
-
-    zoom: schedule(Annotated[float, Field(ge=0.5, le=2.0)]) = {0: 1.04}
-    rotate: schedule(Annotated[float, Field(ge=-45, le=45)]) = {0: 0.0}
-    translate: schedule(tuple[float, float]) = {0: (0.0, 0.0)}
-    center: schedule(tuple[Fraction, Fraction]) = {0: (0.5, 0.5)}
-    interpolation: Optional[Union[str, dict[str, str]]] = None
+def Moves(**fields):
+    return resolve(None, fields)
 
 
 def _ramp(n: int = 8) -> torch.Tensor:
@@ -58,5 +47,5 @@ def test_camera_uses_each_schedules_interpolation():
 
 
 def test_bad_move_values_stop_before_the_first_frame():
-    with pytest.raises(DreamError, match=r"^center: keyframe 0: value 1.5 at frame 0 is out of range"):
+    with pytest.raises(DreamError, match=r"^`center`: keyframe 0: value 1.5 at frame 0 is out of range"):
         Camera(Moves(center="0:(1.5, 0.5)"), Timeline(5))

@@ -86,11 +86,11 @@ def test_bad_expressions_are_one_line_errors_naming_the_keyframe(text, message):
 
 
 def test_values_out_of_range_or_not_finite_are_caught_before_rendering():
-    with pytest.raises(DreamError, match=r"^zoom: keyframe 10: value 2.1 at frame 11 is out of range \(must be <= 2\)$"):
+    with pytest.raises(DreamError, match=r"^`zoom`: keyframe 10: value 2.1 at frame 11 is out of range \(must be <= 2\)$"):
         zooms("0:(1.04), 10:(1 + t/10)", 20)
-    with pytest.raises(DreamError, match=r"^zoom: keyframe 0: '1/\(t-3\)' is not a finite number at frame 3$"):
+    with pytest.raises(DreamError, match=r"^`zoom`: keyframe 0: '1/\(t-3\)' is not a finite number at frame 3$"):
         zooms("0:(1/(t-3))", 20)
-    with pytest.raises(DreamError, match=r"^zoom: keyframe 0: 'bass' needs an audio track \(--audio FILE\)$"):
+    with pytest.raises(DreamError, match=r"^`zoom`: keyframe 0: .bass. needs an audio track: set `audio`$"):
         zooms("0:(1 + bass)", 20)
 
 

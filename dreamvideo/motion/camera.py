@@ -8,7 +8,6 @@ before any dreaming.
 
 from __future__ import annotations
 
-import typing
 from pathlib import Path
 from typing import Any
 
@@ -16,36 +15,17 @@ import numpy as np
 
 from ..core.transforms import to_tensor, to_uint8, zoom
 from ..media import sources
-from ..settings.schedule import Timeline, series
+from ..settings.schedule import Timeline
 
 MOVES = ("zoom", "rotate", "translate", "center")
-
-
-def item_type(model: Any, name: str) -> Any:
-    """The value type of a schedule field (e.g. ``Annotated[float, Field(gt=1)]``), for range checks."""
-    annotation = type(model).model_fields[name].annotation
-    args = typing.get_args(annotation)
-    return args[1] if len(args) == 2 else float
-
-
-def interpolation_of(settings: Any, name: str) -> str:
-    """``interpolation: cubic`` for every schedule, or ``{zoom: cubic}`` for one; linear otherwise."""
-    choice = getattr(settings, "interpolation", None) or "linear"
-    return choice if isinstance(choice, str) else choice.get(name, "linear")
-
-
-def schedule_series(settings: Any, name: str, timeline: Timeline) -> np.ndarray:
-    """A schedule field's value on every frame of the run."""
-    return series(name, getattr(settings, name), timeline, interpolation_of(settings, name),
-                  item_type(settings, name))
 
 
 class Camera:
     """Every frame's move, computed once for the run."""
 
     def __init__(self, settings: Any, timeline: Timeline) -> None:
-        self.moves = {name: schedule_series(settings, name, timeline)
-                      for name in MOVES if name in type(settings).model_fields}
+        """``settings``: anything with ``series(name, timeline)``, i.e. ``Settings``."""
+        self.moves = {name: settings.series(name, timeline) for name in MOVES}
 
     def at(self, index: int) -> dict[str, Any]:
         """The move into frame ``index``: factor, degrees, (dx, dy) pixels, (x, y) centre fractions."""

@@ -82,8 +82,8 @@ def strip_parens(text: str) -> str:
     return text
 
 
-def parse_keyframes(text: str, width: int = 1) -> list[Keyframe]:
-    """Parse a Deforum schedule string; ``width`` values per keyframe (2 for DX,DY)."""
+def parse_keyframes(text: str, width: int | None = 1) -> list[Keyframe]:
+    """Parse a Deforum schedule string; ``width`` values per keyframe (2 for DX,DY; None: any)."""
     keyframes = []
     for item in split_top(text):
         if not item.strip():
@@ -94,7 +94,7 @@ def parse_keyframes(text: str, width: int = 1) -> list[Keyframe]:
         position = strip_parens(pair[0])
         values = tuple(strip_parens(v) for v in split_top(strip_parens(pair[1])))
         frame = Keyframe(position, values)
-        if len(values) != width or not all(values):
+        if (width is not None and len(values) != width) or not all(values):
             raise ValueError(f"keyframe {frame.label}: needs {width} value(s), got '{pair[1].strip()}'")
         check(position, POSITION_NAMES, f"keyframe {frame.label}: position")
         for value in values:

@@ -23,7 +23,8 @@ class ZoomSection(BaseModel):
     audio features (see ``settings/schedule.py``).
     """
 
-    frames: int = Field(60, ge=1, le=100000, description="Frames to render.")
+    frames: Optional[int] = Field(None, ge=1, le=100000,
+                                  description="Frames to render (default 60, or the audio's length at fps).")
     zoom: schedule(Zoom) = Field({0: 1.04}, description="Zoom per frame, 0.5 to 2 (> 1 dives in).")
     rotate: schedule(Rotate) = Field({0: 0.0}, description="Rotation per frame in degrees.")
     translate: schedule(tuple[Shift, Shift]) = Field({0: (0.0, 0.0)}, description="Shift per frame in pixels: DX,DY.")
@@ -36,4 +37,5 @@ class ZoomSection(BaseModel):
         1, ge=0, le=12, description="Extra octaves for zoom frames after the first (at most octaves).")
     frame_steps: int = Field(
         5, ge=1, le=1000, description="Steps per octave for zoom frames after the first (at most steps).")
-    audio: Optional[str] = Field(None, description="Music whose features drive expressions; muxed into the MP4.")
+    audio: Optional[str] = Field(
+        None, description="Music: its length sets frames, its features (bass, onset ...) feed expressions; muxed into MP4.")

@@ -114,6 +114,13 @@ def step_value(keyframes: dict[int, Any], frame: int) -> Any:
 
 # ---------------------------------------------------------------- per-run evaluation
 
+def names_in(value: Any) -> set[str]:
+    """Every variable an expression schedule's positions and values read."""
+    if not isinstance(value, str):
+        return set()
+    return {name for key in ex.parse_keyframes(value, None)
+            for expr in (key.position, *key.values) for name in ex.names(expr)}
+
 def keyframes_of(value: Any, width: int) -> list[ex.Keyframe]:
     """Any schedule value as keyframes of expression sources."""
     if isinstance(value, str):
@@ -138,7 +145,7 @@ def series(name: str, value: Any, timeline: Timeline, interpolation: Interpolati
         out = _series(placed, timeline, interpolation, width)
         _check_range(out, item, placed)
     except ValueError as exc:
-        raise DreamError(f"{name}: {exc}") from None
+        raise DreamError(f"`{name}`: {exc}") from None
     return out[:, 0] if width == 1 else out
 
 
@@ -163,7 +170,7 @@ def _series(placed: list[tuple[int, ex.Keyframe]], timeline: Timeline, interpola
         for c, expr in enumerate(frame.values):
             missing = sorted(ex.names(expr) & set(ex.AUDIO_FEATURES) - set(variables))
             if missing:
-                raise ValueError(f"keyframe {frame.label}: '{missing[0]}' needs an audio track (--audio FILE)")
+                raise ValueError(f"keyframe {frame.label}: '{missing[0]}' needs an audio track: set `audio`")
             values = np.broadcast_to(ex.evaluate(expr, variables, f"keyframe {frame.label}"), (length,))
             bad = ~np.isfinite(values[start:end])
             if bad.any():
