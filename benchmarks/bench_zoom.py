@@ -11,7 +11,10 @@ model at its default layer, default settings, zoom 1.04, seeded noise start:
   10-30, and its ratio light / full (also printed as a gain ratio, after / before);
 - a comparison sheet PNG: full and light rows at frames 1, 10, 20 and 30.
 
-    python benchmarks/bench_zoom.py [--sizes 256 512] [--light 1x5 0x6] [--sheet zoom_sheet.png]
+    python benchmarks/bench_zoom.py [--sizes 256 512] [--light 4x3 1x4] [--threads 1] [--sheet zoom_sheet.png]
+
+The default frame schedule (frame_octaves 4, frame_steps 3) was chosen with this
+script: see the README's Speed section for the candidates and figures.
 """
 
 from __future__ import annotations
@@ -124,7 +127,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
     parser.add_argument("--frames", type=int, default=31, help="frames per run (strength reads 10-30)")
-    parser.add_argument("--light", nargs="+", default=["1x5"], help="lighter schedules as OCTAVESxSTEPS")
+    parser.add_argument("--light", nargs="+", default=["4x3"], help="lighter schedules as OCTAVESxSTEPS")
     parser.add_argument("--zoom", type=float, default=1.04)
     parser.add_argument("--sheet", type=Path, default=Path("zoom_sheet.png"))
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")

@@ -93,7 +93,12 @@ def render_zoom(settings: Settings, origin: str, output: Path, options: RunOptio
     camera = Camera(settings, times)  # a bad schedule stops here, before the model loads
     engine = Engine(settings, options)
     octaves = engine.check_size(first.shape[1], first.shape[0], progress)
-    inputs_used = {"source": origin, **({"max_f": times.frames} if settings.uses("max_f") else {})}
+    inputs_used: dict = {"source": origin}
+    if settings.uses("max_f"):  # frames shape the motion, so they are no longer encoding-only
+        inputs_used["max_f"] = times.frames
+    if track:  # another file under the same name must not resume these frames
+        stat = track.path.stat()
+        inputs_used.update(audio_size=stat.st_size, audio_mtime=stat.st_mtime)
     store = FrameStore(work, manifest("zoom", settings, **inputs_used), options.restart)
     indices = fill(ZoomPlan(engine, settings, first, camera, times.frames, octaves), store, progress)
     sound = (track.path, 0.0, times.frames / settings.fps) if track and output.suffix.lower() == ".mp4" else None

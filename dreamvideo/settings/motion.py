@@ -34,8 +34,8 @@ class ZoomSection(BaseModel):
         "linear", description="Between keyframes: linear, cubic or step; or per schedule, {zoom: cubic}.")
     # A zoom's previous frame already holds the dream: later frames need less work.
     frame_octaves: int = Field(
-        1, ge=0, le=12, description="Extra octaves for zoom frames after the first (at most octaves).")
+        4, ge=0, le=12, description="Extra octaves for zoom frames after the first (at most octaves).")
     frame_steps: int = Field(
-        5, ge=1, le=1000, description="Steps per octave for zoom frames after the first (at most steps).")
+        3, ge=1, le=1000, description="Steps per octave for zoom frames after the first (at most steps).")
     audio: Optional[str] = Field(
         None, description="Music: its length sets frames, its features (bass, onset ...) feed expressions; muxed into MP4.")
