@@ -67,7 +67,7 @@ class VideoPlan:
     """Frame i is input frame i dreamed from a start the coherence method builds."""
 
     def __init__(self, engine: Engine, settings: Settings, frames: Iterator[np.ndarray],
-                 total: int | None, fps: float, octaves: int) -> None:
+                 total: int | None, *, fps: float = 24.0, octaves: int | None = None) -> None:
         self.engine, self.frames, self.total = engine, frames, total
         self.steps = dream_config(settings, octaves=octaves).total_steps
         self.coherence = Coherence(settings, settings.series("blend", Timeline(total or 1, fps)))
@@ -106,7 +106,7 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     if settings.max_frames:
         expected = min(expected or settings.max_frames, settings.max_frames)
     decoded = sources.prefetch(sources.read_frames(info, size, start, end, settings.max_frames))
-    plan = VideoPlan(engine, settings, decoded, expected, float(info.fps), octaves)
+    plan = VideoPlan(engine, settings, decoded, expected, fps=float(info.fps), octaves=octaves)
     indices = fill(plan, store, progress)
     if not indices:
         raise DreamError(f"{source.name} has no video frames between {start:g}s and {end or info.duration:g}s")
