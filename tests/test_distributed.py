@@ -91,6 +91,7 @@ def test_chunk_frames_are_the_single_process_frames_of_their_span(renders, tmp_p
 
 def test_the_seam_figure_is_measured_and_recorded(renders):
     meta = yaml.safe_load(renders[4].with_name("multi.mp4.yaml").read_text())["meta"]
+    assert isinstance(meta["flicker_ratio"], float) and meta["flicker_ratio"] > 0
     figure = meta["seam_flicker"]
     assert set(figure) == {"at_seams", "inside_chunks", "ratio"}
     assert figure["ratio"] == pytest.approx(figure["at_seams"] / figure["inside_chunks"], rel=0.01)
@@ -172,7 +173,7 @@ def test_cli_video_with_workers(renders, tmp_path, runner):
             "--warmup-frames", "3", "--overlap-frames", "2", "--octaves", "1", "--steps", "2", "--jitter", "4", "--seed", "7"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "seams: flicker" in result.output and "wrote" in result.output
+    assert "seams: flicker" in result.output and "flicker ratio" in result.output and "wrote" in result.output
     assert sources.probe(tmp_path / "out.mp4").has_audio
 
 
