@@ -16,6 +16,7 @@ from ..core.transforms import to_uint8
 from ..motion import coherence, metrics
 from ..progress import Advance, Reporter, Silent
 from ..settings import Settings
+from ..settings.schedule import Timeline
 from .assemble import assemble_video, check_target
 from .common import finish, longest_side, with_seed, work_folder
 from .engine import Engine, RunOptions, dream_config
@@ -35,9 +36,9 @@ def video_span(info: sources.VideoInfo, settings: Settings) -> tuple[float, floa
     return settings.start, end
 
 
-def coherence_mode(settings: Settings, device: torch.device) -> coherence.Coherence:
-    """The settings' coherence method, with plain arguments."""
-    return coherence.make(settings.coherence, weight=lambda index: settings.at("blend", index),
+def coherence_mode(settings: Settings, blend: np.ndarray, device: torch.device) -> coherence.Coherence:
+    """The settings' coherence method, with plain arguments (``blend``: the weight on every frame)."""
+    return coherence.make(settings.coherence, weight=lambda index: float(blend[min(index, len(blend) - 1)]),
                           flow_steps=settings.flow_steps or max(1, settings.steps // 2),
                           pull=settings.pull, carry=settings.carry, flow_size=settings.flow_size,
                           device=device)
@@ -52,10 +53,12 @@ class VideoPlan:
     """
 
     def __init__(self, engine: Engine, settings: Settings, frames: Iterator[np.ndarray],
-                 total: int | None, store: FrameStore) -> None:
+                 total: int | None, store: FrameStore, *, fps: float = 24.0, octaves: int | None = None) -> None:
         self.engine, self.settings, self.frames, self.total, self.store = engine, settings, frames, total, store
-        self.steps = dream_config(settings).total_steps
-        self.coherence = coherence_mode(settings, engine.model.mean.device)
+        self.octaves = octaves
+        self.steps = dream_config(settings, octaves=octaves).total_steps
+        blend = settings.series("blend", Timeline(total or 1, fps))
+        self.coherence = coherence_mode(settings, blend, engine.model.mean.device)
         self.meter = metrics.RenderMeter(self._energy)
         self.raw: np.ndarray | None = None
         self.resumed: int | None = None
@@ -78,7 +81,8 @@ class VideoPlan:
         self.resumed = None
 
         def dream(frame: np.ndarray, steps: int | None, hooks: OctaveHooks | None):
-            result = self.engine.dream_octaves(frame, index, advance, steps, same_jitter=True, hooks=hooks)
+            result = self.engine.dream_octaves(frame, index, advance, steps, same_jitter=True, hooks=hooks,
+                                               octaves=self.octaves)
             return to_uint8(result.image), result.details
 
         dreamed = self.coherence.frame(self.raw, index, dream)
@@ -104,7 +108,7 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     work = work_folder(output, options)
     settings = with_seed(settings, None if options.restart else work)
     engine = Engine(settings, options)
-    engine.check_size(*size)
+    octaves = engine.check_size(*size, progress)
     stat = source.stat()
     store = FrameStore(work, manifest("video", settings, input=str(source.resolve()),
                                       input_size=stat.st_size, input_mtime=stat.st_mtime), options.restart)
@@ -112,7 +116,7 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     if settings.max_frames:
         expected = min(expected or settings.max_frames, settings.max_frames)
     decoded = sources.prefetch(sources.read_frames(info, size, start, end, settings.max_frames))
-    plan = VideoPlan(engine, settings, decoded, expected, store)
+    plan = VideoPlan(engine, settings, decoded, expected, store, fps=float(info.fps), octaves=octaves)
     indices = fill(plan, store, progress)
     if not indices:
         raise DreamError(f"{source.name} has no video frames between {start:g}s and {end or info.duration:g}s")
