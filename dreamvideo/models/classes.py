@@ -1,0 +1,71 @@
+"""The 1000 ImageNet class names, offline, and lookup by index or name.
+
+The names come from torchvision's own category list (the one its ImageNet weights
+carry in ``meta["categories"]``), so they ship with the pinned torchvision and need
+no download. Every ImageNet model in the registry shares this index order.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from torchvision.models._meta import _IMAGENET_CATEGORIES
+
+from ..errors import DreamError
+
+CLASS_NAMES: tuple[str, ...] = tuple(_IMAGENET_CATEGORIES)
+
+
+def class_name(index: int) -> str:
+    return CLASS_NAMES[index]
+
+
+def search(query: str) -> list[int]:
+    """Indices of every class whose name contains ``query``, case-insensitively (all for "")."""
+    needle = query.strip().lower()
+    return [i for i, name in enumerate(CLASS_NAMES) if needle in name.lower()]
+
+
+def _contained_in(query: str) -> list[int]:
+    """Classes whose whole name appears as words in the query ("tabby cat" -> tabby), longest first."""
+    hits = [i for i, name in enumerate(CLASS_NAMES)
+            if re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", query)]
+    if not hits:
+        return []
+    longest = max(len(CLASS_NAMES[i]) for i in hits)
+    return [i for i in hits if len(CLASS_NAMES[i]) == longest]
+
+
+def _listing(indices: list[int], limit: int = 8) -> str:
+    shown = ", ".join(f"{CLASS_NAMES[i]} ({i})" for i in indices[:limit])
+    return shown + (f", ... {len(indices) - limit} more" if len(indices) > limit else "")
+
+
+def find_class(query: str | int) -> int:
+    """One class index for an index or a name.
+
+    Names match case-insensitively: an exact name first, then a unique name that
+    contains the query, then a class name spelled out inside the query ("tabby cat"
+    finds "tabby"). Several matches or none raise a one-line error listing candidates.
+    """
+    text = str(query).strip()
+    if text.isdigit():
+        index = int(text)
+        if index >= len(CLASS_NAMES):
+            raise DreamError(f"class index {index} out of range 0-{len(CLASS_NAMES) - 1}")
+        return index
+    lowered = text.lower()
+    if not lowered:
+        raise DreamError("empty class name; see `dreamvideo classes`")
+    exact = [i for i, name in enumerate(CLASS_NAMES) if name.lower() == lowered]
+    matches = exact or search(lowered) or _contained_in(lowered)
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise DreamError(f"class '{text}' matches {len(matches)} classes: {_listing(matches)}; "
+                         "give a longer name or the index")
+    lowered_names = {name.lower(): i for i, name in enumerate(CLASS_NAMES)}
+    close = difflib.get_close_matches(lowered, list(lowered_names), n=5, cutoff=0.6)
+    hint = f"; close matches: {_listing([lowered_names[c] for c in close])}" if close else ""
+    raise DreamError(f"no ImageNet class matches '{text}'{hint} (see `dreamvideo classes`)")
