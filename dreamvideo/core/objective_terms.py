@@ -9,12 +9,14 @@ Guide images arrive as tensors: loading files is the caller's job (media/).
 
 from __future__ import annotations
 
+import bisect
+from pathlib import Path
 from typing import Mapping
 
 import torch
 
 from ..models import FeatureModel
-from .objective_spec import LOGITS, Term, format_terms, with_channels
+from .objective_spec import LOGITS, Term, format_terms, parse, with_channels
 from .objectives import Activations, Objective, layer
 from .transforms import resize
 
@@ -111,3 +113,26 @@ def build(terms: list[Term], model: FeatureModel, image: torch.Tensor,
     parts = [term.weight * _term_objective(term, model, guides or {}, longest) for term in resolved]
     total = sum(parts[1:], start=parts[0])
     return Objective(total.fn, format_terms(resolved), total.layers)
+
+
+def resolved_spec(text: str, model: FeatureModel, image: torch.Tensor, base_dir: Path | None = None) -> str:
+    """Spec text with strong picks made explicit: what a sidecar records to replay a render."""
+    return format_terms(resolve(parse(text, model.name, base_dir), model, image))
+
+
+def blend(keyframes: Mapping[int, Objective], frame: int, frames: int) -> Objective:
+    """The objective in force at ``frame``; a switch fades in linearly over ``frames`` frames.
+
+    At a keyframe k the new objective has weight 1/frames, reaching 1 at frame
+    k + frames - 1, so ``frames`` = 1 is a cut. Mixing the losses (not the images)
+    lets dogs give way to buildings gradually while the camera keeps moving.
+    """
+    keys = sorted(keyframes)
+    i = max(bisect.bisect_right(keys, frame) - 1, 0)
+    current = keyframes[keys[i]]
+    t = (frame - keys[i] + 1) / max(frames, 1)
+    if i == 0 or t >= 1:
+        return current
+    previous = keyframes[keys[i - 1]]
+    mixed = (1 - t) * previous + t * current
+    return Objective(mixed.fn, f"{1 - t:.2f}*({previous.name}) + {t:.2f}*({current.name})", mixed.layers)
