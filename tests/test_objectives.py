@@ -5,7 +5,7 @@ import torch
 
 from dreamvideo.core.dream import DreamConfig, Dreamer
 from dreamvideo.core.objective_spec import format_terms, parse
-from dreamvideo.core.objective_terms import blend, build, term_layers
+from dreamvideo.core.objective_terms import ObjectivePlan, blend, build, term_layers
 from dreamvideo.core.objectives import layer
 from dreamvideo.core.transforms import to_tensor
 from dreamvideo.errors import DreamError
@@ -158,3 +158,14 @@ def test_keyframe_switch_fades_in_over_the_blend_frames():
     assert values == pytest.approx([1, 3, 5, 9, 9])     # 1/4, 2/4 of the way, then all b
     assert float(blend(keyframes, 10, 1)(acts)) == 9    # blend of 1 frame is a cut
     assert blend(keyframes, 11, 4).layers == ("a", "b")
+
+
+def test_plan_resolves_keyframes_once_and_blends_between_them(model, cat):
+    path = str(IMAGES / "astronaut.jpg")
+    plan = ObjectivePlan({0: "block10:strong2", 8: f"0.5*guide:{path} + class:tabby"}, 4, model, cat,
+                         {path: _image("astronaut")})
+    first = plan.specs[0]
+    assert first.startswith("block10:") and "strong" not in first and len(first.split(",")) == 2
+    assert plan.specs[8] == f"0.5*block10:guide:{path} + class:tabby"
+    assert plan.at(3) is plan.keyframes[0] and plan.at(11) is plan.keyframes[8]
+    assert plan.at(9).layers == ("block10", "logits") and plan.at(9).name.startswith("0.50*(block10:")

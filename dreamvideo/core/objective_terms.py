@@ -136,3 +136,27 @@ def blend(keyframes: Mapping[int, Objective], frame: int, frames: int) -> Object
     previous = keyframes[keys[i - 1]]
     mixed = (1 - t) * previous + t * current
     return Objective(mixed.fn, f"{1 - t:.2f}*({previous.name}) + {t:.2f}*({current.name})", mixed.layers)
+
+
+def guide_paths(schedule: Mapping[int, str], model_name: str) -> list[str]:
+    """Every guide image a schedule names, for the caller to load once."""
+    return list(dict.fromkeys(t.guide for text in schedule.values() for t in parse(text, model_name)
+                              if t.kind == "guide"))
+
+
+class ObjectivePlan:
+    """A keyframed objective for a whole render: built once, then blended per frame.
+
+    ``specs`` holds each keyframe's resolved text (strong picks made explicit on the
+    start image), which the sidecar records so a render replays exactly.
+    """
+
+    def __init__(self, schedule: Mapping[int, str], blend_frames: int, model: FeatureModel,
+                 image: torch.Tensor, guides: Mapping[str, torch.Tensor]) -> None:
+        self.blend_frames = blend_frames
+        self.keyframes = {frame: build(parse(text, model.name), model, image, guides)
+                          for frame, text in schedule.items()}
+        self.specs = {frame: objective.name for frame, objective in self.keyframes.items()}
+
+    def at(self, frame: int) -> Objective:
+        return blend(self.keyframes, frame, self.blend_frames)
