@@ -30,7 +30,7 @@ app.add_typer(presets_app, name="presets")
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
-DREAM_SETTINGS = ("model", "weights", "layers", "octaves", "octave_scale", "steps", "step_size",
+DREAM_SETTINGS = ("model", "weights", "layers", "objective", "objective_blend", "octaves", "octave_scale", "steps", "step_size",
                   "jitter", "smooth", "seed", "precision")
 RUN_OPTIONS = {
     "preset": Annotated[Optional[str], typer.Option("--preset", "-p", metavar="NAME|FILE",
@@ -39,6 +39,18 @@ RUN_OPTIONS = {
                         help="cpu, cuda or cuda:N (default: CUDA when present).")],
     "compile": Annotated[bool, typer.Option("--compile", rich_help_panel=DREAM,
                          help="torch.compile the model (worth it on CUDA for long renders).")],
+}
+STEER = "Objective"
+OBJECTIVE_OPTIONS = {
+    "channel": Annotated[Optional[list[str]], typer.Option(
+        "--channel", metavar="LAYER:C[,C]|LAYER:strongK", rich_help_panel=STEER,
+        help="Amplify channels of a layer (repeatable): block10:42, block10:42,17, block10:strong5.")],
+    "class_": Annotated[Optional[list[str]], typer.Option(
+        "--class", metavar="NAME|INDEX", rich_help_panel=STEER,
+        help="Dream an ImageNet class by name or index (repeatable; see `dreamvideo classes`).")],
+    "guide": Annotated[Optional[list[str]], typer.Option(
+        "--guide", metavar="IMAGE", rich_help_panel=STEER,
+        help="Pull the dream toward a guide image's features at the model's default layer (repeatable).")],
 }
 KEPT = {"frames_dir": Annotated[Optional[Path], typer.Option("--frames-dir", metavar="DIR", rich_help_panel=MOTION,
                                 help="Keep lossless PNG frames here (re-run to resume or re-encode).")],
@@ -56,7 +68,7 @@ def takes(*settings: str, panel: str = MOTION, kept: bool = False) -> Callable:
         own = [p for p in signature.parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
         extra = [setting_option(name, panel) for name in settings]
         extra += [setting_option(name, DREAM) for name in DREAM_SETTINGS]
-        runs = {**RUN_OPTIONS, **(KEPT if kept else {})}
+        runs = {**OBJECTIVE_OPTIONS, **RUN_OPTIONS, **(KEPT if kept else {})}
         extra += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind,
                                     default=False if name in ("compile", "restart") else None)
                   for name, kind in runs.items()]
@@ -97,6 +109,20 @@ def run(action: Callable[[], Any]) -> None:
         raise typer.Exit(1) from None
 
 
+def objective_overrides(params: dict[str, Any]) -> dict[str, Any]:
+    """``--channel``, ``--class`` and ``--guide`` as objective terms, added to ``--objective``.
+
+    With any of them, ``--layer`` names become layer terms of the same sum, so
+    ``--layer block10 --class "tabby cat"`` dreams both.
+    """
+    terms = [*(params.get("channel") or []), *(f"class:{name}" for name in params.get("class_") or []),
+             *(f"guide:{path}" for path in params.get("guide") or [])]
+    if not terms:
+        return {}
+    base = [params["objective"]] if params.get("objective") else list(params.get("layers") or [])
+    return {"objective": " + ".join(base + terms), "layers": None}
+
+
 def render(kind: str, params: dict[str, Any], *inputs: Any) -> None:
     """Resolve settings (defaults < preset < options) and run the render ``kind``."""
     def action() -> None:
@@ -106,6 +132,7 @@ def render(kind: str, params: dict[str, Any], *inputs: Any) -> None:
 
         overrides = {name: params.get(name) for name in setting_names() if name in params}
         overrides["translate"] = parse_translate(params.get("translate"))
+        overrides.update(objective_overrides(params))
         settings = resolve(params.get("preset"), overrides)
         options = renders.RunOptions(device=params.get("device"), restart=bool(params.get("restart")),
                                      frames_dir=params.get("frames_dir"), compile=bool(params.get("compile")))
@@ -166,6 +193,22 @@ def layers(model: Annotated[str, typer.Argument(metavar="MODEL", help="Model nam
             mark = "*" if spec.name in info.default_layers else ""
             out.print(f"{spec.name + mark:14} {','.join(spec.aliases):11} {spec.channels:8d} {spec.stride:6d}",
                       markup=False)
+    run(action)
+
+
+@app.command()
+def classes(query: Annotated[Optional[str], typer.Argument(metavar="QUERY",
+                                                           help="Part of a class name, or an index.")] = None) -> None:
+    """List ImageNet class names with their indices (for --class and class: terms)."""
+    def action() -> None:
+        from .models.classes import class_name, find_class, search
+
+        text = (query or "").strip()
+        found = [find_class(text)] if text.isdigit() else search(text)
+        if not found:
+            found = [find_class(text)]   # a name spelled inside the query, else close matches
+        for index in found:
+            out.print(f"{index:4d}  {class_name(index)}", markup=False)
     run(action)
 
 

@@ -1,12 +1,24 @@
+import subprocess
+import sys
+
 import pytest
 
 from dreamvideo.errors import DreamError
 from dreamvideo.models.classes import CLASS_NAMES, find_class, search
 
 
-def test_all_thousand_imagenet_names_ship_offline():
+def test_all_thousand_imagenet_names_ship_offline_as_torchvision_has_them():
+    from torchvision.models import EfficientNet_B0_Weights
+
+    assert CLASS_NAMES == tuple(EfficientNet_B0_Weights.IMAGENET1K_V1.meta["categories"])
     assert len(CLASS_NAMES) == 1000
     assert CLASS_NAMES[281] == "tabby" and CLASS_NAMES[967] == "espresso"
+
+
+def test_names_load_without_importing_torch():
+    code = ("import sys; from dreamvideo.models.classes import find_class; "
+            "assert find_class('tabby cat') == 281; assert 'torch' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 @pytest.mark.parametrize("query, index", [

@@ -158,7 +158,7 @@ def _guide_term(weight: float, layer: str, path: str, base_dir: Path | None) -> 
         found = base_dir / found
     if not found.is_file():
         raise DreamError(f"guide image '{path}' not found")
-    return Term("guide", layer, weight, guide=str(found))
+    return Term("guide", layer, weight, guide=str(found.resolve()))
 
 
 def with_channels(term: Term, channels: list[int]) -> Term:

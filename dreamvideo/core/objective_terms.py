@@ -15,7 +15,7 @@ from typing import Mapping
 
 import torch
 
-from ..models import FeatureModel
+from ..models.base import FeatureModel
 from .objective_spec import LOGITS, Term, format_terms, parse, with_channels
 from .objectives import Activations, Objective, layer
 from .transforms import resize

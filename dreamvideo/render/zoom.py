@@ -69,6 +69,7 @@ def render_zoom(settings: Settings, origin: str, output: Path, options: RunOptio
     first = zoom_origin(origin, settings)
     engine = Engine(settings, options)
     engine.check_size(first.shape[1], first.shape[0])
+    settings = engine.prepare(first)
     store = FrameStore(work, manifest("zoom", settings, source=origin), options.restart)
     indices = fill(ZoomPlan(engine, settings, first), store, progress)
     text = sidecar_text(output, settings, "zoom", engine.model.weights_source, **{"from": origin})
