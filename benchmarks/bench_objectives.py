@@ -40,7 +40,7 @@ TABBY, TIGER, CHANNEL = 281, 282, 42
 
 class Bench:
     def __init__(self, size: int, config: DreamConfig) -> None:
-        self.model = get_model(MODEL, ["block10", "logits"])
+        self.model = get_model(MODEL, ["block5", "block10", "logits"])
         self.dreamer = Dreamer(self.model)
         self.config, self.size = config, size
         self.images = {n: to_tensor(load_image(IMAGES / f"{n}.jpg", size=size))
@@ -128,6 +128,17 @@ def guide_figures(bench: Bench, cat: torch.Tensor, layer_out: torch.Tensor) -> N
               f"layer dream {metric(bench, layer_out, guide):.3f}, guided dream {metric(bench, out, guide):.3f}")
 
 
+def gradient_sizes(bench: Bench, cat: torch.Tensor) -> None:
+    """Mean |gradient| on the image per term, relative to block10: how to weigh terms in a sum."""
+    specs = ["block10", "block5", "block10:42", "block10:strong5", "class:tabby", f"guide:{IMAGES / 'astronaut.jpg'}"]
+    sizes = {}
+    for spec in specs:
+        objective = build(parse(spec, MODEL), bench.model, cat, {str(IMAGES / "astronaut.jpg"): bench.images["astronaut"]})
+        sizes[spec] = float(bench.dreamer.gradient(cat, objective).abs().mean())
+    print("gradient size on chelsea relative to block10 (weigh side terms by its inverse): " + ", ".join(
+        f"{spec.split('/')[-1]} {size / sizes['block10']:.2g}" for spec, size in sizes.items()))
+
+
 def timing(bench: Bench, cat: torch.Tensor, repeats: int) -> None:
     """Time per still on chelsea, round-robin, best of ``repeats``: a shared CPU is noisy."""
     guide = f"guide:{IMAGES / 'astronaut.jpg'}"
@@ -166,6 +177,7 @@ def main() -> None:
     bench = Bench(args.size, DreamConfig(octaves=args.octaves, steps=args.steps))
     cat = bench.images["chelsea"]
     print(f"{MODEL}, {torch.get_num_threads()} threads, longest side {args.size}, {args.octaves} octaves x {args.steps} steps, seed 0")
+    gradient_sizes(bench, cat)
     layer_out = bench.dream("block10 (layer)", cat, "block10")
     channel_figures(bench, cat, layer_out)
     guide_figures(bench, cat, layer_out)

@@ -48,7 +48,9 @@ def guide(name: str, features: torch.Tensor) -> Objective:
 
     For every position of the dream, the guide position with the largest dot product
     is picked (no gradient through the pick) and the loss is the mean of those dot
-    products, so the dream borrows the guide's features wherever they fit best.
+    products, so the dream borrows the guide's features wherever they fit best. The
+    mean runs over channels too, as the layer's mean square does, so the two weigh
+    alike in a sum (google's notebook sums; with a normalised step only scale differs).
     """
     guide_flat = features.detach().flatten(2)[0].float()          # (C, M)
 
@@ -56,7 +58,7 @@ def guide(name: str, features: torch.Tensor) -> Objective:
         x = acts[name].float().flatten(2)[0]                      # (C, N)
         with torch.no_grad():
             best = (x.t() @ guide_flat).argmax(dim=1)             # (N,)
-        return (x * guide_flat[:, best]).sum(0).mean()
+        return (x * guide_flat[:, best]).mean()
 
     return Objective(fn, f"{name}:guide", (name,))
 
