@@ -21,7 +21,8 @@ from rich.console import Console
 
 from . import __version__
 from .errors import DreamError, Interrupted, SettingsError, first_line
-from .options import DREAM, MOTION, flags_in, parse_translate, setting_option
+from .options import (DREAM, MOTION, OBJECTIVE_OPTIONS, flags_in, objective_overrides, parse_translate,
+                      setting_option)
 
 app = typer.Typer(help="DeepDream stills, infinite-zoom videos and coherent video dreams.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -39,18 +40,6 @@ RUN_OPTIONS = {
                         help="cpu, cuda or cuda:N (default: CUDA when present).")],
     "compile": Annotated[bool, typer.Option("--compile", rich_help_panel=DREAM,
                          help="torch.compile the model (worth it on CUDA for long renders).")],
-}
-STEER = "Objective"
-OBJECTIVE_OPTIONS = {
-    "channel": Annotated[Optional[list[str]], typer.Option(
-        "--channel", metavar="LAYER:C[,C]|LAYER:strongK", rich_help_panel=STEER,
-        help="Amplify channels of a layer (repeatable): block10:42, block10:42,17, block10:strong5.")],
-    "class_": Annotated[Optional[list[str]], typer.Option(
-        "--class", metavar="NAME|INDEX", rich_help_panel=STEER,
-        help="Dream an ImageNet class by name or index (repeatable; see `dreamvideo classes`).")],
-    "guide": Annotated[Optional[list[str]], typer.Option(
-        "--guide", metavar="IMAGE", rich_help_panel=STEER,
-        help="Pull the dream toward a guide image's features at the model's default layer (repeatable).")],
 }
 KEPT = {"frames_dir": Annotated[Optional[Path], typer.Option("--frames-dir", metavar="DIR", rich_help_panel=MOTION,
                                 help="Keep lossless PNG frames here (re-run to resume or re-encode).")],
@@ -107,20 +96,6 @@ def run(action: Callable[[], Any]) -> None:
         err.print(f"error: unexpected {type(exc).__name__}: {first_line(exc)} "
                   "(set DREAMVIDEO_DEBUG=1 for a traceback)", markup=False)
         raise typer.Exit(1) from None
-
-
-def objective_overrides(params: dict[str, Any]) -> dict[str, Any]:
-    """``--channel``, ``--class`` and ``--guide`` as objective terms, added to ``--objective``.
-
-    With any of them, ``--layer`` names become layer terms of the same sum, so
-    ``--layer block10 --class "tabby cat"`` dreams both.
-    """
-    terms = [*(params.get("channel") or []), *(f"class:{name}" for name in params.get("class_") or []),
-             *(f"guide:{path}" for path in params.get("guide") or [])]
-    if not terms:
-        return {}
-    base = [params["objective"]] if params.get("objective") else list(params.get("layers") or [])
-    return {"objective": " + ".join(base + terms), "layers": None}
 
 
 def render(kind: str, params: dict[str, Any], *inputs: Any) -> None:
