@@ -192,3 +192,13 @@ def test_files_shipped_through_the_object_store_arrive_as_local_files(ray_runtim
     assert distributed.ship(source, local) == str(source)
     path = distributed.materialise(distributed.ship(source, remote))
     assert path != source and path.name == "in.mp4" and path.read_bytes() == b"clip bytes"
+
+
+def test_a_finished_chunk_missing_a_frame_is_dreamed_again(renders, tmp_path):
+    clip, settings, tmp, _, _ = renders
+    work = tmp_path / "frames"
+    chunked.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), DIST)
+    (work / "frame_000015.png").unlink()  # e.g. found damaged by the last assembly, and deleted
+    chunked.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), DIST)
+    assert all(np.array_equal(a, b) for a, b in zip(frames_in(work), frames_in(tmp / "multi")))
+    assert len(frames_in(work)) == 30

@@ -51,12 +51,21 @@ class ChunkStore:
         return self.store.folder / f"chunk_{chunk.number:04d}.json"
 
     def finished(self, chunk: Chunk) -> dict[str, Any] | None:
-        """The marker of an earlier run, if it was made for this very chunk."""
+        """The marker of an earlier run, if it was made for this very chunk and its frames
+        are all still there (a frame found damaged at assembly is deleted, so the chunk
+        is dreamed again on the next run)."""
         try:
             data = json.loads(self.marker(chunk).read_text())
         except (OSError, ValueError):
             return None
-        return data if data.get("chunk") == asdict(chunk) else None
+        if data.get("chunk") != asdict(chunk):
+            return None
+        last = data.get("last")
+        for index in range(chunk.first, -1 if last is None else last + 1):
+            shared = chunk.role(index) in ("head", "tail")
+            if not (self.fade_path(index, chunk) if shared else self.store.path(index)).is_file():
+                return None
+        return data
 
     def fade_path(self, index: int, chunk: Chunk) -> Path:
         return self.fades / f"frame_{index:06d}_{chunk.number:04d}.png"
@@ -181,7 +190,8 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     store = FrameStore(work, manifest("video", settings, input=str(source.resolve()), input_size=stat.st_size,
                                       input_mtime=stat.st_mtime, chunks=layout), options.restart)
     chunks = ChunkStore(store, options.restart)
-    ends = {c.number: chunks.finished(c)["last"] for c in plan_ if chunks.finished(c)}
+    markers = {c.number: chunks.finished(c) for c in plan_}
+    ends = {k: marker["last"] for k, marker in markers.items() if marker}
     todo = {c.number: ChunkJob(settings, options.device, None, size, start, end, c)
             for c in plan_ if c.number not in ends}
     if ends:

@@ -8,9 +8,12 @@ whenever the chain state agrees.
 
 from __future__ import annotations
 
+import inspect
 import io
 import itertools
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
@@ -21,6 +24,7 @@ from ..settings import Settings
 from . import distributed
 from .chunks import Chunk
 from .engine import Engine, RunOptions
+from .store import FrameStore
 from .video import VideoPlan
 
 
@@ -90,12 +94,21 @@ def dream_chunk(job: ChunkJob) -> Iterator[tuple[int, bytes]]:
     engine = _engine(settings, job.device)
     distributed.pin_threads(engine.model.mean.device)
     info = sources.probe(distributed.materialise(job.source))
-    frames = VideoPlan(engine, settings, chunk_frames(info, job), None)
-    for local in frames.indices():
-        index = chunk.dream_start + local
-        dreamed = frames.make(index, _ignore)
-        if chunk.role(index) != "warmup":
-            yield index, png_bytes(dreamed)
+    with tempfile.TemporaryDirectory(prefix="dreamvideo-chunk-") as scratch:
+        frames = _plan(engine, settings, chunk_frames(info, job), Path(scratch))
+        for local in frames.indices():
+            index = chunk.dream_start + local
+            dreamed = frames.make(index, _ignore)
+            if chunk.role(index) != "warmup":
+                yield index, png_bytes(dreamed)
+
+
+def _plan(engine: Engine, settings: Settings, frames: Iterator[np.ndarray], scratch: Path) -> VideoPlan:
+    """The single-process video plan. A plan that keeps per-frame coherence state in a
+    store gets a scratch one: a chunk is redone whole, so that state is never read back."""
+    if "store" in inspect.signature(VideoPlan).parameters:
+        return VideoPlan(engine, settings, frames, None, FrameStore(scratch, {"kind": "chunk"}))
+    return VideoPlan(engine, settings, frames, None)
 
 
 def _ignore(steps: int) -> None:
