@@ -8,7 +8,7 @@ from dreamvideo.render import Engine, RunOptions, render_image, render_zoom
 from dreamvideo.render import engine as engine_module
 from dreamvideo.settings import resolve
 
-from .conftest import FAST, IMAGES
+from .conftest import FAST, IMAGES, make_clip
 
 SCHEDULE = {0: "block10:strong2", 2: "block5:3 + 0.5*block10"}
 
@@ -72,3 +72,14 @@ def test_layers_and_objective_replace_each_other_when_overridden():
     assert resolve("lite0", {"objective": "class:tabby"}).layers is None
     with pytest.raises(Exception, match="either `layers` or `objective`"):
         resolve(None, {"layers": ["block5"], "objective": "block10"})
+
+
+def test_chunked_video_resolves_the_objective_once_for_every_worker(tmp_path, ray_runtime):
+    from dreamvideo.render import chunked
+
+    clip = make_clip(tmp_path / "clip.mp4", seconds=0.5, rate="20", audio=False)
+    settings = resolve(None, {**FAST, "seed": 7, "objective": "block10:strong2"})
+    dist = chunked.Distribution(workers=2, chunk_frames=5, warmup=1, overlap=1)
+    chunked.render_video(settings, clip, tmp_path / "o.mp4", RunOptions(), dist)
+    recorded = resolve(str(tmp_path / "o.mp4.yaml")).objective[0]
+    assert recorded.startswith("block10:") and "strong" not in recorded
