@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,9 +183,17 @@ def build(name: str, weights: str | None) -> tuple[EfficientNetLite, str]:
     if not path.is_file():
         raise DreamError(f"weights file not found: {path}")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about pickle protocols of foreign files
+            warnings.simplefilter("ignore", UserWarning)
+            state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several types for bad files; never suggest an unsafe load
+        raise DreamError(f"cannot read weights file {path} for {name}: not a torch state dict") from exc
+    state = state.get("state_dict", state) if isinstance(state, dict) else state
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise DreamError(f"cannot read weights file {path} for {name}: not a torch state dict")
+    try:
         net.load_state_dict(state, strict=True)
-    except Exception as exc:  # torch raises several types for bad files
+    except RuntimeError as exc:
         raise DreamError(f"weights file {path} does not fit {name}: {load_error(exc)}") from exc
     return net.eval().fold_batchnorm(), f"package {variant.package}" if not weights else f"file {path}"
 
