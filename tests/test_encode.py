@@ -164,11 +164,19 @@ def test_partial_left_by_sigkill_is_cleaned_by_the_next_run(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["dive.mp4"]
 
 
-def test_partials_of_a_live_render_are_left_alone(tmp_path):
+def test_partials_of_a_live_render_are_left_alone_and_dead_ones_go(tmp_path):
     live = tmp_path / f".dive.{os.getppid()}.partial.mp4"
     live.write_bytes(b"another render is writing this")
-    assert clean_stale(tmp_path / "dive.mp4") == []
-    assert live.exists()
+    dead_pid = subprocess.Popen(["true"]).pid
+    os.waitpid(dead_pid, 0)
+    dead = [tmp_path / f"..dive.{dead_pid}.partial.{dead_pid}.partial.mp4",  # a writer inside atomic()
+            tmp_path / f".dive.{dead_pid}-audio.partial.mp4"]
+    for path in dead:
+        path.write_bytes(b"left by a killed render")
+    other = tmp_path / f".dive.mp4.{dead_pid}.partial.yaml"  # another output's (the sidecar's)
+    other.write_bytes(b"")
+    assert sorted(clean_stale(tmp_path / "dive.mp4")) == sorted(dead)
+    assert live.exists() and other.exists()
 
 
 def test_atomic_fsyncs_before_rename(tmp_path, monkeypatch):

@@ -39,22 +39,27 @@ def _alive(pid: int) -> bool:
 
 
 def clean_stale(path: Path) -> list[Path]:
-    """Remove temporaries of ``path`` left by runs that are no longer alive; return them."""
-    pattern = re.compile(rf"\.{re.escape(path.stem)}(?:\.(\d+)(?:-\w+)?)?\.partial{re.escape(path.suffix)}")
+    """Remove temporaries of ``path`` left by runs that are no longer alive; return them.
+
+    Also matches a temporary of a temporary (``..STEM.PID.partial.PID.partial.SUFFIX``),
+    which a writer nested inside another atomic write makes.
+    """
+    part = r"(?:\.(\d+)(?:-\w+)?)?\.partial"
+    pattern = re.compile(rf"\.\.?{re.escape(path.stem)}(?:{part})+{re.escape(path.suffix)}")
     removed = []
     try:
         siblings = list(path.parent.iterdir())
     except OSError:
         return removed
     for sibling in siblings:
-        match = pattern.fullmatch(sibling.name)
-        if not match:
+        if not pattern.fullmatch(sibling.name):
             continue
-        pid = int(match.group(1)) if match.group(1) else None
-        if pid is None or (pid != os.getpid() and not _alive(pid)):
-            with contextlib.suppress(OSError):
-                sibling.unlink()
-                removed.append(sibling)
+        pids = {int(pid) for pid in re.findall(r"\.(\d+)(?:-\w+)?\.partial", sibling.name)}
+        if os.getpid() in pids or any(_alive(pid) for pid in pids):
+            continue
+        with contextlib.suppress(OSError):
+            sibling.unlink()
+            removed.append(sibling)
     return removed
 
 
