@@ -140,7 +140,7 @@ def test_decompression_bomb_is_one_clear_line_and_size_opens_it(tmp_path, monkey
     path = tmp_path / "huge.png"
     Image.fromarray(np.zeros((100, 120, 3), np.uint8)).save(path)
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
-    with pytest.raises(DreamError, match=r"huge.png is too large to open safely.*pass --size N"):
+    with pytest.raises(DreamError, match=r"huge.png is too large to open safely.*pass `size` N"):
         load_image(path)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no DecompressionBombWarning on stderr either
@@ -150,7 +150,7 @@ def test_decompression_bomb_is_one_clear_line_and_size_opens_it(tmp_path, monkey
 
 def test_working_size_is_capped_without_size_and_says_so(tmp_path):
     assert working_size(6000, 4000, None) == ((2048, 1365), "input is 6000x4000; dreaming at 2048x1365 "
-                                              "(default limit 2048 px; pass --size N for another size)")
+                                              "(default limit 2048 px; pass `size` N for another size)")
     assert working_size(6000, 4000, 3000) == ((3000, 2000), None)
     assert working_size(1920, 1080, None) == ((1920, 1080), None)
     path = tmp_path / "wide.png"
@@ -165,8 +165,8 @@ def test_out_of_memory_is_told_apart_from_bugs():
     cpu = RuntimeError("[enforce fail at alloc_cpu.cpp:118] data. DefaultCPUAllocator: can't allocate memory: "
                        "you tried to allocate 21474836480 bytes. Error code 12 (Cannot allocate memory)")
     error = out_of_memory(cpu, (4096, 3072))
-    assert str(error) == ("out of memory dreaming at 4096x3072 (it needed 20.0 GiB more); use a smaller --size, "
-                          "fewer --octaves or a smaller model, or 'tile: 512' in a preset")
+    assert str(error) == ("out of memory dreaming at 4096x3072 (it needed 20.0 GiB more); use a smaller `size`, "
+                          "fewer `octaves` or a smaller model, or 'tile: 512' in a preset")
     assert out_of_memory(MemoryError()) is not None
     assert out_of_memory(RuntimeError("mat1 and mat2 shapes cannot be multiplied")) is None
     assert out_of_memory(ValueError("out of memory")) is None

@@ -47,14 +47,14 @@ def working_size(width: int, height: int, longest: int | None,
         return fit_longest(width, height, longest, even), None
     size = fit_longest(width, height, DEFAULT_MAX_SIDE, even)
     return size, (f"input is {width}x{height}; dreaming at {size[0]}x{size[1]} "
-                  f"(default limit {DEFAULT_MAX_SIDE} px; pass --size N for another size)")
+                  f"(default limit {DEFAULT_MAX_SIDE} px; pass `size` N for another size)")
 
 
 def _too_big(path: Path, sized: bool) -> DreamError:
     if sized:
         return DreamError(f"image {path} is too large to open (over {HARD_MAX_PIXELS // 10**6} megapixels)")
     return DreamError(f"image {path} is too large to open safely (over PIL's decompression-bomb limit); "
-                      f"pass --size N (e.g. --size {DEFAULT_MAX_SIDE}) to dream a scaled-down copy")
+                      f"pass `size` N (e.g. `size` {DEFAULT_MAX_SIDE}) to dream a scaled-down copy")
 
 
 def _open(path: Path, longest: int | None) -> Image.Image:

@@ -32,5 +32,5 @@ def out_of_memory(exc: BaseException, size: tuple[int, int] | None = None) -> Dr
     if not is_out_of_memory(exc):
         return None
     at = f" at {size[0]}x{size[1]}" if size else ""
-    return DreamError(f"out of memory dreaming{at}{_wanted(exc)}; use a smaller --size, fewer --octaves "
+    return DreamError(f"out of memory dreaming{at}{_wanted(exc)}; use a smaller `size`, fewer `octaves` "
                       "or a smaller model, or 'tile: 512' in a preset")
