@@ -23,7 +23,13 @@ import numpy as np
 
 from dreamvideo.motion import flow
 from dreamvideo.media.encode import VideoWriter
-from dreamvideo.render.pipeline import RunOptions, iter_frames, render_video
+from dreamvideo.media.sources import probe, read_frames
+from dreamvideo.render import RunOptions, render_video
+
+
+def iter_frames(path):
+    info = probe(path)
+    yield from read_frames(info, (info.width, info.height))
 from dreamvideo.settings import resolve
 from dreamvideo.media.sources import load_image
 

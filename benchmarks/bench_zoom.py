@@ -17,7 +17,8 @@ from pathlib import Path
 import imageio_ffmpeg
 
 from dreamvideo.media.encode import VideoWriter
-from dreamvideo.render.pipeline import Engine, RunOptions, render_zoom, zoom_start, zoom_step
+from dreamvideo.render import Engine, RunOptions, render_zoom
+from dreamvideo.render.zoom import zoom_origin as zoom_start, zoom_step
 from dreamvideo.settings import resolve
 
 

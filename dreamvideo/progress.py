@@ -17,6 +17,8 @@ class Reporter(Protocol):
 
     def reset(self, advance: Advance) -> None: ...
 
+    def note(self, text: str) -> None: ...
+
 
 class Silent:
     """Reports nothing."""
@@ -25,6 +27,9 @@ class Silent:
         return lambda n: None
 
     def reset(self, advance: Advance) -> None:
+        pass
+
+    def note(self, text: str) -> None:
         pass
 
 
@@ -69,3 +74,7 @@ class RichReporter:
     def reset(self, advance: Advance) -> None:
         """Restart a bar (the per-frame step bar, for each new frame)."""
         self.progress.reset(self._tasks[id(advance)])
+
+    def note(self, text: str) -> None:
+        """One line above the bars (what a resume keeps, how many octaves fit ...)."""
+        self.progress.console.print(text, markup=False, highlight=False)

@@ -2,7 +2,7 @@ import imageio_ffmpeg
 import pytest
 from PIL import Image
 
-from dreamvideo.render import pipeline
+from dreamvideo import render as pipeline
 from dreamvideo.cli import app
 
 from .conftest import FAST_ARGS
@@ -29,11 +29,11 @@ def test_dream_writes_image_and_sidecar(runner, tmp_path, chelsea):
 @pytest.mark.parametrize("args, words", [
     (["--layer", "block99"], ["unknown layer 'block99'", "block10"]),
     (["--model", "alexnet"], ["unknown model 'alexnet'", "vgg19"]),
-    (["--steps", "0"], ["steps:"]),
+    (["--steps", "0"], ["--steps:"]),
     (["--steps", "-3"], ["steps:"]),
     (["--octaves", "0"], ["octaves:"]),
-    (["--size", "0"], ["size:"]),
-    (["--octave-scale", "1.0"], ["octave_scale:"]),
+    (["--size", "0"], ["--size:"]),
+    (["--octave-scale", "1.0"], ["--octave-scale:"]),
     (["--octaves", "8", "--size", "128"], ["smallest octave"]),
     (["--device", "cuda:7"], ["cuda"]),
 ])
@@ -73,9 +73,9 @@ def test_zoom_keeps_png_frames_when_asked(runner, tmp_path):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--zoom", "1.0"], ["zoom:"]),
-    (["--zoom", "2.5"], ["zoom:"]),
-    (["--frames", "0"], ["frames:"]),
+    (["--zoom", "1.0"], ["--zoom:"]),
+    (["--zoom", "2.5"], ["--zoom:"]),
+    (["--frames", "0"], ["--frames:"]),
     (["--size", "40x40"], ["smallest octave"]),
     (["--from", "missing.png"], ["not found"]),
     (["--translate", "3"], ["--translate"]),
@@ -109,7 +109,7 @@ def test_video_command_and_bad_blend(runner, tmp_path, clip):
     assert result.exit_code == 0, result.output
     assert imageio_ffmpeg.count_frames_and_secs(str(out))[0] == 3
     result = runner.invoke(app, ["video", str(clip), "-o", str(tmp_path / "w.mp4"), "--blend", "1.5"])
-    _assert_clean_failure(result, "blend:")
+    _assert_clean_failure(result, "--blend:")
     result = runner.invoke(app, ["video", str(tmp_path / "none.mp4"), "-o", str(tmp_path / "w.mp4")])
     _assert_clean_failure(result, "not found")
     assert not (tmp_path / "w.mp4").exists()

@@ -80,7 +80,7 @@ def test_vgg_offline_without_cache_fails_with_advice(tmp_path, monkeypatch):
     with pytest.raises(DreamError) as info:
         get_model("vgg19", ["28"])
     message = str(info.value)
-    assert "--weights FILE" in message and "efficientnet-lite0" in message
+    assert "`weights` FILE" in message and "efficientnet-lite0" in message
     assert "vgg19-dcbb9e9d.pth" in message and "\n" not in message
 
 

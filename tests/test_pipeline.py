@@ -5,12 +5,13 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from dreamvideo.render import pipeline
+
 from dreamvideo.errors import DreamError
 from dreamvideo.errors import Interrupted
-from dreamvideo.render.pipeline import Engine, RunOptions, render_video, render_zoom
+from dreamvideo.render import Engine, RunOptions, render_video, render_zoom
+from dreamvideo.render import engine as pipeline
 from dreamvideo.settings import resolve
-from dreamvideo.media.sources import probe, streams
+from dreamvideo.media.sources import load_image, probe, streams
 
 from .conftest import FAST, make_clip
 
@@ -84,7 +85,7 @@ def test_resume_refuses_changed_settings_until_restart(tmp_path, monkeypatch):
     DreamCounter(monkeypatch, stop_at=1)
     with pytest.raises(Interrupted):
         render_zoom(_zoom_settings(), "noise", out, RunOptions())
-    with pytest.raises(DreamError, match=r"settings changed .*zoom.*--restart"):
+    with pytest.raises(DreamError, match=r"settings changed .*zoom.*`restart`"):
         render_zoom(_zoom_settings(zoom=1.2), "noise", out, RunOptions())
     monkeypatch.undo()
     render_zoom(_zoom_settings(zoom=1.2), "noise", out, RunOptions(restart=True))
@@ -173,7 +174,7 @@ def test_flow_carries_detail_without_brightening(tmp_path):
     clip = make_clip(tmp_path / "c.mp4", seconds=1.0, rate="24", size="96x64", audio=False)
     out = render_video(_video_settings(coherence="flow", blend=0.9), clip, tmp_path / "o.mp4",
                        RunOptions(frames_dir=tmp_path / "frames"))
-    means = [pipeline.sources.load_image(p).mean() for p in sorted((tmp_path / "frames").glob("*.png"))]
+    means = [load_image(p).mean() for p in sorted((tmp_path / "frames").glob("*.png"))]
     assert len(means) == 24
     assert abs(np.mean(means[-6:]) - np.mean(means[:6])) < 8
 

@@ -65,7 +65,7 @@ def test_schedule_interpolates_linearly_per_frame():
 
 
 def test_schedule_needs_a_start_keyframe():
-    with pytest.raises(SettingsError, match="zoom: a schedule needs a keyframe at frame 0"):
+    with pytest.raises(SettingsError, match="`zoom`: a schedule needs a keyframe at frame 0"):
         resolve(None, {"zoom": {10: 1.1}})
 
 

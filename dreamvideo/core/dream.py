@@ -1,4 +1,4 @@
-"""The dream engine: gradient ascent on the image, over an octave pyramid.
+"""Gradient ascent on the image over an octave pyramid (the seed's DeepDream algorithm).
 
 ``Dreamer`` holds one loaded model for a whole run (never rebuilt per frame) and
 turns a [0, 1] image into a dreamed image of the same size.
@@ -64,8 +64,8 @@ def check_pyramid(height: int, width: int, config: DreamConfig, min_size: int) -
     if min(small_h, small_w) < min_size:
         raise DreamError(
             f"image {width}x{height} shrinks to {small_w}x{small_h} at the smallest octave, "
-            f"below this layer's minimum of {min_size} px; use a larger --size, fewer --octaves "
-            "or a smaller --octave-scale")
+            f"below this layer's minimum of {min_size} px; use a larger `size`, fewer `octaves` "
+            "or a smaller `octave_scale`")
 
 
 class Dreamer:
@@ -123,7 +123,7 @@ class Dreamer:
                 side = self.tile or max(image.shape[-2:])
                 if side // 2 < self.model.min_size:
                     raise DreamError("out of device memory even for small tiles; "
-                                     "use --device cpu or a smaller --size") from None
+                                     "use `device` cpu or a smaller `size`") from None
                 if self.device.type == "cuda":
                     torch.cuda.empty_cache()
                 self.tile = side // 2

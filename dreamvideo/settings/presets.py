@@ -20,14 +20,19 @@ from .schema import Settings
 PRESET_PACKAGE = "dreamvideo.preset_files"
 
 
-def format_errors(source: str, error: ValidationError, data: dict[str, Any]) -> str:
-    """``source: field: message`` lines; a plain (unscheduled) value is named without ``.0``."""
+def format_errors(source: str, error: ValidationError, data: dict[str, Any], quote: bool = False) -> str:
+    """``source: field: message`` lines; a plain (unscheduled) value is named without ``.0``.
+
+    ``quote`` writes the field as `name`, the form the CLI turns into its flag.
+    """
     lines = []
     for item in error.errors():
         parts = [str(part) for part in item["loc"] if not str(part).startswith(("function-", "tuple["))]
         if len(parts) > 1 and not isinstance(data.get(parts[0]), dict) and parts[1] == "0":
             del parts[1]
         loc = ".".join(parts)
+        if quote and parts:
+            loc = f"`{parts[0]}`" + "".join(f".{p}" for p in parts[1:])
         message = item["msg"].removeprefix("Value error, ")
         lines.append(f"{source}: {loc or 'settings'}: {message}")
     return "\n".join(dict.fromkeys(lines))
@@ -69,8 +74,17 @@ def read_preset(name_or_path: str) -> tuple[str, dict[str, Any]]:
     return str(path), data
 
 
+def setting_names() -> list[str]:
+    """Every field a preset or an option may set."""
+    return [name for name in Settings.model_fields if name != "meta"]
+
+
 def resolve(preset: str | None = None, overrides: dict[str, Any] | None = None) -> Settings:
-    """Defaults, then the preset, then explicit options; validated together."""
+    """Defaults, then the preset, then explicit options; validated together.
+
+    Errors in the options alone read ``error: `field`: message``; errors that
+    involve the preset read ``preset.yaml: field: message``.
+    """
     source, data = read_preset(preset) if preset else ("error", {})
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
     if "model" in given and "layers" not in given and given["model"] != data.get("model", DEFAULT_MODEL):
@@ -82,8 +96,8 @@ def resolve(preset: str | None = None, overrides: dict[str, Any] | None = None) 
         return Settings(**data)
     except ValidationError as exc:
         bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
-        origin = "error" if bad and bad <= set(given) else source
-        raise SettingsError(format_errors(origin, exc, data)) from None
+        mine = bool(bad) and bad <= set(given)
+        raise SettingsError(format_errors("error" if mine else source, exc, data, quote=mine)) from None
 
 
 def describe(name: str) -> str:

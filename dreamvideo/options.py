@@ -1,0 +1,108 @@
+"""Command-line options built from the ``Settings`` fields, and setting names turned into flags.
+
+Each render command lists the settings it takes; the flag, type and help (with
+its ``[default]``) come from the field itself, so the CLI never repeats what the
+schema knows. Errors from lower layers name settings in backquotes (`octave_scale`);
+:func:`flags_in` turns them into flags (--octave-scale) for the command line.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import types
+import typing
+from typing import Annotated, Any, Literal, Optional
+
+import typer
+from pydantic.fields import FieldInfo
+
+from .settings import Settings
+
+# Flags that are not simply --field-name, and short forms.
+FLAGS: dict[str, tuple[str, ...]] = {
+    "layers": ("--layer", "-l"), "model": ("--model", "-m"), "size": ("--size", "-s"),
+    "frames": ("--frames", "-n"),
+}
+DREAM = "Dream"
+MOTION = "Zoom and video"
+
+
+def flag(name: str) -> str:
+    """The command-line flag of a setting or run option."""
+    return FLAGS.get(name, (f"--{name.replace('_', '-')}",))[0]
+
+
+def flags_in(message: str) -> str:
+    """Turn `setting` names in an error message into the flags a CLI user types."""
+    return re.sub(r"`([a-z][a-z0-9_]*)`", lambda m: flag(m.group(1)), message)
+
+
+def _bare(annotation: Any) -> Any:
+    """Strip Optional and Annotated down to the type a user types on the command line."""
+    while typing.get_origin(annotation) is Annotated:
+        annotation = typing.get_args(annotation)[0]
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return str if len(args) > 1 else _bare(args[0])
+    if origin is dict:  # a schedule: one value on the command line
+        return _bare(typing.get_args(annotation)[1])
+    if origin is tuple or origin is Literal:
+        return str
+    if origin is list:
+        return list[str]
+    return annotation
+
+
+def _default_text(field: FieldInfo) -> str:
+    value = field.default
+    if isinstance(value, dict) and list(value) == [0]:
+        value = value[0]
+    if value is None or value == "":
+        return ""
+    if isinstance(value, tuple):
+        value = ",".join(f"{v:g}" for v in value)
+    if isinstance(value, bool):
+        value = "on" if value else "off"
+    return f" [{value}]"
+
+
+def setting_option(name: str, panel: str) -> inspect.Parameter:
+    """A keyword parameter for typer: None when not given, so a preset's value stays."""
+    field = Settings.model_fields[name]
+    kind = _bare(field.annotation)
+    extra = _literal_choices(field.annotation)
+    help_text = (field.description or name) + extra + _default_text(field)
+    option = typer.Option(*FLAGS.get(name, (flag(name),)), help=help_text, rich_help_panel=panel,
+                          show_default=False, metavar=_metavar(kind, name))
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
+                             annotation=Annotated[Optional[kind], option])
+
+
+def _literal_choices(annotation: Any) -> str:
+    while typing.get_origin(annotation) is Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) is Literal:
+        return " (" + ", ".join(map(str, typing.get_args(annotation))) + ")"
+    return ""
+
+
+def _metavar(kind: Any, name: str) -> str:
+    if name == "translate":
+        return "DX,DY"
+    if name == "size":
+        return "N|WxH"
+    return {int: "N", float: "X", str: "TEXT", bool: ""}.get(kind, "TEXT")
+
+
+def parse_translate(value: str | None) -> tuple[float, float] | None:
+    """``DX,DY`` as two numbers."""
+    if value is None:
+        return None
+    try:
+        dx, dy = (float(part) for part in value.split(","))
+    except ValueError:
+        from .errors import DreamError
+        raise DreamError(f"`translate` must be DX,DY (two numbers), got '{value}'") from None
+    return dx, dy

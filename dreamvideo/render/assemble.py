@@ -1,0 +1,81 @@
+"""The assembly pass: finished frames -> MP4/GIF (+ audio) or an image, verified, then renamed.
+
+Nothing reaches the output path until it has been written in full and read back:
+the encoded video must decode to the number of frames it was given. The output
+and its sidecar are published together, or neither is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import imageio_ffmpeg
+import numpy as np
+
+from ..errors import DreamError, first_line
+from ..media.encode import VideoWriter, atomic, check_output, save_image
+from ..media.sources import load_image
+from .sidecar import sidecar_path
+from .store import FrameStore
+
+Audio = tuple[Path, float, float]  # source, start, duration (seconds)
+
+
+def check_target(output: Path, suffixes: tuple[str, ...], *inputs: Path) -> None:
+    """Refuse, before any work, an output that could not be written or would overwrite an input."""
+    check_output(output, suffixes)
+    if output.is_dir():
+        raise DreamError(f"output {output} is a directory; give a file name")
+    for source in inputs:
+        if output.exists() and source.exists() and os.path.samefile(output, source):
+            raise DreamError(f"output {output} is the input file; choose another output name")
+    parent = output.parent
+    if not os.access(parent, os.W_OK | os.X_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        raise DreamError(f"cannot write {output}: permission denied")
+
+
+@contextlib.contextmanager
+def published(output: Path, sidecar: str) -> Iterator[Path]:
+    """Yield a temporary path for the output; on success the sidecar and output appear together."""
+    with atomic(sidecar_path(output)) as side_tmp, atomic(output) as out_tmp:
+        side_tmp.write_text(sidecar)
+        yield out_tmp
+
+
+def verify_video(path: Path, expected: int) -> None:
+    """The encoded file must decode to the frames it was given, or it is not published."""
+    try:
+        count, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
+    except (OSError, RuntimeError) as exc:
+        raise DreamError(f"the encoded video does not read back: {first_line(exc)}") from None
+    if count != expected:
+        raise DreamError(f"the encoded video reads back as {count} frames, not {expected}; not written")
+
+
+def assemble_video(store: FrameStore, indices: Sequence[int], output: Path, fps: Fraction | float,
+                   crf: int, audio: Audio | None, sidecar: str) -> Path:
+    """Encode the store's frames in order, mux audio, verify, then publish with the sidecar."""
+    if not indices:
+        raise DreamError("no frames to write")
+    with published(output, sidecar) as tmp:
+        with VideoWriter(tmp, fps, crf, audio) as writer:
+            for index in indices:
+                frame = store.load(index)
+                if frame is None:
+                    raise DreamError(f"frame {index} is missing from {store.folder}; run again to remake it")
+                writer.write(frame)
+        verify_video(tmp, len(indices))
+    return output
+
+
+def publish_image(frame: np.ndarray, output: Path, sidecar: str) -> Path:
+    """Write a still and its sidecar; the image is read back before it is published."""
+    with published(output, sidecar) as tmp:
+        save_image(tmp, frame)
+        if load_image(tmp).shape != frame.shape:
+            raise DreamError(f"{output} did not read back as written; not written")
+    return output

@@ -1,0 +1,79 @@
+"""The model and dreamer of one render: built once per process, used for every frame."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..core.dream import DreamConfig, Dreamer, DreamResult, OctaveHooks, check_pyramid
+from ..core.transforms import to_tensor, to_uint8
+from ..errors import DreamError
+from ..models import FeatureModel, get_model
+from ..progress import Advance
+from ..settings import Settings
+
+
+@dataclass
+class RunOptions:
+    """Per-run choices that are not part of a style (not in presets or sidecars)."""
+
+    device: str | None = None
+    restart: bool = False
+    frames_dir: Path | None = None
+    compile: bool = False
+
+
+def pick_device(name: str | None) -> torch.device:
+    """CUDA when present, unless told otherwise."""
+    if not name:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise DreamError(f"unknown device '{name}'; use cpu, cuda or cuda:N") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise DreamError(f"device '{name}' asked for, but no CUDA GPU is available; use `device` cpu")
+    return device
+
+
+def dream_config(settings: Settings, steps: int | None = None) -> DreamConfig:
+    """The engine's view of the dream section."""
+    return DreamConfig(octaves=settings.octaves, octave_scale=settings.octave_scale,
+                       steps=steps or settings.steps, step_size=settings.step_size,
+                       jitter=settings.jitter, smooth=settings.smooth,
+                       normalize=settings.normalize, clamp=settings.clamp)
+
+
+class Engine:
+    """Dreams uint8 frames; the seed and objective depend only on the frame index."""
+
+    def __init__(self, settings: Settings, options: RunOptions) -> None:
+        self.settings = settings
+        self.model: FeatureModel = get_model(settings.model, settings.all_layers(),
+                                             pick_device(options.device), settings.weights)
+        self.dreamer = Dreamer(self.model, settings.precision, settings.tile, options.compile)
+
+    def check_size(self, width: int, height: int) -> None:
+        check_pyramid(height, width, dream_config(self.settings), self.model.min_size)
+
+    def dream_octaves(self, frame: np.ndarray, index: int, advance: Advance | None = None,
+                      steps: int | None = None, same_jitter: bool = False,
+                      hooks: OctaveHooks | None = None) -> DreamResult:
+        """Dream one frame and keep each octave's detail (for coherence methods).
+
+        ``same_jitter`` replays one jitter sequence on every frame: a video's
+        neighbouring frames then dream alike instead of flickering.
+        """
+        image = to_tensor(frame, self.model.mean.device)
+        seed = self.settings.seed + (0 if same_jitter else index)
+        return self.dreamer.dream_octaves(image, dream_config(self.settings, steps),
+                                          objective=self.settings.layers_at(index), seed=seed,
+                                          progress=advance, hooks=hooks)
+
+    def dream(self, frame: np.ndarray, index: int, advance: Advance | None = None,
+              steps: int | None = None, same_jitter: bool = False) -> np.ndarray:
+        """Dream one uint8 frame into another."""
+        return to_uint8(self.dream_octaves(frame, index, advance, steps, same_jitter).image)

@@ -1,0 +1,67 @@
+"""What a render records: the settings that shaped it, for the manifest and the sidecar.
+
+A still records the dream section and its size; a zoom adds the camera and the
+encoding; a video adds the clip span and coherence. Settings that do not apply to
+a render are left out, so a sidecar holds only what shaped it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+import torchvision
+import yaml
+
+from .. import __version__
+from ..settings import Settings
+from ..settings.dream import DreamSection
+from ..settings.motion import ZoomSection
+from ..settings.output import OutputSection
+from ..settings.video import VideoSection
+
+KINDS = {
+    "still": (DreamSection,),
+    "zoom": (DreamSection, ZoomSection, OutputSection),
+    "video": (DreamSection, VideoSection, OutputSection),
+}
+EXTRA = {"still": {"size", "description"}, "zoom": {"description"}, "video": {"description"}}
+NOT_FOR = {"video": {"fps"}}  # a video keeps its source's frame rate
+# Settings that change only the encoding, not the frames: a resume may change them.
+ENCODING_ONLY = {"frames", "fps", "crf", "description", "meta"}
+
+
+def fields_for(kind: str) -> set[str]:
+    """The setting names that shape a render of this kind."""
+    names = {name for section in KINDS[kind] for name in section.model_fields}
+    return (names | EXTRA[kind]) - NOT_FOR.get(kind, set())
+
+
+def recorded(settings: Settings, kind: str) -> dict[str, Any]:
+    """The settings as YAML-friendly data, only the fields that apply to ``kind``."""
+    keep = fields_for(kind)
+    return {k: v for k, v in settings.to_yaml_dict().items() if k in keep}
+
+
+def manifest(kind: str, settings: Settings, **inputs: Any) -> dict[str, Any]:
+    """What finished frames depend on; a resume with a different manifest is refused."""
+    data = {k: v for k, v in recorded(settings, kind).items() if k not in ENCODING_ONLY}
+    return json.loads(json.dumps({"kind": kind, "settings": data, **inputs}, default=str))
+
+
+def sidecar_path(output: Path) -> Path:
+    return output.with_name(output.name + ".yaml")
+
+
+def sidecar_text(output: Path, settings: Settings, kind: str, weights_source: str, **extra: Any) -> str:
+    """``OUTPUT.yaml``: the recorded settings plus where the weights and versions came from.
+
+    Fed back as a preset it reproduces the render; ``meta`` is ignored when read.
+    """
+    meta = {"dreamvideo": __version__, "torch": torch.__version__,
+            "torchvision": torchvision.__version__, "weights_source": weights_source,
+            "output": output.name, **extra}
+    data = {**recorded(settings, kind), "meta": meta}
+    return yaml.safe_dump(json.loads(json.dumps(data, default=str)), sort_keys=False, width=1000)

@@ -1,0 +1,28 @@
+"""A still: one image dreamed into another."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..media import sources
+from ..media.encode import IMAGE_SUFFIXES
+from ..progress import Reporter, Silent
+from ..settings import Settings
+from .assemble import check_target, publish_image
+from .common import longest_side, with_seed
+from .engine import Engine, RunOptions, dream_config
+from .sidecar import sidecar_text
+
+
+def render_image(settings: Settings, source: Path, output: Path, options: RunOptions,
+                 progress: Reporter = Silent()) -> Path:
+    """Dream one image file into another, with its sidecar."""
+    check_target(output, IMAGE_SUFFIXES, source)
+    frame = sources.load_image(source, longest_side(settings))
+    settings = with_seed(settings, None)
+    engine = Engine(settings, options)
+    engine.check_size(frame.shape[1], frame.shape[0])
+    advance = progress.task("dreaming", dream_config(settings).total_steps)
+    dreamed = engine.dream(frame, 0, advance)
+    text = sidecar_text(output, settings, "still", engine.model.weights_source, input=str(source))
+    return publish_image(dreamed, output, text)

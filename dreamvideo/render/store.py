@@ -1,0 +1,99 @@
+"""Finished frames by index, in any order, as lossless PNGs beside one manifest.
+
+The manifest (settings and inputs that shaped the frames) is written once, when the
+store is created; later openers, other processes included, only check it. Frames
+are quantised to uint8 before they feed the next one, so a resumed render continues
+from the PNG exactly as the uninterrupted one would have. A frame file that does
+not decode counts as missing and is made again.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import DreamError
+from ..media.encode import save_image
+from ..media.sources import load_image
+
+MANIFEST = "manifest.json"
+
+
+def _changed(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Names of the manifest entries that differ, looking inside the settings."""
+    flat_old = {**old, **old.get("settings", {})}
+    flat_new = {**new, **new.get("settings", {})}
+    return sorted(k for k in set(flat_old) | set(flat_new)
+                  if k != "settings" and flat_old.get(k) != flat_new.get(k))
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """The manifest in ``folder``, None when there is none; unreadable is an error."""
+    path = folder / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        raise DreamError(f"cannot read {path}; add `restart` to start over") from None
+
+
+class FrameStore:
+    """Frames ``frame_NNNNNN.png`` and per-frame state files in one work folder."""
+
+    def __init__(self, folder: Path, manifest: dict[str, Any], restart: bool = False) -> None:
+        self.folder = folder
+        if restart and folder.is_dir():
+            for path in folder.glob("frame_*"):
+                path.unlink()
+            (folder / MANIFEST).unlink(missing_ok=True)
+        old = read_manifest(folder)
+        if old is not None and old != manifest:
+            raise DreamError(f"settings changed since the frames in {folder} were made "
+                             f"({', '.join(_changed(old, manifest))}); add `restart` to start over")
+        if old is None and any(folder.glob("frame_*.png")):
+            raise DreamError(f"{folder} holds frames of another render; add `restart` to replace them "
+                             "or choose another `frames_dir`")
+        folder.mkdir(parents=True, exist_ok=True)
+        if old is None:
+            (folder / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
+
+    @staticmethod
+    def saved_seed(folder: Path) -> int | None:
+        """The seed of an earlier, unfinished render, so a resume without a seed matches it."""
+        try:
+            return (read_manifest(folder) or {})["settings"].get("seed")
+        except (DreamError, KeyError, AttributeError):
+            return None
+
+    def path(self, index: int) -> Path:
+        return self.folder / f"frame_{index:06d}.png"
+
+    def state_path(self, index: int, name: str) -> Path:
+        """Where a render keeps extra state for frame ``index`` (e.g. coherence detail)."""
+        return self.folder / f"frame_{index:06d}.{name}"
+
+    def load(self, index: int) -> np.ndarray | None:
+        """The finished frame, or None if it is missing or damaged (it will be made again)."""
+        path = self.path(index)
+        if not path.is_file():
+            return None
+        try:
+            return load_image(path)
+        except DreamError:
+            path.unlink(missing_ok=True)
+            return None
+
+    def save(self, index: int, frame: np.ndarray) -> None:
+        save_image(self.path(index), frame, fast=True)
+
+    def count(self) -> int:
+        """How many frames are finished, whatever their indices."""
+        return sum(1 for _ in self.folder.glob("frame_*.png"))
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
