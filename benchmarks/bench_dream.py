@@ -25,8 +25,9 @@ import torchvision
 from torch.utils.flop_counter import FlopCounterMode
 
 from dreamvideo.core.dream import DreamConfig, Dreamer
-from dreamvideo.models import FeatureModel, efficientnet_lite, get_model, model_info, resolve_layers
-from dreamvideo.models.torchvision_models import vgg_layers
+from dreamvideo.models import efficientnet_lite, get_model, model_info, resolve_layers
+from dreamvideo.models.base import FeatureModel
+from dreamvideo.models.layers import vgg_layers
 from dreamvideo.core.objectives import mean_square
 from dreamvideo.core.transforms import pyramid_sizes
 
@@ -126,7 +127,7 @@ def main() -> None:
 def lite0_table(args: argparse.Namespace, device: torch.device) -> None:
     """The bundled model as shipped against the same network unoptimised (BatchNorm kept, NCHW)."""
     info = model_info("efficientnet-lite0")
-    net = efficientnet_lite.EfficientNetLite(efficientnet_lite.VARIANTS[info.name]).eval()
+    net = efficientnet_lite.network(info).eval()
     plain = FeatureModel("plain", net.stages(), info.layers, info.default_layers, info.mean, info.std,
                          "random").requires_grad_(False).to(device)
     shipped = get_model(info.name, info.default_layers, device, weights="random")

