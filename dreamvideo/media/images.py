@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -95,19 +96,22 @@ def to_rgb(img: Image.Image) -> Image.Image:
 
 
 def load_image(path: Path, size: int | None = None, cover: tuple[int, int] | None = None,
-               cap: bool = False) -> np.ndarray:
+               cap: bool = False, note: Callable[[str], None] | None = None) -> np.ndarray:
     """Read an image as uint8 RGB (H, W, 3).
 
     ``size`` resizes so the longest side is that long; ``cover`` = (width, height)
     scales to fill that canvas and centre-crops the rest; ``cap`` applies
-    :data:`DEFAULT_MAX_SIDE` when neither is given (see :func:`working_size`).
+    :data:`DEFAULT_MAX_SIDE` when neither is given and tells ``note`` so
+    (see :func:`working_size`).
     """
     if not path.is_file():
         raise DreamError(f"input image not found: {path}")
     img = _open(path, size or (max(cover) if cover else None))
     if cover:
         return np.asarray(ImageOps.fit(img, cover, Image.Resampling.LANCZOS))
-    new = working_size(img.width, img.height, size)[0] if cap else fit_longest(img.width, img.height, size)
+    new, message = working_size(img.width, img.height, size) if cap else (fit_longest(img.width, img.height, size), None)
+    if message and note:
+        note(message)
     if new != img.size:
         img = img.resize(new, Image.Resampling.LANCZOS)
     return np.asarray(img)

@@ -18,7 +18,7 @@ def render_image(settings: Settings, source: Path, output: Path, options: RunOpt
                  progress: Reporter = Silent()) -> Path:
     """Dream one image file into another, with its sidecar."""
     check_target(output, IMAGE_SUFFIXES, source)
-    frame = sources.load_image(source, longest_side(settings))
+    frame = sources.load_image(source, longest_side(settings), cap=True, note=progress.note)
     settings = with_seed(settings, None)
     engine = Engine(settings, options)
     engine.check_size(frame.shape[1], frame.shape[0])

@@ -93,7 +93,9 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     check_target(output, VIDEO_SUFFIXES, source)
     info = sources.probe(source)
     start, end = video_span(info, settings)
-    size = sources.fit_longest(info.width, info.height, longest_side(settings), even=True)
+    size, capped = sources.working_size(info.width, info.height, longest_side(settings), even=True)
+    if capped:
+        progress.note(capped)
     work = work_folder(output, options)
     settings = with_seed(settings, None if options.restart else work)
     engine = Engine(settings, options)
@@ -101,15 +103,14 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     stat = source.stat()
     store = FrameStore(work, manifest("video", settings, input=str(source.resolve()),
                                       input_size=stat.st_size, input_mtime=stat.st_mtime), options.restart)
-    expected = round((end - start) * info.fps) if end else None
-    if settings.max_frames:
-        expected = min(expected or settings.max_frames, settings.max_frames)
-    decoded = sources.prefetch(sources.read_frames(info, size, start, end, settings.max_frames))
-    indices = fill(VideoPlan(engine, settings, decoded, expected), store, progress)
+    reader = sources.read_frames(info, size, start, end, settings.max_frames)
+    indices = fill(VideoPlan(engine, settings, sources.prefetch(reader), reader.expected or None), store, progress)
+    if reader.shortfall():
+        progress.note(reader.shortfall())
     if not indices:
         raise DreamError(f"{source.name} has no video frames between {start:g}s and {end or info.duration:g}s")
     keep_audio = info.has_audio and output.suffix.lower() == ".mp4"
-    audio = (source, start, float(len(indices) / info.fps)) if keep_audio else None
+    audio = (source, *sources.audio_span(start, len(indices), info.fps)) if keep_audio else None
     text = sidecar_text(output, settings, "video", engine.model.weights_source,
                         input=str(source), fps=str(info.fps), frames=len(indices))
     assemble_video(store, indices, output, info.fps, settings.crf, audio, text)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from .sidecar import manifest, sidecar_text
 from .store import FrameStore
 
 
-def zoom_origin(origin: str, settings: Settings) -> np.ndarray:
+def zoom_origin(origin: str, settings: Settings, note: Callable[[str], None] | None = None) -> np.ndarray:
     """The first frame: seeded noise (default 512x512) or an image fitted to ``size``."""
     size = settings.size
     if origin == "noise":
@@ -28,7 +28,7 @@ def zoom_origin(origin: str, settings: Settings) -> np.ndarray:
         return sources.noise(width, height, settings.seed)
     if isinstance(size, tuple):
         return sources.load_image(Path(origin), cover=size)
-    return sources.load_image(Path(origin), size)
+    return sources.load_image(Path(origin), size, cap=True, note=note)
 
 
 def zoom_step(frame: np.ndarray, settings: Settings, index: int) -> np.ndarray:
@@ -66,7 +66,7 @@ def render_zoom(settings: Settings, origin: str, output: Path, options: RunOptio
     check_target(output, VIDEO_SUFFIXES, *([] if origin == "noise" else [Path(origin)]))
     work = work_folder(output, options)
     settings = with_seed(settings, None if options.restart else work)
-    first = zoom_origin(origin, settings)
+    first = zoom_origin(origin, settings, progress.note)
     engine = Engine(settings, options)
     engine.check_size(first.shape[1], first.shape[0])
     store = FrameStore(work, manifest("zoom", settings, source=origin), options.restart)
