@@ -22,8 +22,9 @@ from rich.console import Console
 from . import __version__
 from .errors import DreamError, Interrupted, SettingsError, first_line
 from .options import DREAM, MOTION, flags_in, parse_translate, setting_option
+from .usage import OneLineUsage
 
-app = typer.Typer(help="DeepDream stills, infinite-zoom videos and coherent video dreams.",
+app = typer.Typer(help="DeepDream stills, infinite-zoom videos and coherent video dreams.", cls=OneLineUsage,
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 presets_app = typer.Typer(help="List shipped presets, or show one resolved.", invoke_without_command=True)
 app.add_typer(presets_app, name="presets")
@@ -90,6 +91,11 @@ def run(action: Callable[[], Any]) -> None:
         err.print(f"error: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""), markup=False)
         raise typer.Exit(1) from None
     except Exception as exc:  # a bug: still no traceback unless asked for
+        from .media.memory import out_of_memory
+
+        if (memory := out_of_memory(exc)) is not None:
+            err.print(f"error: {flags_in(str(memory))}", markup=False)
+            raise typer.Exit(1) from None
         if os.environ.get("DREAMVIDEO_DEBUG"):
             raise
         err.print(f"error: unexpected {type(exc).__name__}: {first_line(exc)} "

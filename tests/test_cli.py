@@ -150,3 +150,58 @@ def test_unexpected_error_without_message_is_still_one_line(runner, tmp_path, ch
     monkeypatch.setattr(pipeline, "render_image", bug)
     result = runner.invoke(app, ["dream", str(chelsea), "-o", str(tmp_path / "o.jpg")])
     _assert_clean_failure(result, "unexpected RuntimeError")
+
+
+# ---------------------------------------------------------------- usage, help, Ctrl-C, memory (issue 10)
+
+@pytest.mark.parametrize("args, words", [
+    (["dream", "x.jpg", "-o", "y.jpg", "--steps", "abc"], "Invalid value for '--steps'"),
+    (["dream", "x.jpg", "-o", "y.jpg", "--bogus"], "No such option: --bogus"),
+    (["zoom"], "Missing option '--output'"),
+    (["bogus"], "No such command 'bogus'"),
+])
+def test_usage_errors_are_one_plain_line_with_exit_2(runner, args, words):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0], result.stderr
+    assert "╭" not in result.output and "Usage:" not in result.output
+
+
+def test_help_shows_no_type_noise(runner):
+    for command in (["dream"], ["zoom"], ["video"], ["layers"], ["presets", "show"], []):
+        result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0
+        for noise in ("<bool>", "<list[str]>", "{IMAGE}", "{VIDEO}", "{MODEL}", "{NAME"):
+            assert noise not in result.output, (command, noise)
+
+
+def test_ctrl_c_while_starting_up_is_not_a_traceback(tmp_path, chelsea):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for delay in (0.05, 0.3, 1.0):  # typer loading, torch loading, the model building
+        child = subprocess.Popen([sys.executable, "-m", "dreamvideo", "dream", str(chelsea), "-o",
+                                  str(tmp_path / "o.jpg"), "--steps", "50"], stderr=subprocess.PIPE, text=True,
+                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        time.sleep(delay)
+        child.send_signal(signal.SIGINT)
+        _, stderr = child.communicate(timeout=120)
+        assert child.returncode in (130, -signal.SIGINT), stderr  # a shell shows both as 130
+        assert "Traceback" not in stderr and stderr.strip().endswith("interrupted"), stderr
+
+
+def test_out_of_memory_is_a_clear_line(runner, tmp_path, chelsea, monkeypatch):
+    def exhausted(*args, **kwargs):
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:118] DefaultCPUAllocator: can't allocate memory: "
+                           "you tried to allocate 9663676416 bytes. Error code 12 (Cannot allocate memory)")
+
+    monkeypatch.setattr(pipeline.Engine, "dream", exhausted)
+    result = runner.invoke(app, ["dream", str(chelsea), "-o", str(tmp_path / "o.jpg"), *FAST_ARGS])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == ["error: out of memory dreaming (it needed 9.0 GiB more); use a smaller --size, "
+                      "fewer --octaves or a smaller model, or 'tile: 512' in a preset"]
+    assert list(tmp_path.iterdir()) == []
