@@ -20,10 +20,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from ..errors import DreamError
 
 BACKGROUND = (255, 255, 255)  # transparency is composited on white
-# Longest working side for inputs given without --size. Dreaming cost grows with the pixel
-# count: 2048x1536 (3 MP) is ~25 s per still and ~2 GB of activations for the bundled model
-# on a laptop CPU, and fits an 8 GB GPU; a 24 MP phone photo at full size would take
-# minutes and tens of GB. Above this, pass --size to choose.
+# Longest working side for inputs given without --size. Dreaming time and activation memory
+# grow with the pixel count; a 24 MP phone photo has 8x the pixels of 2048x1365 and at full
+# size would take minutes per still on a laptop CPU and more memory than many GPUs have.
+# 2048 px still keeps detail at the scale the network's receptive field fills. --size overrides.
 DEFAULT_MAX_SIDE = 2048
 # With --size, images above PIL's bomb limit may still be opened, up to this many pixels.
 HARD_MAX_PIXELS = 1_000_000_000
