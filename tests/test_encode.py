@@ -167,8 +167,9 @@ def test_partial_left_by_sigkill_is_cleaned_by_the_next_run(tmp_path):
 def test_partials_of_a_live_render_are_left_alone_and_dead_ones_go(tmp_path):
     live = tmp_path / f".dive.{os.getppid()}.partial.mp4"
     live.write_bytes(b"another render is writing this")
-    dead_pid = subprocess.Popen(["true"]).pid
-    os.waitpid(dead_pid, 0)
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    dead_pid = finished.pid
     dead = [tmp_path / f"..dive.{dead_pid}.partial.{dead_pid}.partial.mp4",  # a writer inside atomic()
             tmp_path / f".dive.{dead_pid}-audio.partial.mp4"]
     for path in dead:
@@ -201,7 +202,7 @@ def test_write_errors_name_the_users_path_not_the_temporary(tmp_path, monkeypatc
 
 
 def test_output_that_is_a_folder_or_unwritable_is_refused_before_work(tmp_path):
-    with pytest.raises(DreamError, match=r"output .*/x.mp4 is a folder"):
+    with pytest.raises(DreamError, match=r"output .*/x.mp4 is a directory; give a file name"):
         (tmp_path / "x.mp4").mkdir()
         check_output(tmp_path / "x.mp4", (".mp4", ".gif"))
     with pytest.raises(DreamError, match=r"cannot write /proc/out.png"):

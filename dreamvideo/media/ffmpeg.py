@@ -51,6 +51,7 @@ class Pipe:
 
     def __init__(self, args: list[str], what: str) -> None:
         self.what = what
+        self.target = args[-1]  # the file ffmpeg writes
         self._log: IO[bytes] = tempfile.TemporaryFile()
         self._proc = subprocess.Popen([exe(), "-hide_banner", "-nostdin", "-y", *args],
                                       stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,

@@ -69,7 +69,7 @@ def check_output(path: Path, suffixes: tuple[str, ...]) -> None:
         raise DreamError(f"unsupported output type '{path.suffix or path.name}'; use one of: "
                          + ", ".join(suffixes))
     if path.is_dir():
-        raise DreamError(f"output {path} is a folder; give a file name, e.g. {path / ('out' + suffixes[0])}")
+        raise DreamError(f"output {path} is a directory; give a file name, e.g. {path / ('out' + suffixes[0])}")
     if not path.parent.is_dir():
         raise DreamError(f"output directory does not exist: {path.parent}")
     probe = partial_path(path, "probe")

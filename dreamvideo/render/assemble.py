@@ -61,7 +61,9 @@ def published(output: Path, sidecar: str) -> Iterator[Path]:
             raise
         fsync_dir(output.parent)
     except OSError as exc:  # name the user's path, not the hidden temporary
-        raise DreamError(f"cannot write {output}: {exc.strerror or exc}") from exc
+        names = {str(exc.filename), str(exc.filename2)}
+        target = side if names & {str(side), str(side_tmp)} else output
+        raise DreamError(f"cannot write {target}: {exc.strerror or exc}") from exc
     finally:
         side_tmp.unlink(missing_ok=True)
         out_tmp.unlink(missing_ok=True)
