@@ -88,7 +88,10 @@ def parse_header(path: Path, header: str) -> VideoInfo:
     fps = _number(r" ([\d.]+) fps", line or "") or _number(r" ([\d.]+)k? tbr", line or "")
     if not line or not fps:
         raise DreamError(f"cannot read video {path}: no video stream with a frame rate")
-    width, height = map(int, re.search(r" (\d{2,})x(\d{2,})[ ,\[]", line + " ").groups())
+    size = re.search(r" (\d+)x(\d+)[ ,\[]", line + " ")  # not the codec tag's "0x31637661)"
+    if not size:
+        raise DreamError(f"cannot read video {path}: no frame size in its header")
+    width, height = int(size[1]), int(size[2])
     sar_match = re.search(r"SAR (\d+):(\d+)", line)
     sar = Fraction(int(sar_match[1]), int(sar_match[2])) if sar_match and int(sar_match[2]) else Fraction(1)
     sar = sar if sar > 0 else Fraction(1)
