@@ -21,7 +21,8 @@ from rich.console import Console
 
 from . import __version__
 from .errors import DreamError, Interrupted, SettingsError, first_line
-from .options import DREAM, MOTION, flags_in, parse_translate, setting_option
+from .options import (DISTRIBUTED, DREAM, MOTION, RayAddress, distribution, flags_in, parse_translate,
+                      setting_option)
 from .usage import OneLineUsage
 
 app = typer.Typer(help="DeepDream stills, infinite-zoom videos and coherent video dreams.", cls=OneLineUsage,
@@ -47,7 +48,7 @@ KEPT = {"frames_dir": Annotated[Optional[Path], typer.Option("--frames-dir", met
                              help="Ignore frames of an earlier, unfinished render.")]}
 
 
-def takes(*settings: str, panel: str = MOTION, kept: bool = False) -> Callable:
+def takes(*settings: str, panel: str = MOTION, kept: bool = False, more: dict[str, Any] | None = None) -> Callable:
     """Give a command the options for ``settings`` plus the dream and run options.
 
     Typer reads the extended signature; the command receives them in ``**params``.
@@ -57,7 +58,7 @@ def takes(*settings: str, panel: str = MOTION, kept: bool = False) -> Callable:
         own = [p for p in signature.parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
         extra = [setting_option(name, panel) for name in settings]
         extra += [setting_option(name, DREAM) for name in DREAM_SETTINGS]
-        runs = {**RUN_OPTIONS, **(KEPT if kept else {})}
+        runs = {**RUN_OPTIONS, **(KEPT if kept else {}), **(more or {})}
         extra += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind,
                                     default=False if name in ("compile", "restart") else None)
                   for name, kind in runs.items()]
@@ -104,11 +105,16 @@ def run(action: Callable[[], Any]) -> None:
 
 
 def render(kind: str, params: dict[str, Any], *inputs: Any) -> None:
-    """Resolve settings (defaults < preset < options) and run the render ``kind``."""
+    """Resolve settings (defaults < preset < options) and run the render ``kind``.
+
+    With ``workers`` or ``ray_address`` a video is rendered in chunks on Ray workers.
+    """
     def action() -> None:
         from . import render as renders
         from .progress import RichReporter
         from .settings import resolve, setting_names
+
+        spread = distribution(params)
 
         overrides = {name: params.get(name) for name in setting_names() if name in params}
         overrides["translate"] = parse_translate(params.get("translate"))
@@ -116,7 +122,11 @@ def render(kind: str, params: dict[str, Any], *inputs: Any) -> None:
         options = renders.RunOptions(device=params.get("device"), restart=bool(params.get("restart")),
                                      frames_dir=params.get("frames_dir"), compile=bool(params.get("compile")))
         with RichReporter(err) as progress:
-            path = getattr(renders, f"render_{kind}")(settings, *inputs, params["output"], options, progress)
+            if spread:
+                from .render.chunked import render_video
+                path = render_video(settings, *inputs, params["output"], options, spread, progress)
+            else:
+                path = getattr(renders, f"render_{kind}")(settings, *inputs, params["output"], options, progress)
         err.print(f"wrote {path}", markup=False)
     run(action)
 
@@ -143,11 +153,37 @@ def zoom(output: Output,
 
 
 @app.command()
-@takes("coherence", "blend", "flow_steps", "start", "end", "max_frames", "size", "crf", kept=True)
+@takes("coherence", "blend", "flow_steps", "start", "end", "max_frames", "size", "crf", kept=True, more=DISTRIBUTED)
 def video(input: Annotated[Path, typer.Argument(metavar="VIDEO", help="Video clip to dream.")],
           output: Output, **params: Any) -> None:
     """Dream every frame of a clip without flicker, keeping its fps and audio."""
     render("video", {"output": output, **params}, input)
+
+
+@app.command()
+def batch(jobs: Annotated[Path, typer.Argument(metavar="JOBS.yaml", help="YAML list of renders.")],
+          workers: Annotated[Optional[int], typer.Option(
+              "--workers", min=1, metavar="N", help="Jobs at once (default: one per GPU, else per core).")] = None,
+          ray_address: RayAddress = None,
+          device: Annotated[Optional[str], typer.Option("--device", metavar="DEVICE",
+                            help="cpu or cuda (default: CUDA when the worker has it).")] = None) -> None:
+    """Run a YAML list of renders (dream, zoom, video) as Ray tasks, several at once.
+
+    Each item: kind, input (a zoom's start image; default noise), output, preset,
+    options (settings, as in a preset). Paths are relative to the YAML file.
+    """
+    def action() -> None:
+        from .progress import RichReporter
+        from .render.batch import default_workers, load_jobs, run_batch, summary
+
+        checked = load_jobs(jobs)
+        with RichReporter(err) as progress:
+            results = run_batch(checked, workers or default_workers(ray_address), ray_address, device, progress)
+        out.print(summary(results))
+        failed = sum(not r.ok for r in results)
+        if failed:
+            raise DreamError(f"{failed} of {len(results)} job(s) failed; the others are written")
+    run(action)
 
 
 @app.command()

@@ -106,3 +106,43 @@ def parse_translate(value: str | None) -> tuple[float, float] | None:
         from .errors import DreamError
         raise DreamError(f"`translate` must be DX,DY (two numbers), got '{value}'") from None
     return dx, dy
+
+
+# ---------------------------------------------------------------- distributed video (Ray)
+
+RAY = "Distributed (Ray)"
+Workers = Annotated[Optional[int], typer.Option(
+    "--workers", min=0, metavar="N", rich_help_panel=RAY,
+    help="Render in chunks on N Ray workers: one per GPU when there are GPUs, else N CPU workers.")]
+RayAddress = Annotated[Optional[str], typer.Option(
+    "--ray-address", metavar="auto|HOST:PORT", rich_help_panel=RAY,
+    help="Use a running Ray cluster (`ray start --head`) instead of a local runtime.")]
+DISTRIBUTED = {
+    "workers": Workers, "ray_address": RayAddress,
+    "chunk_frames": Annotated[Optional[int], typer.Option(
+        "--chunk-frames", min=1, metavar="N", rich_help_panel=RAY, help="Frames each chunk keeps [120].")],
+    "warmup_frames": Annotated[Optional[int], typer.Option(
+        "--warmup-frames", min=0, metavar="W", rich_help_panel=RAY,
+        help="Frames a chunk dreams before its first kept frame, then drops (default: see README).")],
+    "overlap_frames": Annotated[Optional[int], typer.Option(
+        "--overlap-frames", min=0, metavar="O", rich_help_panel=RAY,
+        help="Frames two chunks both dream and cross-fade at each seam (default: see README).")],
+}
+
+
+def distribution(params: dict[str, Any]) -> Any:
+    """The chunked-render choices, or None for the single-process render (the default)."""
+    from .render.chunks import DEFAULT_CHUNK, DEFAULT_OVERLAP, DEFAULT_WARMUP
+
+    chunking = [name for name in ("chunk_frames", "warmup_frames", "overlap_frames") if params.get(name) is not None]
+    if params.get("workers") is None and not params.get("ray_address"):
+        if chunking:
+            from .errors import DreamError
+            raise DreamError(f"`{chunking[0]}` needs `workers` N or `ray_address`")
+        return None
+    from .render.chunked import Distribution
+
+    pick = lambda name, default: default if params.get(name) is None else params[name]  # noqa: E731
+    return Distribution(workers=pick("workers", 0), address=params.get("ray_address"),
+                        chunk_frames=pick("chunk_frames", DEFAULT_CHUNK), warmup=pick("warmup_frames", DEFAULT_WARMUP),
+                        overlap=pick("overlap_frames", DEFAULT_OVERLAP))

@@ -39,7 +39,8 @@ class SecondsPerItem(ProgressColumn):
     def render(self, task: Task) -> Text:
         if not task.completed or not task.elapsed:
             return Text("-- s/it", style="progress.remaining")
-        return Text(f"{task.elapsed / task.completed:.2f} s/it", style="progress.remaining")
+        rate = task.completed / task.elapsed  # aggregate: over all workers when several feed one bar
+        return Text(f"{task.elapsed / task.completed:.2f} s/it {rate:.2f}/s", style="progress.remaining")
 
 
 class RichReporter:

@@ -10,6 +10,8 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
+pytest_plugins = ["tests.ray_fixtures"]  # one Ray runtime per session, for the distributed tests
+
 ROOT = Path(__file__).resolve().parent.parent
 IMAGES = ROOT / "Images"
 

@@ -1,0 +1,213 @@
+"""A video dreamed in chunks by Ray workers and assembled once by the driver.
+
+The driver decides the chunk plan, the seed and the settings; each worker dreams
+one chunk's frames in order (warm-up first) and streams them back as lossless
+PNG bytes through Ray's object store, so no shared file system is needed. The
+driver writes them into its frame store by index, marks a chunk finished only
+when all of its frames are in, fades the frames two chunks share, and encodes
+the output once, with the source's audio for the exact span.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from ..errors import DreamError, Interrupted
+from ..media import sources
+from ..media.encode import VIDEO_SUFFIXES, atomic
+from ..progress import Reporter, Silent
+from ..settings import Settings
+from . import distributed
+from .assemble import assemble_video, check_target
+from .chunks import DEFAULT_CHUNK, DEFAULT_OVERLAP, DEFAULT_WARMUP, Chunk, fade_weight, mix, plan, seam_flicker, seam_steps, shrink
+from .common import finish, longest_side, with_seed, work_folder
+from .engine import Engine, RunOptions
+from .sidecar import manifest, sidecar_text
+from .store import FrameStore
+from .video import video_span
+from .worker import ChunkJob, dream_chunk
+
+
+class ChunkStore:
+    """The driver's record of finished chunks, beside the frame store's frames.
+
+    Frames two chunks share are kept per chunk until both are in; a chunk counts as
+    finished only once its marker is written, after its last frame.
+    """
+
+    def __init__(self, store: FrameStore, restart: bool) -> None:
+        self.store = store
+        self.fades = store.folder / "fade"
+        if restart:
+            for path in [*store.folder.glob("chunk_*.json"), *self.fades.glob("frame_*.png")]:
+                path.unlink()
+
+    def marker(self, chunk: Chunk) -> Path:
+        return self.store.folder / f"chunk_{chunk.number:04d}.json"
+
+    def finished(self, chunk: Chunk) -> dict[str, Any] | None:
+        """The marker of an earlier run, if it was made for this very chunk and its frames
+        are all still there (a frame found damaged at assembly is deleted, so the chunk
+        is dreamed again on the next run)."""
+        try:
+            data = json.loads(self.marker(chunk).read_text())
+        except (OSError, ValueError):
+            return None
+        if data.get("chunk") != asdict(chunk):
+            return None
+        last = data.get("last")
+        for index in range(chunk.first, -1 if last is None else last + 1):
+            shared = chunk.role(index) in ("head", "tail")
+            if not (self.fade_path(index, chunk) if shared else self.store.path(index)).is_file():
+                return None
+        return data
+
+    def fade_path(self, index: int, chunk: Chunk) -> Path:
+        return self.fades / f"frame_{index:06d}_{chunk.number:04d}.png"
+
+    def save(self, chunk: Chunk, index: int, data: bytes) -> None:
+        shared = chunk.role(index) in ("head", "tail")
+        path = self.fade_path(index, chunk) if shared else self.store.path(index)
+        path.parent.mkdir(exist_ok=True)
+        with atomic(path) as tmp:
+            tmp.write_bytes(data)
+
+    def finish(self, chunk: Chunk, last: int | None) -> None:
+        with atomic(self.marker(chunk)) as tmp:
+            tmp.write_text(json.dumps({"chunk": asdict(chunk), "last": last}))
+
+    def blend(self, index: int, chunks: list[Chunk]) -> None:
+        """Write frame ``index`` as the fade of the versions the chunks sharing it made."""
+        parts = [(fade_weight(c, index), self.fade_path(index, c)) for c in chunks]
+        parts = [(w, sources.load_image(p)) for w, p in parts if p.is_file()]
+        if not parts:
+            raise DreamError(f"frame {index} is missing from the finished chunks in {self.store.folder}")
+        self.store.save(index, mix(parts))
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """How a render is spread: the CLI's --workers, --ray-address, --chunk-frames, --warmup-frames."""
+
+    workers: int  # 0: every GPU (or CPU) of the cluster at ``address``
+    address: str | None = None
+    chunk_frames: int = DEFAULT_CHUNK
+    warmup: int = DEFAULT_WARMUP
+    overlap: int = DEFAULT_OVERLAP
+
+
+def _estimate(info: sources.VideoInfo, settings: Settings, start: float, end: float | None) -> int:
+    """Frames in the span, from the header; the last chunk reads to the real end anyway."""
+    span = (end or info.duration) - start
+    count = max(1, round(span * info.fps)) if span > 0 else 1
+    return min(count, settings.max_frames) if settings.max_frames else count
+
+
+def _run_chunks(dist: Distribution, jobs: dict[int, ChunkJob], chunks: ChunkStore, source: Path,
+                advance) -> dict[int, int | None]:
+    """Every unfinished chunk as a Ray task; frames are saved as they arrive."""
+    last: dict[int, int | None] = {k: None for k in jobs}
+    with distributed.connect(dist.workers, dist.address) as cluster:
+        handle = distributed.ship(source, cluster)
+        remote = distributed.ray_module().remote(max_retries=distributed.RETRIES)(dream_chunk)
+        gens = {k: remote.options(**cluster.task_options).remote(replace(job, source=handle))
+                for k, job in jobs.items()}
+
+        def on_item(k: int, item: tuple[int, bytes]) -> None:
+            index, data = item
+            chunks.save(jobs[k].chunk, index, data)
+            last[k] = index
+            if jobs[k].chunk.role(index) != "tail":
+                advance(1)
+
+        failures = distributed.stream(gens, on_item, lambda k: chunks.finish(jobs[k].chunk, last[k]))
+    if failures:
+        k = min(failures)
+        more = f" ({len(failures) - 1} other chunk(s) failed too)" if len(failures) > 1 else ""
+        raise DreamError(f"{jobs[k].chunk.label} failed: {failures[k]}{more}; finished chunks are kept "
+                         f"in {chunks.store.folder}, run the same command again to redo the rest")
+    return last
+
+
+def _kept(chunk: Chunk, last: int | None) -> int:
+    """Frames of the clip a finished chunk delivered (its fade-out frames count for the next)."""
+    if last is None:
+        return 0
+    end = last if chunk.stop is None else min(last, chunk.stop - 1)
+    return max(0, end - chunk.first + 1)
+
+
+def _collect(chunks: ChunkStore, plan_: list[Chunk], ends: dict[int, int | None], source: Path,
+             span: tuple[float, float | None]) -> int:
+    """Fade the shared frames and check that every frame 0..n-1 is in the store; returns n."""
+    count = max((v for v in ends.values() if v is not None), default=-1) + 1
+    if count == 0:
+        raise DreamError(f"{source.name} has no video frames between {span[0]:g}s and {span[1] or 0:g}s")
+    for index in range(count):
+        sharing = [c for c in plan_ if c.role(index) in ("head", "tail")
+                   and (c.stop is None or index < c.stop + c.tail)]
+        if sharing:
+            chunks.blend(index, sharing)
+        elif not chunks.store.path(index).is_file():  # the assembly pass reads and checks it again
+            raise DreamError(f"frame {index} is missing from the finished chunks in {chunks.store.folder}; "
+                             "add --restart to render them again")
+    return count
+
+
+def _seam_figure(store: FrameStore, count: int, plan_: list[Chunk], inputs: Iterator[np.ndarray],
+                 progress: Reporter) -> dict[str, float] | None:
+    """Print and return how much more the output flickers at seams than inside chunks."""
+    outputs = [shrink(store.load(i)) for i in range(count)]
+    figure = seam_flicker([shrink(f) for f in inputs], outputs, seam_steps(plan_))
+    if figure is None:
+        return None
+    progress.note(f"seams: flicker {figure[0]:.2f} at seams, {figure[1]:.2f} inside chunks ({figure[2]:.2f}x)")
+    return dict(zip(("at_seams", "inside_chunks", "ratio"), (round(x, 3) for x in figure)))
+
+
+def render_video(settings: Settings, source: Path, output: Path, options: RunOptions,
+                 dist: Distribution, progress: Reporter = Silent()) -> Path:
+    """Dream a clip in chunks on Ray workers; the same output as one process, seams aside."""
+    check_target(output, VIDEO_SUFFIXES, source)
+    info = sources.probe(source)
+    start, end = video_span(info, settings)
+    size = sources.fit_longest(info.width, info.height, longest_side(settings), even=True)
+    total = _estimate(info, settings, start, end)
+    plan_ = plan(total, dist.chunk_frames, dist.warmup, dist.overlap, open_end=True)
+    work = work_folder(output, options)
+    settings = with_seed(settings, None if options.restart else work)
+    engine = Engine(settings, RunOptions(device="cpu"))  # model and layers checked before any worker starts
+    engine.check_size(*size)
+    stat = source.stat()
+    layout = {"chunk_frames": dist.chunk_frames, "warmup_frames": dist.warmup, "overlap": dist.overlap}
+    store = FrameStore(work, manifest("video", settings, input=str(source.resolve()), input_size=stat.st_size,
+                                      input_mtime=stat.st_mtime, chunks=layout), options.restart)
+    chunks = ChunkStore(store, options.restart)
+    markers = {c.number: chunks.finished(c) for c in plan_}
+    ends = {k: marker["last"] for k, marker in markers.items() if marker}
+    todo = {c.number: ChunkJob(settings, options.device, None, size, start, end, c)
+            for c in plan_ if c.number not in ends}
+    if ends:
+        progress.note(f"resuming: {len(ends)} finished chunk(s) in {store.folder} are kept")
+    advance = progress.task("frames", total)
+    advance(sum(_kept(c, ends[c.number]) for c in plan_ if c.number in ends))
+    try:
+        if todo:
+            ends.update(_run_chunks(dist, todo, chunks, source, advance))
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted: {len(ends)} finished chunk(s) kept in {store.folder}; "
+                          "run the same command again to resume") from None
+    count = _collect(chunks, plan_, ends, source, (start, end))
+    figure = _seam_figure(store, count, plan_, sources.read_frames(info, size, start, end, count), progress)
+    keep_audio = info.has_audio and output.suffix.lower() == ".mp4"
+    audio = (source, start, float(count / info.fps)) if keep_audio else None
+    text = sidecar_text(output, settings, "video", engine.model.weights_source, input=str(source),
+                        fps=str(info.fps), frames=count, workers=dist.workers, **layout, seam_flicker=figure)
+    assemble_video(store, range(count), output, info.fps, settings.crf, audio, text)
+    finish(store, options)
+    return output

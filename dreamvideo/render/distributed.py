@@ -1,0 +1,175 @@
+"""Ray, only when asked for: a runtime to spread renders over workers, GPUs and machines.
+
+Nothing here imports Ray at module level; ``import dreamvideo`` never pays for it,
+and a machine without Ray only fails when ``--workers`` is used. Workers need
+not share a file system with the driver: inputs travel through Ray's object
+store when the cluster is remote, and results come back the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Hashable, Iterator
+
+from ..errors import DreamError, first_line
+
+RETRIES = 2  # Ray re-runs a task whose worker died this many times before it fails for good
+# torch's CPU kernels round differently with different thread counts, and a dream
+# chain turns that into visible differences within frames. CPU workers therefore
+# always use this many threads, so the frames never depend on how many workers run.
+CPU_THREADS = 1
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """What a render needs to know about the runtime it got."""
+
+    workers: int  # tasks that run at once
+    task_options: dict[str, Any]  # resources per task: one GPU, or a share of the CPU cores
+    local: bool  # workers run on this machine and can read its files
+    gpus: int
+
+
+def pin_threads(device: Any) -> None:
+    """Worker side: a fixed torch thread count on CPU (see :data:`CPU_THREADS`)."""
+    import torch
+
+    if getattr(device, "type", "cpu") == "cpu" and torch.get_num_threads() != CPU_THREADS:
+        torch.set_num_threads(CPU_THREADS)
+
+
+def ray_module() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise DreamError("workers need Ray, which is not installed: pip install 'dreamvideo[ray]'") from None
+    return ray
+
+
+def _quiet() -> dict[str, Any]:
+    """Keep Ray's own chatter off the user's terminal; errors still reach us as exceptions."""
+    return {"log_to_driver": False, "logging_level": logging.ERROR, "configure_logging": True}
+
+
+def _start(ray: Any, workers: int, address: str | None) -> None:
+    if address:
+        try:
+            ray.init(address=address, **_quiet())
+        except Exception as exc:  # ConnectionError, ValueError, RuntimeError, depending on the failure
+            raise DreamError(f"cannot connect to the Ray cluster at {address}: {first_line(exc)}") from None
+        return
+    import torch
+
+    gpus = torch.cuda.device_count()
+    cpus = (os.cpu_count() or 1) if gpus else workers
+    ray.init(num_cpus=cpus, num_gpus=min(gpus, workers), include_dashboard=False, **_quiet())
+
+
+def describe(ray: Any, workers: int, local: bool) -> Cluster:
+    """One task per GPU when there are GPUs; otherwise ``workers`` one-core tasks.
+
+    A CPU worker dreams on one thread (see :data:`CPU_THREADS`), whatever the number
+    of workers, so the frames do not depend on how many there are.
+    """
+    resources = ray.cluster_resources()
+    gpus = int(resources.get("GPU", 0))
+    workers = workers or 10**6  # 0: all of a cluster's GPUs or cores
+    if gpus:
+        return Cluster(min(workers, gpus), {"num_gpus": 1, "num_cpus": 1}, local, gpus)
+    return Cluster(min(workers, max(1, int(resources.get("CPU", 1)))), {"num_cpus": CPU_THREADS}, local, 0)
+
+
+@contextlib.contextmanager
+def connect(workers: int, address: str | None = None) -> Iterator[Cluster]:
+    """A Ray runtime for one command: local with ``workers`` workers, or an existing cluster.
+
+    A runtime that is already up (a test session, a notebook) is used as it is and
+    left running; one started here is shut down at the end.
+    """
+    if workers < 1 and not address:
+        raise DreamError(f"`workers` must be at least 1, got {workers}")
+    ray = ray_module()
+    started = not ray.is_initialized()
+    if started:
+        _start(ray, workers, address)
+    try:
+        yield describe(ray, workers, local=not address)
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def ship(path: Path, cluster: Cluster) -> Any:
+    """A file the workers can open: its path on a local runtime, else its bytes in the object store."""
+    if cluster.local:
+        return str(path.resolve())
+    return (path.name, ray_module().put(path.read_bytes()))
+
+
+_MATERIALISED: dict[str, Path] = {}
+
+
+def materialise(handle: Any) -> Path:
+    """Worker side: the shipped file as a local path (written once per worker process)."""
+    if isinstance(handle, str):
+        return Path(handle)
+    name, ref = handle
+    key = ref.hex()
+    if key not in _MATERIALISED:
+        folder = Path(tempfile.mkdtemp(prefix="dreamvideo-input-"))
+        path = folder / name
+        path.write_bytes(ray_module().get(ref))
+        _MATERIALISED[key] = path
+    return _MATERIALISED[key]
+
+
+def cause(exc: BaseException) -> str:
+    """One line saying why a task failed for good, without Ray's wrapping."""
+    ray = ray_module()
+    inner = getattr(exc, "cause", None) or exc
+    if isinstance(inner, DreamError):
+        return first_line(inner)
+    if isinstance(exc, ray.exceptions.WorkerCrashedError) or "died" in str(exc).split("\n")[0]:
+        return f"its worker died {RETRIES + 1} times (out of memory, or killed)"
+    if isinstance(exc, ray.exceptions.TaskCancelledError):
+        return "cancelled"
+    return f"{type(inner).__name__}: {first_line(inner)}"
+
+
+def stream(generators: dict[Hashable, Any], on_item: Callable[[Hashable, Any], None],
+           on_done: Callable[[Hashable], None]) -> dict[Hashable, str]:
+    """Consume the items of many streaming Ray tasks as they arrive, in any order.
+
+    Returns the one-line cause of each task that failed for good; the others run on,
+    so their work is kept. Ctrl-C cancels every task still running.
+    """
+    ray = ray_module()
+    keys = {id(gen): key for key, gen in generators.items()}
+    pending = list(generators.values())
+    failures: dict[Hashable, str] = {}
+    try:
+        while pending:
+            ready, _ = ray.wait(pending, num_returns=1, timeout=1.0)
+            for gen in ready:
+                key = keys[id(gen)]
+                try:
+                    item = ray.get(next(gen))
+                except StopIteration:
+                    pending.remove(gen)
+                    on_done(key)
+                    continue
+                except Exception as exc:  # a task that failed for good, after Ray's retries
+                    pending.remove(gen)
+                    failures[key] = cause(exc)
+                    continue
+                on_item(key, item)
+    except BaseException:
+        for gen in pending:
+            ray.cancel(gen, force=True)
+        raise
+    return failures

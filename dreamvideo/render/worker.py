@@ -1,0 +1,115 @@
+"""Worker side of a chunked video: dream one chunk's frames and stream them back.
+
+A worker process builds its model once and reuses it for every chunk it is given.
+It reads its frames exactly as a single-process render does and makes each with
+the single-process video plan, so frame i here is frame i there, byte for byte,
+whenever the chain state agrees.
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import itertools
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+from PIL import Image
+
+from ..media import sources
+from ..settings import Settings
+from . import distributed
+from .chunks import Chunk
+from .engine import Engine, RunOptions
+from .store import FrameStore
+from .video import VideoPlan
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    """Everything a worker needs for one chunk; the source is a path or shipped bytes."""
+
+    settings: Settings
+    device: str | None
+    source: Any
+    size: tuple[int, int]
+    start: float
+    end: float | None
+    chunk: Chunk
+
+
+_ENGINE: dict[str, Engine] = {}
+
+
+def _engine(settings: Settings, device: str | None) -> Engine:
+    """One model per worker process, reused by every chunk it is given."""
+    key = settings.model_dump_json() + str(device)
+    if key not in _ENGINE:
+        _ENGINE.clear()
+        _ENGINE[key] = Engine(settings, RunOptions(device=device))
+    return _ENGINE[key]
+
+
+def png_bytes(frame: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(frame).save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()
+
+
+def chunk_frames(info: sources.VideoInfo, job: ChunkJob) -> Iterator[np.ndarray]:
+    """The input frames a chunk dreams, [dream_start, dream_stop), exactly as one process reads them.
+
+    When the span starts on the clip's frame grid (always, from the beginning),
+    ffmpeg seeks to just before the chunk's first frame: with a constant frame
+    rate its output is then frame for frame the single-process stream from that
+    index on (checked on synthetic and real clips). Otherwise the span is decoded
+    from its start and the first frames are skipped, which is exact but costs a
+    decode of everything before the chunk.
+    """
+    chunk, settings = job.chunk, job.settings
+    first = chunk.dream_start
+    limits = [x - first for x in (settings.max_frames, chunk.dream_stop) if x is not None]
+    count = min(limits) if limits else None
+    if count is not None and count <= 0:
+        return iter(())
+    grid = job.start * info.fps
+    if first and abs(grid - round(grid)) < 1e-6:
+        seek = float((round(grid) + first) / info.fps) - 1e-4  # a hair early: never past the frame
+        end = None if job.end is None else seek + (job.end - job.start) - float(first / info.fps)
+        return sources.read_frames(info, job.size, seek, end, count)
+    decoded = sources.read_frames(info, job.size, job.start, job.end, None if count is None else first + count)
+    return itertools.islice(decoded, first, None)
+
+
+def dream_chunk(job: ChunkJob) -> Iterator[tuple[int, bytes]]:
+    """Worker side: dream a chunk's frames in order; yield each kept frame's index and PNG.
+
+    Each frame is made by the single-process render's own video plan, so a chunk
+    is a single-process render of its span.
+    """
+    chunk, settings = job.chunk, job.settings
+    engine = _engine(settings, job.device)
+    distributed.pin_threads(engine.model.mean.device)
+    info = sources.probe(distributed.materialise(job.source))
+    with tempfile.TemporaryDirectory(prefix="dreamvideo-chunk-") as scratch:
+        frames = _plan(engine, settings, chunk_frames(info, job), Path(scratch))
+        for local in frames.indices():
+            index = chunk.dream_start + local
+            dreamed = frames.make(index, _ignore)
+            if chunk.role(index) != "warmup":
+                yield index, png_bytes(dreamed)
+
+
+def _plan(engine: Engine, settings: Settings, frames: Iterator[np.ndarray], scratch: Path) -> VideoPlan:
+    """The single-process video plan. A plan that keeps per-frame coherence state in a
+    store gets a scratch one: a chunk is redone whole, so that state is never read back."""
+    if "store" in inspect.signature(VideoPlan).parameters:
+        return VideoPlan(engine, settings, frames, None, FrameStore(scratch, {"kind": "chunk"}))
+    return VideoPlan(engine, settings, frames, None)
+
+
+def _ignore(steps: int) -> None:
+    """Workers report frames, not steps."""

@@ -1,0 +1,204 @@
+"""Chunked video on a local Ray runtime (2 CPUs): the same clip as one process, seams aside.
+
+One single-process render and one 3-chunk, 2-worker render of a 1.2 s clip are shared
+by the tests of this module; every test that renders again compares with them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+
+from dreamvideo.errors import DreamError
+from dreamvideo.media import sources
+from dreamvideo.render import RunOptions, chunked, distributed, render_video
+from dreamvideo.render.chunks import fade_weight, mix, plan
+from dreamvideo.settings import resolve
+
+from .conftest import FAST, make_clip
+
+DIST = chunked.Distribution(workers=2, chunk_frames=10, warmup=3, overlap=2)
+
+
+def frames_in(folder: Path) -> list[np.ndarray]:
+    return [sources.load_image(p) for p in sorted(folder.glob("frame_*.png"))]
+
+
+def one_thread(render, *args):
+    """A single-process render on as many torch threads as a CPU worker uses."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(distributed.CPU_THREADS)
+    try:
+        return render(*args)
+    finally:
+        torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def renders(tmp_path_factory, ray_runtime):
+    """A 30-frame clip rendered by one process and by 2 workers in 3 chunks (W=3, O=2)."""
+    tmp = tmp_path_factory.mktemp("dist")
+    clip = make_clip(tmp / "clip.mp4", seconds=1.2, rate="25")
+    settings = resolve(None, {**FAST, "seed": 7})
+    single = one_thread(render_video, settings, clip, tmp / "single.mp4", RunOptions(frames_dir=tmp / "single"))
+    multi = chunked.render_video(settings, clip, tmp / "multi.mp4", RunOptions(frames_dir=tmp / "multi"), DIST)
+    return clip, settings, tmp, single, multi
+
+
+def test_same_frames_fps_and_audio_as_one_process(renders):
+    clip, settings, tmp, single, multi = renders
+    a, b = sources.probe(single), sources.probe(multi)
+    assert (b.fps, b.width, b.height, b.has_audio) == (a.fps, a.width, a.height, True)
+    assert b.duration == pytest.approx(a.duration, abs=0.03)
+    assert len(list(sources.read_frames(b, (b.width, b.height)))) == 30
+    assert sources.streams(multi) == {"video": 1, "audio": 1}
+    assert not any(tmp.glob(".multi*partial*"))
+
+
+def test_chunk_frames_are_the_single_process_frames_of_their_span(renders, tmp_path):
+    """Chunk 0 is the single-process render; a later chunk is a single-process render
+    started where its warm-up starts, frame for frame, byte for byte; the frames two
+    chunks share are the fade of both (CPU renders are compared on the same torch
+    thread count: other counts round differently)."""
+    clip, settings, tmp, _, _ = renders
+    ref, out = frames_in(tmp / "single"), frames_in(tmp / "multi")
+    assert len(out) == len(ref) == 30
+    assert all(np.array_equal(ref[i], out[i]) for i in range(10))
+    chunks = plan(30, 10, 3, 2, open_end=True)  # as the driver plans it
+    spans = {}
+    for chunk in chunks[1:]:
+        late = settings.model_copy(update={"start": chunk.dream_start / 25})
+        folder = tmp_path / f"from{chunk.dream_start}"
+        one_thread(render_video, late, clip, folder.with_suffix(".mp4"), RunOptions(frames_dir=folder))
+        spans[chunk.number] = dict(enumerate(frames_in(folder), chunk.dream_start))
+    spans[0] = dict(enumerate(ref))
+    for index in range(10, 30):
+        sharing = [c for c in chunks if c.first <= index < c.first + 10 + c.tail]
+        expected = mix([(fade_weight(c, index), spans[c.number][index]) for c in sharing])
+        assert np.array_equal(out[index], expected), index
+    assert len(chunks) == 3 and [c.role(i) for c, i in ((chunks[1], 10), (chunks[2], 21))] == ["head", "head"]
+
+
+def test_the_seam_figure_is_measured_and_recorded(renders):
+    meta = yaml.safe_load(renders[4].with_name("multi.mp4.yaml").read_text())["meta"]
+    figure = meta["seam_flicker"]
+    assert set(figure) == {"at_seams", "inside_chunks", "ratio"}
+    assert figure["ratio"] == pytest.approx(figure["at_seams"] / figure["inside_chunks"], rel=0.01)
+    assert (meta["workers"], meta["chunk_frames"], meta["warmup_frames"], meta["overlap"], meta["frames"]) == \
+        (2, 10, 3, 2, 30)
+
+
+def _kill_first_chunk_worker(folder: Path, killed: list[int]) -> None:
+    """Once frames arrive, SIGKILL one Ray worker process that is dreaming a chunk."""
+    deadline = time.time() + 120
+    while time.time() < deadline and not killed:
+        if any(folder.glob("frame_*.png")):
+            for pid in os.listdir("/proc"):
+                try:
+                    cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+                except OSError:
+                    continue
+                if pid.isdigit() and b"ray::dream_chunk" in cmd:
+                    os.kill(int(pid), signal.SIGKILL)
+                    killed.append(int(pid))
+                    return
+        time.sleep(0.05)
+
+
+def test_a_killed_worker_is_retried_and_the_output_is_complete(renders, tmp_path):
+    clip, settings, tmp, _, _ = renders
+    killed: list[int] = []
+    watcher = threading.Thread(target=_kill_first_chunk_worker, args=(tmp_path / "frames", killed))
+    watcher.start()
+    chunked.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=tmp_path / "frames"), DIST)
+    watcher.join()
+    assert killed, "no worker was killed"
+    out, ref = frames_in(tmp_path / "frames"), frames_in(tmp / "multi")
+    assert len(out) == 30 and all(np.array_equal(a, b) for a, b in zip(out, ref))
+
+
+def test_a_rerun_redoes_only_unfinished_chunks(renders, tmp_path):
+    clip, settings, tmp, _, _ = renders
+    work = tmp_path / "frames"
+    chunked.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), DIST)
+    (work / "chunk_0001.json").unlink()  # as if interrupted while chunk 1 ran
+    for i in range(10, 20):
+        (work / f"frame_{i:06d}.png").unlink()
+    before = {p.name: p.stat().st_mtime_ns for p in work.glob("frame_*.png")}
+    chunked.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), DIST)
+    after = {p.name: p.stat().st_mtime_ns for p in work.glob("frame_*.png")}
+    assert all(after[name] == mtime for name, mtime in before.items() if not name.startswith("frame_00002"))
+    assert len(after) == 30
+    assert all(np.array_equal(a, b) for a, b in zip(frames_in(work), frames_in(tmp / "multi")))
+
+
+def test_a_chunk_that_fails_for_good_is_named_and_nothing_is_published(renders, tmp_path, monkeypatch):
+    clip, settings, *_ = renders
+
+    def stream(generators, on_item, on_done):
+        for key in generators:
+            distributed.ray_module().cancel(generators[key], force=True)
+        return {1: "its worker died 3 times (out of memory, or killed)"}
+
+    monkeypatch.setattr(distributed, "stream", stream)
+    with pytest.raises(DreamError) as caught:
+        chunked.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(), DIST)
+    assert str(caught.value).startswith("chunk 1 (frames 10-19) failed: its worker died 3 times")
+    assert "\n" not in str(caught.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.mp4.frames"]
+
+
+def test_ray_is_imported_only_when_asked_for():
+    code = "import sys, dreamvideo.cli, dreamvideo.render; print('ray' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_cli_video_with_workers(renders, tmp_path, runner):
+    from dreamvideo.cli import app
+
+    clip = renders[0]
+    args = ["video", str(clip), "-o", str(tmp_path / "out.mp4"), "--workers", "2", "--chunk-frames", "10",
+            "--warmup-frames", "3", "--overlap-frames", "2", "--octaves", "1", "--steps", "2", "--jitter", "4", "--seed", "7"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "seams: flicker" in result.output and "wrote" in result.output
+    assert sources.probe(tmp_path / "out.mp4").has_audio
+
+
+def test_cli_chunk_options_need_workers(renders, tmp_path, runner):
+    from dreamvideo.cli import app
+
+    result = runner.invoke(app, ["video", str(renders[0]), "-o", str(tmp_path / "o.mp4"), "--chunk-frames", "5"])
+    assert result.exit_code == 1
+    assert result.output.strip() == "error: --chunk-frames needs --workers N or --ray-address"
+
+
+def test_files_shipped_through_the_object_store_arrive_as_local_files(ray_runtime, tmp_path):
+    source = tmp_path / "in.mp4"
+    source.write_bytes(b"clip bytes")
+    remote = distributed.Cluster(workers=1, task_options={}, local=False, gpus=0)
+    local = distributed.Cluster(workers=1, task_options={}, local=True, gpus=0)
+    assert distributed.ship(source, local) == str(source)
+    path = distributed.materialise(distributed.ship(source, remote))
+    assert path != source and path.name == "in.mp4" and path.read_bytes() == b"clip bytes"
+
+
+def test_a_finished_chunk_missing_a_frame_is_dreamed_again(renders, tmp_path):
+    clip, settings, tmp, _, _ = renders
+    work = tmp_path / "frames"
+    chunked.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), DIST)
+    (work / "frame_000015.png").unlink()  # e.g. found damaged by the last assembly, and deleted
+    chunked.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), DIST)
+    assert all(np.array_equal(a, b) for a, b in zip(frames_in(work), frames_in(tmp / "multi")))
+    assert len(frames_in(work)) == 30
