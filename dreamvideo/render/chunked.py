@@ -176,7 +176,9 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     check_target(output, VIDEO_SUFFIXES, source)
     info = sources.probe(source)
     start, end = video_span(info, settings)
-    size = sources.fit_longest(info.width, info.height, longest_side(settings), even=True)
+    size, capped = sources.working_size(info.width, info.height, longest_side(settings), even=True)
+    if capped:
+        progress.note(capped)
     total = _estimate(info, settings, start, end)
     plan_ = plan(total, dist.chunk_frames, dist.warmup, dist.overlap, open_end=True)
     work = work_folder(output, options)
@@ -205,7 +207,7 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     count = _collect(chunks, plan_, ends, source, (start, end))
     figure = _seam_figure(store, count, plan_, sources.read_frames(info, size, start, end, count), progress)
     keep_audio = info.has_audio and output.suffix.lower() == ".mp4"
-    audio = (source, start, float(count / info.fps)) if keep_audio else None
+    audio = (source, *sources.audio_span(start, count, info.fps)) if keep_audio else None
     text = sidecar_text(output, settings, "video", engine.model.weights_source, input=str(source),
                         fps=str(info.fps), frames=count, workers=dist.workers, **layout, seam_flicker=figure)
     assemble_video(store, range(count), output, info.fps, settings.crf, audio, text)
