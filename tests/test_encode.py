@@ -217,3 +217,13 @@ def test_output_that_is_a_folder_or_unwritable_is_refused_before_work(tmp_path):
             check_output(locked / "o.mp4", (".mp4",))
     finally:
         locked.chmod(0o755)
+
+
+def test_encode_errors_name_the_output_not_the_temporary_it_goes_through(tmp_path, monkeypatch):
+    _small_disk(tmp_path, monkeypatch)
+    out = tmp_path / "dive.mp4"
+    with pytest.raises(DreamError) as caught:
+        with VideoWriter(partial_path(out), 10, name=out) as writer:  # as the assembly pass writes
+            for frame in _frames(12, 96, 128):
+                writer.write(frame)
+    assert str(caught.value).startswith(f"ffmpeg could not finish {out} ") and ".partial" not in str(caught.value)

@@ -86,12 +86,15 @@ class VideoWriter:
     Use as a context manager: the file appears at ``path`` only when the block ends
     without error and ffmpeg exited 0. ``audio`` = (source, start, duration) muxes
     the source's audio span. ``verify`` also decodes the finished file and checks
-    its frame count before the rename.
+    its frame count before the rename. ``name`` is the path messages show, when
+    ``path`` is itself a temporary (the assembly pass publishes it with a sidecar).
     """
 
     def __init__(self, path: Path, fps: Fraction | float, crf: int = 18,
-                 audio: tuple[Path, float, float] | None = None, verify: bool = True) -> None:
+                 audio: tuple[Path, float, float] | None = None, verify: bool = True,
+                 name: Path | None = None) -> None:
         self.path = path
+        self.name = name or path
         self.fps = Fraction(fps).limit_denominator(1001) if not isinstance(fps, Fraction) else fps
         self.crf = crf
         self.audio = audio
@@ -105,7 +108,7 @@ class VideoWriter:
         self._size = (w, h)
         args = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(self.fps), "-i", "-",
                 "-an", *_encoder_args(self.path.suffix.lower(), self.crf), "-r", str(self.fps), str(self._tmp)]
-        self._pipe = ffmpeg.Pipe(args, str(self.path))
+        self._pipe = ffmpeg.Pipe(args, str(self.name))
 
     def write(self, frame: np.ndarray) -> None:
         if self.path.suffix.lower() != ".gif":
@@ -140,7 +143,7 @@ class VideoWriter:
             if self.audio:
                 self._mux_audio()
             if self.verify:
-                verify_video(self._tmp, self.frames, audio=bool(self.audio), name=self.path)
+                verify_video(self._tmp, self.frames, audio=bool(self.audio), name=self.name)
 
     def _mux_audio(self) -> None:
         """Copy the video stream and add the source's audio for the same span."""
@@ -151,7 +154,7 @@ class VideoWriter:
                                  "-t", f"{duration:.6f}", "-i", str(source), "-map", "0:v:0", "-map", "1:a:0",
                                  "-c:v", "copy", "-c:a", "aac", "-movflags", "+faststart", str(muxed)])
             if result.returncode != 0:
-                raise DreamError(f"ffmpeg could not add audio to {self.path}: {ffmpeg.reason(result.stderr)}")
+                raise DreamError(f"ffmpeg could not add audio to {self.name}: {ffmpeg.reason(result.stderr)}")
             os.replace(muxed, self._tmp)
         finally:
             with contextlib.suppress(OSError):

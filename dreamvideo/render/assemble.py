@@ -75,7 +75,7 @@ def assemble_video(store: FrameStore, indices: Sequence[int], output: Path, fps:
     if not indices:
         raise DreamError("no frames to write")
     with published(output, sidecar) as tmp:
-        with VideoWriter(tmp, fps, crf, audio, verify=False) as writer:
+        with VideoWriter(tmp, fps, crf, audio, verify=False, name=output) as writer:
             for index in indices:
                 frame = store.load(index)
                 if frame is None:
