@@ -34,7 +34,7 @@ def test_dream_writes_image_and_sidecar(runner, tmp_path, chelsea):
     (["--octaves", "0"], ["octaves:"]),
     (["--size", "0"], ["--size:"]),
     (["--octave-scale", "1.0"], ["--octave-scale:"]),
-    (["--octaves", "8", "--size", "128"], ["smallest octave"]),
+    (["--size", "24"], ["smaller than this layer's minimum of 32 px"]),  # fewer octaves would not help
     (["--device", "cuda:7"], ["cuda"]),
 ])
 def test_dream_bad_options_fail_in_one_line(runner, tmp_path, chelsea, args, words):
@@ -73,10 +73,12 @@ def test_zoom_keeps_png_frames_when_asked(runner, tmp_path):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--zoom", "1.0"], ["--zoom:"]),
+    (["--zoom", "0.4"], ["--zoom:"]),
+    (["--zoom", "0:(1+tt)"], ["--zoom: keyframe 0: unknown name 'tt'"]),
+    (["--center", "0.5"], ["--center must be two numbers"]),
     (["--zoom", "2.5"], ["--zoom:"]),
     (["--frames", "0"], ["--frames:"]),
-    (["--size", "40x40"], ["smallest octave"]),
+    (["--size", "24x24"], ["smaller than this layer's minimum of 32 px"]),
     (["--from", "missing.png"], ["not found"]),
     (["--translate", "3"], ["--translate"]),
 ])

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..core.dream import DreamConfig, Dreamer, DreamResult, OctaveHooks, check_pyramid
+from ..core.dream import DreamConfig, Dreamer, DreamResult, OctaveHooks, usable_octaves
 from ..core.transforms import to_tensor, to_uint8
 from ..errors import DreamError
 from ..models import get_model
 from ..models.base import FeatureModel
-from ..progress import Advance
+from ..progress import Advance, Reporter
 from ..settings import Settings
 
 
@@ -40,9 +40,10 @@ def pick_device(name: str | None) -> torch.device:
     return device
 
 
-def dream_config(settings: Settings, steps: int | None = None) -> DreamConfig:
-    """The engine's view of the dream section."""
-    return DreamConfig(octaves=settings.octaves, octave_scale=settings.octave_scale,
+def dream_config(settings: Settings, steps: int | None = None, octaves: int | None = None) -> DreamConfig:
+    """The engine's view of the dream section (``steps``, ``octaves``: a lighter schedule)."""
+    return DreamConfig(octaves=settings.octaves if octaves is None else octaves,
+                       octave_scale=settings.octave_scale,
                        steps=steps or settings.steps, step_size=settings.step_size,
                        jitter=settings.jitter, smooth=settings.smooth,
                        normalize=settings.normalize, clamp=settings.clamp)
@@ -57,12 +58,21 @@ class Engine:
                                              pick_device(options.device), settings.weights)
         self.dreamer = Dreamer(self.model, settings.precision, settings.tile, options.compile)
 
-    def check_size(self, width: int, height: int) -> None:
-        check_pyramid(height, width, dream_config(self.settings), self.model.min_size)
+    def check_size(self, width: int, height: int, progress: Reporter | None = None) -> int:
+        """Octaves that fit this frame size; a line says so when small frames drop some.
+
+        Refuses (one line) only frames too small for the network at full size.
+        """
+        config = dream_config(self.settings)
+        used = usable_octaves(height, width, config, self.model.min_size)
+        if used < config.octaves and progress is not None:
+            progress.note(f"{width}x{height}: dreaming with {used} of {config.octaves} octaves "
+                          f"(smaller ones would be under the {self.model.min_size} px the layer needs)")
+        return used
 
     def dream_octaves(self, frame: np.ndarray, index: int, advance: Advance | None = None,
                       steps: int | None = None, same_jitter: bool = False,
-                      hooks: OctaveHooks | None = None) -> DreamResult:
+                      hooks: OctaveHooks | None = None, octaves: int | None = None) -> DreamResult:
         """Dream one frame and keep each octave's detail (for coherence methods).
 
         ``same_jitter`` replays one jitter sequence on every frame: a video's
@@ -70,11 +80,11 @@ class Engine:
         """
         image = to_tensor(frame, self.model.mean.device)
         seed = self.settings.seed + (0 if same_jitter else index)
-        return self.dreamer.dream_octaves(image, dream_config(self.settings, steps),
+        return self.dreamer.dream_octaves(image, dream_config(self.settings, steps, octaves),
                                           objective=self.settings.layers_at(index), seed=seed,
                                           progress=advance, hooks=hooks)
 
     def dream(self, frame: np.ndarray, index: int, advance: Advance | None = None,
-              steps: int | None = None, same_jitter: bool = False) -> np.ndarray:
+              steps: int | None = None, same_jitter: bool = False, octaves: int | None = None) -> np.ndarray:
         """Dream one uint8 frame into another."""
-        return to_uint8(self.dream_octaves(frame, index, advance, steps, same_jitter).image)
+        return to_uint8(self.dream_octaves(frame, index, advance, steps, same_jitter, octaves=octaves).image)

@@ -13,6 +13,7 @@ from ..media.encode import VIDEO_SUFFIXES
 from ..motion import flow
 from ..progress import Advance, Reporter, Silent
 from ..settings import Settings
+from ..settings.schedule import Timeline
 from .assemble import assemble_video, check_target
 from .common import finish, longest_side, with_seed, work_folder
 from .engine import Engine, RunOptions, dream_config
@@ -35,14 +36,14 @@ def video_span(info: sources.VideoInfo, settings: Settings) -> tuple[float, floa
 class Coherence:
     """Builds each frame's starting point from the previous dream (blend or flow)."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, settings: Settings, blend: np.ndarray) -> None:
+        self.settings, self.blend = settings, blend
         self.prev_raw: np.ndarray | None = None
         self.prev_dream: np.ndarray | None = None
 
     def prepare(self, raw: np.ndarray, index: int) -> tuple[np.ndarray, int | None]:
         """The image to dream for this frame and the steps to spend on it."""
-        mode, weight = self.settings.coherence, self.settings.at("blend", index)
+        mode, weight = self.settings.coherence, float(self.blend[min(index, len(self.blend) - 1)])
         if self.prev_dream is None or mode == "none":
             return raw, None
         raw_f = raw.astype(np.float32)
@@ -66,10 +67,10 @@ class VideoPlan:
     """Frame i is input frame i dreamed from a start the coherence method builds."""
 
     def __init__(self, engine: Engine, settings: Settings, frames: Iterator[np.ndarray],
-                 total: int | None) -> None:
+                 total: int | None, *, fps: float = 24.0, octaves: int | None = None) -> None:
         self.engine, self.frames, self.total = engine, frames, total
-        self.steps = dream_config(settings).total_steps
-        self.coherence = Coherence(settings)
+        self.steps = dream_config(settings, octaves=octaves).total_steps
+        self.coherence = Coherence(settings, settings.series("blend", Timeline(total or 1, fps)))
         self.raw: np.ndarray | None = None
 
     def indices(self) -> Iterator[int]:
@@ -99,12 +100,14 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     work = work_folder(output, options)
     settings = with_seed(settings, None if options.restart else work)
     engine = Engine(settings, options)
-    engine.check_size(*size)
+    octaves = engine.check_size(*size, progress)
     stat = source.stat()
     store = FrameStore(work, manifest("video", settings, input=str(source.resolve()),
                                       input_size=stat.st_size, input_mtime=stat.st_mtime), options.restart)
     reader = sources.read_frames(info, size, start, end, settings.max_frames)
-    indices = fill(VideoPlan(engine, settings, sources.prefetch(reader), reader.expected or None), store, progress)
+    plan = VideoPlan(engine, settings, sources.prefetch(reader), reader.expected or None,
+                     fps=float(info.fps), octaves=octaves)
+    indices = fill(plan, store, progress)
     if reader.shortfall():
         progress.note(reader.shortfall())
     if not indices:
