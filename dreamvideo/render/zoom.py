@@ -10,7 +10,7 @@ expressions, and it is muxed into the MP4.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import numpy as np
 
