@@ -178,10 +178,10 @@ def test_help_shows_no_type_noise(runner):
             assert noise not in result.output, (command, noise)
 
 
-# What the installed ``dreamvideo`` script does, after Python itself has started (an
-# interrupt inside the interpreter's own start-up is beyond any program's reach).
-ENTRY = ("import sys; sys.stderr.write('started\\n'); sys.stderr.flush(); "
-         "from dreamvideo.__main__ import main; sys.argv[0] = 'dreamvideo'; main()")
+# What the installed ``dreamvideo`` script does (import the entry point, call it), timed from the
+# call; an interrupt inside the interpreter's own start-up is beyond any program's reach.
+ENTRY = ("import sys; from dreamvideo.__main__ import main; sys.argv[0] = 'dreamvideo'; "
+         "sys.stderr.write('started\\n'); sys.stderr.flush(); main()")
 
 
 def test_ctrl_c_while_starting_up_is_not_a_traceback(tmp_path, chelsea):
