@@ -22,9 +22,10 @@ from rich.console import Console
 from . import __version__
 from .errors import DreamError, Interrupted, SettingsError, first_line
 from .options import (DISTRIBUTED, DREAM, MOTION, OBJECTIVE_OPTIONS, RayAddress, distribution, flags_in,
-                      objective_overrides, parse_translate, setting_option)
+                      objective_overrides, parse_pair, setting_option)
+from .usage import OneLineUsage
 
-app = typer.Typer(help="DeepDream stills, infinite-zoom videos and coherent video dreams.",
+app = typer.Typer(help="DeepDream stills, infinite-zoom videos and coherent video dreams.", cls=OneLineUsage,
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 presets_app = typer.Typer(help="List shipped presets, or show one resolved.", invoke_without_command=True)
 app.add_typer(presets_app, name="presets")
@@ -91,6 +92,11 @@ def run(action: Callable[[], Any]) -> None:
         err.print(f"error: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""), markup=False)
         raise typer.Exit(1) from None
     except Exception as exc:  # a bug: still no traceback unless asked for
+        from .media.memory import out_of_memory
+
+        if (memory := out_of_memory(exc)) is not None:
+            err.print(f"error: {flags_in(str(memory))}", markup=False)
+            raise typer.Exit(1) from None
         if os.environ.get("DREAMVIDEO_DEBUG"):
             raise
         err.print(f"error: unexpected {type(exc).__name__}: {first_line(exc)} "
@@ -111,7 +117,9 @@ def render(kind: str, params: dict[str, Any], *inputs: Any) -> None:
         spread = distribution(params)
 
         overrides = {name: params.get(name) for name in setting_names() if name in params}
-        overrides["translate"] = parse_translate(params.get("translate"))
+        for pair in ("translate", "center"):
+            if pair in params:
+                overrides[pair] = parse_pair(pair, params.get(pair))
         overrides.update(objective_overrides(params))
         settings = resolve(params.get("preset"), overrides)
         options = renders.RunOptions(device=params.get("device"), restart=bool(params.get("restart")),
@@ -138,13 +146,36 @@ def dream(input: Annotated[Path, typer.Argument(metavar="IMAGE", help="Image to 
 
 
 @app.command()
-@takes("frames", "size", "zoom", "rotate", "translate", "fps", "crf", kept=True)
+@takes("frames", "size", "zoom", "rotate", "translate", "center", "interpolation", "audio",
+       "frame_octaves", "frame_steps", "fps", "crf", kept=True)
 def zoom(output: Output,
          from_: Annotated[str, typer.Option("--from", metavar="noise|IMAGE",
                                             help="'noise' or an image to start from.")] = "noise",
          **params: Any) -> None:
-    """Infinite-zoom video: dream, zoom in, dream again. Re-run to resume after Ctrl-C."""
+    """Infinite-zoom video: dream, zoom in, dream again. Re-run to resume after Ctrl-C.
+
+    Moves take a number or Deforum keyframes, e.g. --zoom "0:(1.01 + 0.08*bass)" with --audio.
+    """
     render("zoom", {"output": output, **params}, from_)
+
+
+@app.command("audio-features")
+def audio_features(
+    track: Annotated[Path, typer.Argument(metavar="AUDIO", help="Music file (mp3, wav, m4a, a video ...).")],
+    output: Output,
+    fps: Annotated[float, typer.Option("--fps", min=1, max=240, help="Frames per second, as for zoom.")] = 24.0,
+) -> None:
+    """Plot a track's per-frame features (rms, bass, mid, treble, onset) that --audio feeds expressions."""
+    def action() -> None:
+        from .media import audio
+        from .media.encode import check_output
+
+        check_output(output, (".png", ".svg", ".pdf", ".jpg"))
+        features = audio.analyse(track, fps)
+        audio.plot(features, output)
+        err.print(f"wrote {output} ({features.frames} frames at {fps:g} fps, {features.duration:.2f} s)",
+                  markup=False)
+    run(action)
 
 
 @app.command()

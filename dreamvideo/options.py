@@ -59,8 +59,9 @@ def _bare(annotation: Any) -> Any:
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         return str if len(args) > 1 else _bare(args[0])
-    if origin is dict:  # a schedule: one value on the command line
-        return _bare(typing.get_args(annotation)[1])
+    if origin is dict:  # a schedule: a number or a Deforum string on the command line
+        item = _bare(typing.get_args(annotation)[1])
+        return item if typing.get_origin(item) is list else str
     if origin is tuple or origin is Literal:
         return str
     if origin is list:
@@ -102,23 +103,29 @@ def _literal_choices(annotation: Any) -> str:
 
 
 def _metavar(kind: Any, name: str) -> str:
-    if name == "translate":
-        return "DX,DY"
-    if name == "size":
-        return "N|WxH"
+    special = {"translate": "DX,DY|KEYS", "center": "X,Y|KEYS", "zoom": "X|KEYS", "rotate": "DEG|KEYS",
+               "blend": "X|KEYS", "size": "N|WxH", "audio": "FILE", "interpolation": "linear|cubic|step"}
+    if name in special:
+        return special[name]
     return {int: "N", float: "X", str: "TEXT", bool: ""}.get(kind, "TEXT")
 
 
-def parse_translate(value: str | None) -> tuple[float, float] | None:
-    """``DX,DY`` as two numbers."""
-    if value is None:
-        return None
+def parse_pair(name: str, value: str | None) -> tuple[float, float] | str | None:
+    """``X,Y`` as two numbers; a Deforum schedule string (with ``:``) is passed on as is."""
+    if value is None or ":" in value:
+        return value
     try:
-        dx, dy = (float(part) for part in value.split(","))
+        x, y = (float(part) for part in value.split(","))
     except ValueError:
         from .errors import DreamError
-        raise DreamError(f"`translate` must be DX,DY (two numbers), got '{value}'") from None
-    return dx, dy
+        raise DreamError(f"`{name}` must be two numbers X,Y or keyframes such as "
+                         f"\"0:(0, 0), 30:(1, -1)\", got '{value}'") from None
+    return x, y
+
+
+def parse_translate(value: str | None) -> tuple[float, float] | str | None:
+    """``DX,DY`` as two numbers (or a Deforum schedule string)."""
+    return parse_pair("translate", value)
 
 
 # ---------------------------------------------------------------- distributed video (Ray)

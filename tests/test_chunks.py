@@ -65,3 +65,16 @@ def test_overhead_is_the_extra_share_dreamed():
 def test_nonsense_plans_name_the_setting(args, field):
     with pytest.raises(DreamError, match=field):
         plan(*args)
+
+
+def test_flicker_is_the_output_change_over_the_input_change_on_the_given_steps():
+    import numpy as np
+
+    from dreamvideo.render.chunks import flicker, seam_flicker
+
+    inputs = [np.full((2, 2, 3), v, np.uint8) for v in (0, 10, 20, 30, 40)]
+    outputs = [np.full((2, 2, 3), v, np.uint8) for v in (0, 10, 20, 60, 70)]  # a pop at step 3
+    assert flicker(inputs, outputs, [1, 2, 4]) == pytest.approx(1.0)
+    assert flicker(inputs, outputs, [3]) == pytest.approx(4.0)
+    assert seam_flicker(inputs, outputs, {3}) == pytest.approx((4.0, 1.0, 4.0))
+    assert flicker([inputs[0]] * 5, outputs, [1, 2]) is None

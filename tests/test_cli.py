@@ -36,7 +36,7 @@ def test_dream_writes_image_and_sidecar(runner, tmp_path, chelsea):
     (["--octaves", "0"], ["octaves:"]),
     (["--size", "0"], ["--size:"]),
     (["--octave-scale", "1.0"], ["--octave-scale:"]),
-    (["--octaves", "8", "--size", "128"], ["smallest octave"]),
+    (["--size", "24"], ["smaller than this layer's minimum of 32 px"]),  # fewer octaves would not help
     (["--device", "cuda:7"], ["cuda"]),
 ])
 def test_dream_bad_options_fail_in_one_line(runner, tmp_path, chelsea, args, words):
@@ -75,10 +75,12 @@ def test_zoom_keeps_png_frames_when_asked(runner, tmp_path):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--zoom", "1.0"], ["--zoom:"]),
+    (["--zoom", "0.4"], ["--zoom:"]),
+    (["--zoom", "0:(1+tt)"], ["--zoom: keyframe 0: unknown name 'tt'"]),
+    (["--center", "0.5"], ["--center must be two numbers"]),
     (["--zoom", "2.5"], ["--zoom:"]),
     (["--frames", "0"], ["--frames:"]),
-    (["--size", "40x40"], ["smallest octave"]),
+    (["--size", "24x24"], ["smaller than this layer's minimum of 32 px"]),
     (["--from", "missing.png"], ["not found"]),
     (["--translate", "3"], ["--translate"]),
 ])
@@ -198,3 +200,65 @@ def test_video_objective_is_fitted_to_the_first_frame(runner, tmp_path, clip):
     assert result.exit_code == 0, result.output
     recorded = yaml.safe_load((tmp_path / "v.mp4.yaml").read_text())["objective"]
     assert recorded.startswith("block10:") and len(recorded.split(",")) == 3
+
+
+# ---------------------------------------------------------------- usage, help, Ctrl-C, memory (issue 10)
+
+@pytest.mark.parametrize("args, words", [
+    (["dream", "x.jpg", "-o", "y.jpg", "--steps", "abc"], "Invalid value for '--steps'"),
+    (["dream", "x.jpg", "-o", "y.jpg", "--bogus"], "No such option: --bogus"),
+    (["zoom"], "Missing option '--output'"),
+    (["bogus"], "No such command 'bogus'"),
+])
+def test_usage_errors_are_one_plain_line_with_exit_2(runner, args, words):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0], result.stderr
+    assert "╭" not in result.output and "Usage:" not in result.output
+
+
+def test_help_shows_no_type_noise(runner):
+    for command in (["dream"], ["zoom"], ["video"], ["layers"], ["presets", "show"], []):
+        result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0
+        for noise in ("<bool>", "<list[str]>", "{IMAGE}", "{VIDEO}", "{MODEL}", "{NAME"):
+            assert noise not in result.output, (command, noise)
+
+
+# What the installed ``dreamvideo`` script does (import the entry point, call it), timed from the
+# call; an interrupt inside the interpreter's own start-up is beyond any program's reach.
+ENTRY = ("import sys; from dreamvideo.__main__ import main; sys.argv[0] = 'dreamvideo'; "
+         "sys.stderr.write('started\\n'); sys.stderr.flush(); main()")
+
+
+def test_ctrl_c_while_starting_up_is_not_a_traceback(tmp_path, chelsea):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for delay in (0.0, 0.3, 1.0):  # typer loading, torch loading, the model building
+        child = subprocess.Popen([sys.executable, "-c", ENTRY, "dream", str(chelsea), "-o", str(tmp_path / "o.jpg"),
+                                  "--steps", "50"], stderr=subprocess.PIPE, text=True,
+                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        assert child.stderr.readline() == "started\n"
+        time.sleep(delay)
+        child.send_signal(signal.SIGINT)
+        _, stderr = child.communicate(timeout=120)
+        assert child.returncode in (130, -signal.SIGINT), stderr  # a shell shows both as 130
+        assert "Traceback" not in stderr and stderr.strip().endswith("interrupted"), stderr
+
+
+def test_out_of_memory_is_a_clear_line(runner, tmp_path, chelsea, monkeypatch):
+    def exhausted(*args, **kwargs):
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:118] DefaultCPUAllocator: can't allocate memory: "
+                           "you tried to allocate 9663676416 bytes. Error code 12 (Cannot allocate memory)")
+
+    monkeypatch.setattr(pipeline.Engine, "dream", exhausted)
+    result = runner.invoke(app, ["dream", str(chelsea), "-o", str(tmp_path / "o.jpg"), *FAST_ARGS])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == ["error: out of memory dreaming (it needed 9.0 GiB more); use a smaller --size, "
+                      "fewer --octaves or a smaller model, or 'tile: 512' in a preset"]
+    assert list(tmp_path.iterdir()) == []

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from dreamvideo.core.dream import DreamConfig, Dreamer
+from dreamvideo.core.dream import DreamConfig, Dreamer, usable_octaves
 from dreamvideo.errors import DreamError
 from dreamvideo.models import get_model
 from dreamvideo.media.sources import load_image
@@ -50,9 +50,20 @@ def test_each_trick_can_be_switched_off(lite0, cat):
     assert not torch.equal(smooth, Dreamer(lite0).dream(small, DreamConfig(octaves=1, steps=3), seed=0))
 
 
-def test_pyramid_below_network_minimum_is_refused(lite0):
-    with pytest.raises(DreamError, match="smallest octave"):
-        Dreamer(lite0).dream(torch.rand(1, 3, 64, 64), DreamConfig(octaves=4))
+def test_small_frames_drop_the_octaves_that_would_be_too_small(lite0, cat):
+    assert lite0.min_size == 32
+    assert usable_octaves(96, 96, DreamConfig(octaves=4), 32) == 3  # 96, 69, 49, 35 (25 dropped)
+    assert usable_octaves(120, 160, DreamConfig(octaves=4), 32) == 3
+    assert usable_octaves(32, 500, DreamConfig(octaves=4), 32) == 0
+    image = cat[..., 100:148, 150:190]
+    result = Dreamer(lite0).dream_octaves(image, DreamConfig(octaves=4, steps=4), seed=0)
+    assert len(result.details) == 1 and result.image.shape == image.shape
+    assert _gain(lite0, image, result.image, "block10") > 1.05
+
+
+def test_frame_below_network_minimum_even_at_full_size_is_refused(lite0):
+    with pytest.raises(DreamError, match="smaller than this layer's minimum of 32 px even without octaves"):
+        Dreamer(lite0).dream(torch.rand(1, 3, 24, 64), DreamConfig(octaves=4))
 
 
 def test_tiled_gradient_still_dreams(lite0, cat):

@@ -29,7 +29,7 @@ def test_shipped_presets_cover_the_seed():
     ("octave_scael: 1.4\n", "octave_scael", "Extra inputs are not permitted"),
     ("steps: many\n", "steps", "valid integer"),
     ("zoom: 3.0\n", "zoom", "less than or equal to 2"),
-    ("zoom: {0: 1.02, 50: 0.9}\n", "zoom.50", "greater than 1"),
+    ("zoom: {0: 1.02, 50: 0.4}\n", "zoom.50", "greater than or equal to 0.5"),
     ("layers: [block99]\n", "layers", "unknown layer 'block99'"),
     ("model: vgg19\nlayers: ['99']\n", "layers", "unknown layer '99'"),
     ("steps: [1, 2\n", "yaml", "line"),

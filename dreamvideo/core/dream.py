@@ -7,7 +7,7 @@ turns a [0, 1] image into a dreamed image of the same size.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Protocol
 
 import torch
@@ -44,7 +44,7 @@ class DreamResult:
 class DreamConfig:
     """The seed's algorithm by default; each trick can be switched off or tuned."""
 
-    octaves: int = 4            # extra octaves below full size
+    octaves: int = 4            # extra octaves below full size (0 = full size only)
     octave_scale: float = 1.4
     steps: int = 10             # gradient steps per octave
     step_size: float = 0.05
@@ -58,14 +58,29 @@ class DreamConfig:
         return self.steps * (self.octaves + 1)
 
 
+def usable_octaves(height: int, width: int, config: DreamConfig, min_size: int) -> int:
+    """How many of ``config.octaves`` fit: the ones whose smallest side stays >= ``min_size``.
+
+    Small frames dream with fewer octaves instead of being refused; only a frame
+    whose full size is already too small cannot be dreamed at all.
+    """
+    check_pyramid(height, width, config, min_size)
+    sizes = pyramid_sizes(height, width, config.octaves, config.octave_scale)
+    return sum(1 for h, w in sizes[:-1] if min(h, w) >= min_size)
+
+
+def fit_pyramid(height: int, width: int, config: DreamConfig, min_size: int) -> DreamConfig:
+    """``config`` with the octaves that would be too small for the network dropped."""
+    octaves = usable_octaves(height, width, config, min_size)
+    return config if octaves == config.octaves else replace(config, octaves=octaves)
+
+
 def check_pyramid(height: int, width: int, config: DreamConfig, min_size: int) -> None:
-    """Refuse sizes whose smallest octave is too small for the network to see anything."""
-    small_h, small_w = pyramid_sizes(height, width, config.octaves, config.octave_scale)[0]
-    if min(small_h, small_w) < min_size:
+    """Refuse only frames too small for the network even at full size (one octave)."""
+    if min(height, width) < min_size:
         raise DreamError(
-            f"image {width}x{height} shrinks to {small_w}x{small_h} at the smallest octave, "
-            f"below this layer's minimum of {min_size} px; use a larger `size`, fewer `octaves` "
-            "or a smaller `octave_scale`")
+            f"image {width}x{height} is smaller than this layer's minimum of {min_size} px "
+            "even without octaves; use a larger `size` or a shallower layer in `layers`")
 
 
 class Dreamer:
@@ -163,7 +178,7 @@ class Dreamer:
         the next larger octave, so structure grows from coarse to fine.
         """
         _, _, h, w = image.shape
-        check_pyramid(h, w, config, self.model.min_size)
+        config = fit_pyramid(h, w, config, self.model.min_size)
         loss = self.objective(objective)
         generator = torch.Generator().manual_seed(seed)
         base_full = image.to(self.device, torch.float32).contiguous(memory_format=torch.channels_last)

@@ -37,18 +37,25 @@ def smooth(grad: torch.Tensor, sigma: float) -> torch.Tensor:
 
 
 def zoom(image: torch.Tensor, factor: float, rotate: float = 0.0,
-         translate: tuple[float, float] = (0.0, 0.0)) -> torch.Tensor:
-    """Centre-crop by ``factor``, rescale to full size, rotate (degrees) and translate (pixels).
+         translate: tuple[float, float] = (0.0, 0.0),
+         center: tuple[float, float] = (0.5, 0.5)) -> torch.Tensor:
+    """Zoom by ``factor`` towards ``center``, rotate (degrees) about it, then translate (pixels).
 
-    One bilinear resample through an affine grid, so zoom, rotation and shift cost
-    one interpolation and never leave the image borders empty for zoom > 1.
+    ``center`` is (x, y) as fractions of the width and height; that point stays put
+    while everything else moves away from it, so a dive can aim off-centre. One
+    bilinear resample through an affine grid, so zoom, rotation and shift cost one
+    interpolation and never leave the image borders empty for zoom > 1.
     """
     _, _, h, w = image.shape
     theta = math.radians(rotate)
     cos, sin = math.cos(theta) / factor, math.sin(theta) / factor
     # affine_grid works in normalised coordinates; keep the aspect ratio for rotation.
-    matrix = torch.tensor([[cos, -sin * h / w, -2 * translate[0] / w],
-                           [sin * w / h, cos, -2 * translate[1] / h]],
+    a = [[cos, -sin * h / w], [sin * w / h, cos]]
+    px, py = 2 * center[0] - 1, 2 * center[1] - 1
+    # output point q samples input p + A (q - p) - shift: the centre p maps to itself.
+    bx = px - (a[0][0] * px + a[0][1] * py) - 2 * translate[0] / w
+    by = py - (a[1][0] * px + a[1][1] * py) - 2 * translate[1] / h
+    matrix = torch.tensor([[a[0][0], a[0][1], bx], [a[1][0], a[1][1], by]],
                           dtype=image.dtype, device=image.device)
     grid = F.affine_grid(matrix[None], list(image.shape), align_corners=False)
     return F.grid_sample(image, grid, mode="bilinear", padding_mode="reflection",

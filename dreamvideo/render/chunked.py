@@ -24,7 +24,8 @@ from ..progress import Reporter, Silent
 from ..settings import Settings
 from . import distributed
 from .assemble import assemble_video, check_target
-from .chunks import DEFAULT_CHUNK, DEFAULT_OVERLAP, DEFAULT_WARMUP, Chunk, fade_weight, mix, plan, seam_flicker, seam_steps, shrink
+from .chunks import (DEFAULT_CHUNK, DEFAULT_OVERLAP, DEFAULT_WARMUP, Chunk, fade_weight, flicker, mix, plan,
+                     seam_flicker, seam_steps, shrink)
 from .common import finish, longest_side, with_seed, work_folder
 from .engine import Engine, RunOptions
 from .sidecar import manifest, sidecar_text
@@ -77,9 +78,10 @@ class ChunkStore:
         with atomic(path) as tmp:
             tmp.write_bytes(data)
 
-    def finish(self, chunk: Chunk, last: int | None) -> None:
+    def finish(self, chunk: Chunk, last: int | None, gains: list[float]) -> None:
+        """Written after the chunk's last frame: its plan, last index and frame strengths."""
         with atomic(self.marker(chunk)) as tmp:
-            tmp.write_text(json.dumps({"chunk": asdict(chunk), "last": last}))
+            tmp.write_text(json.dumps({"chunk": asdict(chunk), "last": last, "gains": gains}))
 
     def blend(self, index: int, chunks: list[Chunk]) -> None:
         """Write frame ``index`` as the fade of the versions the chunks sharing it made."""
@@ -118,14 +120,17 @@ def _run_chunks(dist: Distribution, jobs: dict[int, ChunkJob], chunks: ChunkStor
         gens = {k: remote.options(**cluster.task_options).remote(replace(job, source=handle))
                 for k, job in jobs.items()}
 
-        def on_item(k: int, item: tuple[int, bytes]) -> None:
-            index, data = item
+        gains: dict[int, list[float]] = {k: [] for k in jobs}
+
+        def on_item(k: int, item: tuple[int, bytes, float | None]) -> None:
+            index, data, gain = item
             chunks.save(jobs[k].chunk, index, data)
             last[k] = index
             if jobs[k].chunk.role(index) != "tail":
                 advance(1)
+                gains[k] += [] if gain is None else [gain]
 
-        failures = distributed.stream(gens, on_item, lambda k: chunks.finish(jobs[k].chunk, last[k]))
+        failures = distributed.stream(gens, on_item, lambda k: chunks.finish(jobs[k].chunk, last[k], gains[k]))
     if failures:
         k = min(failures)
         more = f" ({len(failures) - 1} other chunk(s) failed too)" if len(failures) > 1 else ""
@@ -159,15 +164,22 @@ def _collect(chunks: ChunkStore, plan_: list[Chunk], ends: dict[int, int | None]
     return count
 
 
-def _seam_figure(store: FrameStore, count: int, plan_: list[Chunk], inputs: Iterator[np.ndarray],
-                 progress: Reporter) -> dict[str, float] | None:
-    """Print and return how much more the output flickers at seams than inside chunks."""
-    outputs = [shrink(store.load(i)) for i in range(count)]
-    figure = seam_flicker([shrink(f) for f in inputs], outputs, seam_steps(plan_))
-    if figure is None:
-        return None
-    progress.note(f"seams: flicker {figure[0]:.2f} at seams, {figure[1]:.2f} inside chunks ({figure[2]:.2f}x)")
-    return dict(zip(("at_seams", "inside_chunks", "ratio"), (round(x, 3) for x in figure)))
+def _measure(store: FrameStore, count: int, plan_: list[Chunk], inputs: Iterator[np.ndarray],
+             gains: list[float], progress: Reporter) -> dict[str, Any]:
+    """Print and return the render's flicker ratio and strength (as a single-process
+    render reports them) and the seam figure: flicker at seams over flicker inside chunks."""
+    ins, outs = [shrink(f) for f in inputs], [shrink(store.load(i)) for i in range(count)]
+    whole = flicker(ins, outs, range(1, count))
+    whole = None if whole is None else round(whole, 3)
+    strength = round(float(np.mean(gains)), 3) if gains else None
+    progress.note(f"flicker ratio {'n/a' if whole is None else f'{whole:.2f}'} (1.0 = as steady as the "
+                  f"source), strength {'n/a' if strength is None else f'{strength:.2f}'} "
+                  "(activation gain over the source)")
+    seams = seam_flicker(ins, outs, seam_steps(plan_))
+    if seams is not None:
+        progress.note(f"seams: flicker {seams[0]:.2f} at seams, {seams[1]:.2f} inside chunks ({seams[2]:.2f}x)")
+    figure = dict(zip(("at_seams", "inside_chunks", "ratio"), (round(x, 3) for x in seams))) if seams else None
+    return {"flicker_ratio": whole, "strength": strength, "seam_flicker": figure}
 
 
 def render_video(settings: Settings, source: Path, output: Path, options: RunOptions,
@@ -176,7 +188,9 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     check_target(output, VIDEO_SUFFIXES, source)
     info = sources.probe(source)
     start, end = video_span(info, settings)
-    size = sources.fit_longest(info.width, info.height, longest_side(settings), even=True)
+    size, capped = sources.working_size(info.width, info.height, longest_side(settings), even=True)
+    if capped:
+        progress.note(capped)
     total = _estimate(info, settings, start, end)
     plan_ = plan(total, dist.chunk_frames, dist.warmup, dist.overlap, open_end=True)
     work = work_folder(output, options)
@@ -205,11 +219,12 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
         raise Interrupted(f"interrupted: {len(ends)} finished chunk(s) kept in {store.folder}; "
                           "run the same command again to resume") from None
     count = _collect(chunks, plan_, ends, source, (start, end))
-    figure = _seam_figure(store, count, plan_, sources.read_frames(info, size, start, end, count), progress)
+    gains = [g for c in plan_ for g in (chunks.finished(c) or {}).get("gains", [])]
+    measured = _measure(store, count, plan_, sources.read_frames(info, size, start, end, count), gains, progress)
     keep_audio = info.has_audio and output.suffix.lower() == ".mp4"
-    audio = (source, start, float(count / info.fps)) if keep_audio else None
+    audio = (source, *sources.audio_span(start, count, info.fps)) if keep_audio else None
     text = sidecar_text(output, settings, "video", engine.model.weights_source, input=str(source),
-                        fps=str(info.fps), frames=count, workers=dist.workers, **layout, seam_flicker=figure)
+                        fps=str(info.fps), frames=count, workers=dist.workers, **layout, **measured)
     assemble_video(store, range(count), output, info.fps, settings.crf, audio, text)
     finish(store, options)
     return output

@@ -147,23 +147,23 @@ def _change(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(b.astype(np.float32) - a.astype(np.float32)).mean())
 
 
+def flicker(inputs: Sequence[np.ndarray], outputs: Sequence[np.ndarray], steps: Sequence[int]) -> float | None:
+    """The coherence issue's flicker ratio over some steps t (frame t-1 to t): the output's
+    frame-to-frame change summed over them, over the input's. None if the input holds still."""
+    base = sum(_change(inputs[t - 1], inputs[t]) for t in steps)
+    return sum(_change(outputs[t - 1], outputs[t]) for t in steps) / base if base > 1e-6 else None
+
+
 def seam_flicker(inputs: Sequence[np.ndarray], outputs: Sequence[np.ndarray],
                  seams: set[int]) -> tuple[float, float, float] | None:
     """The seam figure: flicker at seam steps, flicker inside chunks, and their ratio.
 
-    Flicker over a set of steps is the output's mean frame-to-frame change over the
-    input's on the same steps (the coherence issue's flicker ratio), so seams that
-    happen to fall on fast motion are not blamed for it. None without seams.
+    Both are flicker ratios against the input on the same steps, so seams that happen
+    to fall on fast motion are not blamed for it. None without seams (or motion).
     """
     steps = range(1, min(len(inputs), len(outputs)))
-    at = [t for t in steps if t in seams]
-    inside = [t for t in steps if t not in seams]
+    at = flicker(inputs, outputs, [t for t in steps if t in seams])
+    inside = flicker(inputs, outputs, [t for t in steps if t not in seams])
     if not at or not inside:
         return None
-
-    def flicker(ts: list[int]) -> float:
-        base = sum(_change(inputs[t - 1], inputs[t]) for t in ts)
-        return sum(_change(outputs[t - 1], outputs[t]) for t in ts) / max(base, 1e-6)
-
-    seam, within = flicker(at), flicker(inside)
-    return seam, within, seam / max(within, 1e-6)
+    return at, inside, at / inside

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..core.dream import DreamConfig, Dreamer, DreamResult, OctaveHooks, check_pyramid
+from ..core.dream import DreamConfig, Dreamer, DreamResult, OctaveHooks, usable_octaves
 from ..core.objective_terms import ObjectivePlan, guide_paths
 from ..core.objectives import Objective
 from ..core.transforms import to_tensor, to_uint8
@@ -16,7 +16,7 @@ from ..errors import DreamError
 from ..media import sources
 from ..models import get_model
 from ..models.base import FeatureModel
-from ..progress import Advance
+from ..progress import Advance, Reporter
 from ..settings import Settings
 
 
@@ -43,9 +43,10 @@ def pick_device(name: str | None) -> torch.device:
     return device
 
 
-def dream_config(settings: Settings, steps: int | None = None) -> DreamConfig:
-    """The engine's view of the dream section."""
-    return DreamConfig(octaves=settings.octaves, octave_scale=settings.octave_scale,
+def dream_config(settings: Settings, steps: int | None = None, octaves: int | None = None) -> DreamConfig:
+    """The engine's view of the dream section (``steps``, ``octaves``: a lighter schedule)."""
+    return DreamConfig(octaves=settings.octaves if octaves is None else octaves,
+                       octave_scale=settings.octave_scale,
                        steps=steps or settings.steps, step_size=settings.step_size,
                        jitter=settings.jitter, smooth=settings.smooth,
                        normalize=settings.normalize, clamp=settings.clamp)
@@ -85,12 +86,21 @@ class Engine:
             self.prepare(frame)
         return self.plan.at(index) if self.plan else self.settings.layers_at(index)
 
-    def check_size(self, width: int, height: int) -> None:
-        check_pyramid(height, width, dream_config(self.settings), self.model.min_size)
+    def check_size(self, width: int, height: int, progress: Reporter | None = None) -> int:
+        """Octaves that fit this frame size; a line says so when small frames drop some.
+
+        Refuses (one line) only frames too small for the network at full size.
+        """
+        config = dream_config(self.settings)
+        used = usable_octaves(height, width, config, self.model.min_size)
+        if used < config.octaves and progress is not None:
+            progress.note(f"{width}x{height}: dreaming with {used} of {config.octaves} octaves "
+                          f"(smaller ones would be under the {self.model.min_size} px the layer needs)")
+        return used
 
     def dream_octaves(self, frame: np.ndarray, index: int, advance: Advance | None = None,
                       steps: int | None = None, same_jitter: bool = False,
-                      hooks: OctaveHooks | None = None) -> DreamResult:
+                      hooks: OctaveHooks | None = None, octaves: int | None = None) -> DreamResult:
         """Dream one frame and keep each octave's detail (for coherence methods).
 
         ``same_jitter`` replays one jitter sequence on every frame: a video's
@@ -98,11 +108,11 @@ class Engine:
         """
         image = to_tensor(frame, self.model.mean.device)
         seed = self.settings.seed + (0 if same_jitter else index)
-        return self.dreamer.dream_octaves(image, dream_config(self.settings, steps),
+        return self.dreamer.dream_octaves(image, dream_config(self.settings, steps, octaves),
                                           objective=self.objective_at(index, frame), seed=seed,
                                           progress=advance, hooks=hooks)
 
     def dream(self, frame: np.ndarray, index: int, advance: Advance | None = None,
-              steps: int | None = None, same_jitter: bool = False) -> np.ndarray:
+              steps: int | None = None, same_jitter: bool = False, octaves: int | None = None) -> np.ndarray:
         """Dream one uint8 frame into another."""
-        return to_uint8(self.dream_octaves(frame, index, advance, steps, same_jitter).image)
+        return to_uint8(self.dream_octaves(frame, index, advance, steps, same_jitter, octaves=octaves).image)

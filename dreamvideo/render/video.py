@@ -13,6 +13,7 @@ from ..media.encode import VIDEO_SUFFIXES
 from ..motion import flow
 from ..progress import Advance, Reporter, Silent
 from ..settings import Settings
+from ..settings.schedule import Timeline
 from .assemble import assemble_video, check_target
 from .common import finish, longest_side, with_seed, work_folder
 from .engine import Engine, RunOptions, dream_config
@@ -35,14 +36,14 @@ def video_span(info: sources.VideoInfo, settings: Settings) -> tuple[float, floa
 class Coherence:
     """Builds each frame's starting point from the previous dream (blend or flow)."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, settings: Settings, blend: np.ndarray) -> None:
+        self.settings, self.blend = settings, blend
         self.prev_raw: np.ndarray | None = None
         self.prev_dream: np.ndarray | None = None
 
     def prepare(self, raw: np.ndarray, index: int) -> tuple[np.ndarray, int | None]:
         """The image to dream for this frame and the steps to spend on it."""
-        mode, weight = self.settings.coherence, self.settings.at("blend", index)
+        mode, weight = self.settings.coherence, float(self.blend[min(index, len(self.blend) - 1)])
         if self.prev_dream is None or mode == "none":
             return raw, None
         raw_f = raw.astype(np.float32)
@@ -65,21 +66,21 @@ class Coherence:
 def first_frame(info: sources.VideoInfo, size: tuple[int, int], start: float,
                 end: float | None) -> np.ndarray | None:
     """The span's first frame (None for an empty span), with the decoder closed after."""
-    frames = sources.read_frames(info, size, start, end, 1)
+    frames = iter(sources.read_frames(info, size, start, end, 1))
     try:
         return next(frames, None)
     finally:
-        frames.close()
+        frames.close()  # type: ignore[attr-defined]
 
 
 class VideoPlan:
     """Frame i is input frame i dreamed from a start the coherence method builds."""
 
     def __init__(self, engine: Engine, settings: Settings, frames: Iterator[np.ndarray],
-                 total: int | None) -> None:
+                 total: int | None, *, fps: float = 24.0, octaves: int | None = None) -> None:
         self.engine, self.frames, self.total = engine, frames, total
-        self.steps = dream_config(settings).total_steps
-        self.coherence = Coherence(settings)
+        self.steps = dream_config(settings, octaves=octaves).total_steps
+        self.coherence = Coherence(settings, settings.series("blend", Timeline(total or 1, fps)))
         self.raw: np.ndarray | None = None
 
     def indices(self) -> Iterator[int]:
@@ -103,25 +104,28 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     check_target(output, VIDEO_SUFFIXES, source)
     info = sources.probe(source)
     start, end = video_span(info, settings)
-    size = sources.fit_longest(info.width, info.height, longest_side(settings), even=True)
+    size, capped = sources.working_size(info.width, info.height, longest_side(settings), even=True)
+    if capped:
+        progress.note(capped)
     work = work_folder(output, options)
     settings = with_seed(settings, None if options.restart else work)
     engine = Engine(settings, options)
-    engine.check_size(*size)
+    octaves = engine.check_size(*size, progress)
     if settings.objective:   # strong channels and guides are fitted to the clip's first frame
         settings = engine.prepare(first_frame(info, size, start, end))
     stat = source.stat()
     store = FrameStore(work, manifest("video", settings, input=str(source.resolve()),
                                       input_size=stat.st_size, input_mtime=stat.st_mtime), options.restart)
-    expected = round((end - start) * info.fps) if end else None
-    if settings.max_frames:
-        expected = min(expected or settings.max_frames, settings.max_frames)
-    decoded = sources.prefetch(sources.read_frames(info, size, start, end, settings.max_frames))
-    indices = fill(VideoPlan(engine, settings, decoded, expected), store, progress)
+    reader = sources.read_frames(info, size, start, end, settings.max_frames)
+    plan = VideoPlan(engine, settings, sources.prefetch(reader), reader.expected or None,
+                     fps=float(info.fps), octaves=octaves)
+    indices = fill(plan, store, progress)
+    if reader.shortfall():
+        progress.note(reader.shortfall())
     if not indices:
         raise DreamError(f"{source.name} has no video frames between {start:g}s and {end or info.duration:g}s")
     keep_audio = info.has_audio and output.suffix.lower() == ".mp4"
-    audio = (source, start, float(len(indices) / info.fps)) if keep_audio else None
+    audio = (source, *sources.audio_span(start, len(indices), info.fps)) if keep_audio else None
     text = sidecar_text(output, settings, "video", engine.model.weights_source,
                         input=str(source), fps=str(info.fps), frames=len(indices))
     assemble_video(store, indices, output, info.fps, settings.crf, audio, text)

@@ -84,8 +84,9 @@ def chunk_frames(info: sources.VideoInfo, job: ChunkJob) -> Iterator[np.ndarray]
     return itertools.islice(decoded, first, None)
 
 
-def dream_chunk(job: ChunkJob) -> Iterator[tuple[int, bytes]]:
-    """Worker side: dream a chunk's frames in order; yield each kept frame's index and PNG.
+def dream_chunk(job: ChunkJob) -> Iterator[tuple[int, bytes, float | None]]:
+    """Worker side: dream a chunk's frames in order; yield each kept frame's index, PNG and
+    dream strength (None when the plan does not measure it).
 
     Each frame is made by the single-process render's own video plan, so a chunk
     is a single-process render of its span.
@@ -100,7 +101,7 @@ def dream_chunk(job: ChunkJob) -> Iterator[tuple[int, bytes]]:
             index = chunk.dream_start + local
             dreamed = frames.make(index, _ignore)
             if chunk.role(index) != "warmup":
-                yield index, png_bytes(dreamed)
+                yield index, png_bytes(dreamed), _gain(frames)
 
 
 def _plan(engine: Engine, settings: Settings, frames: Iterator[np.ndarray], scratch: Path) -> VideoPlan:
@@ -109,6 +110,13 @@ def _plan(engine: Engine, settings: Settings, frames: Iterator[np.ndarray], scra
     if "store" in inspect.signature(VideoPlan).parameters:
         return VideoPlan(engine, settings, frames, None, FrameStore(scratch, {"kind": "chunk"}))
     return VideoPlan(engine, settings, frames, None)
+
+
+def _gain(plan: VideoPlan) -> float | None:
+    """The frame's dream strength (activation gain), when the plan measures it."""
+    meter = getattr(plan, "meter", None)
+    gains = getattr(meter, "gains", None)
+    return float(gains[-1]) if gains else None
 
 
 def _ignore(steps: int) -> None:

@@ -7,7 +7,10 @@ caught, and the CLI builds its options from these fields.
 
 from __future__ import annotations
 
+import typing
 from typing import Any, Optional
+
+import numpy as np
 
 from pydantic import ConfigDict, Field
 
@@ -15,7 +18,7 @@ from ..models import resolve_layers
 from .dream import DreamSection
 from .motion import ZoomSection
 from .output import OutputSection
-from .schedule import interpolate, step_value
+from .schedule import ExprSchedule, Timeline, interpolate, names_in, series, step_value
 from .video import VideoSection
 
 
@@ -40,15 +43,28 @@ class Settings(DreamSection, ZoomSection, VideoSection, OutputSection):
         return list(dict.fromkeys(name for names in schedule.values() for name in names))
 
     def at(self, name: str, frame: int) -> Any:
-        """A scheduled setting's value at ``frame``, linearly interpolated between keyframes."""
+        """A ``{frame: value}`` setting's value at ``frame``, linearly interpolated between keyframes."""
         return interpolate(getattr(self, name), frame)
+
+    def series(self, name: str, timeline: Timeline) -> np.ndarray:
+        """A schedule's value on every frame of a run (mappings or expressions), range-checked."""
+        choice = self.interpolation
+        mode = choice if isinstance(choice, str) else choice.get(name, "linear")
+        args = typing.get_args(type(self).model_fields[name].annotation)
+        return series(name, getattr(self, name), timeline, mode, args[1] if len(args) == 2 else float)
+
+    def uses(self, variable: str) -> bool:
+        """Whether any expression schedule reads ``variable`` (e.g. ``max_f``, an audio feature)."""
+        return any(variable in names_in(value) for value in self.__dict__.values() if isinstance(value, ExprSchedule))
 
     def to_yaml_dict(self) -> dict[str, Any]:
         """Plain YAML-friendly data; one-keyframe schedules are written as plain values."""
         data = self.model_dump(mode="json", exclude_none=True)
         for key, value in data.items():
-            if isinstance(value, dict) and key != "meta" and list(value) == ["0"]:
+            if not isinstance(value, dict) or key in ("meta", "interpolation"):
+                continue
+            if list(value) == ["0"]:
                 data[key] = value["0"]
-            elif isinstance(value, dict) and key != "meta":
+            else:
                 data[key] = {int(k): v for k, v in value.items()}
         return data

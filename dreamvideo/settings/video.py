@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from .schedule import schedule
 
@@ -21,10 +21,3 @@ class VideoSection(BaseModel):
     start: float = Field(0.0, ge=0.0, description="Start time in seconds.")
     end: Optional[float] = Field(None, gt=0.0, description="End time in seconds.")
     max_frames: Optional[int] = Field(None, ge=1, description="Stop after N frames.")
-
-    @field_validator("blend")
-    @classmethod
-    def _starts_at_zero(cls, value: dict) -> dict:
-        if 0 not in value:
-            raise ValueError("a schedule needs a keyframe at frame 0")
-        return value

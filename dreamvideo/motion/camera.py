@@ -1,0 +1,55 @@
+"""The zoom's camera: where the dive starts and how it moves from one frame to the next.
+
+Every schedulable move (zoom, rotate, translate, center) is evaluated for the
+whole run before the first frame, from ``{frame: value}`` keyframes or Deforum
+expressions that may read the music's features, so a bad value stops the render
+before any dreaming.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from ..core.transforms import to_tensor, to_uint8, zoom
+from ..media import sources
+from ..settings.schedule import Timeline
+
+MOVES = ("zoom", "rotate", "translate", "center")
+
+
+class Camera:
+    """Every frame's move, computed once for the run."""
+
+    def __init__(self, settings: Any, timeline: Timeline) -> None:
+        """``settings``: anything with ``series(name, timeline)``, i.e. ``Settings``."""
+        self.moves = {name: settings.series(name, timeline) for name in MOVES}
+
+    def at(self, index: int) -> dict[str, Any]:
+        """The move into frame ``index``: factor, degrees, (dx, dy) pixels, (x, y) centre fractions."""
+        out: dict[str, Any] = {"factor": 1.0, "rotate": 0.0, "translate": (0.0, 0.0), "center": (0.5, 0.5)}
+        for name, values in self.moves.items():
+            value = values[min(index, len(values) - 1)]
+            out["factor" if name == "zoom" else name] = tuple(map(float, value)) if np.ndim(value) else float(value)
+        return out
+
+    def step(self, frame: np.ndarray, index: int) -> np.ndarray:
+        """Move the previous frame into frame ``index``: one bilinear resample."""
+        move = self.at(index)
+        return to_uint8(zoom(to_tensor(frame), move["factor"], move["rotate"], move["translate"], move["center"]))
+
+
+def start_frame(start: str, settings: Any, note: Callable[[str], None] | None = None) -> np.ndarray:
+    """The first frame: seeded noise (default 512x512) or an image fitted to the size.
+
+    An image without a size is capped at the default working size; ``note`` hears so.
+    """
+    size = settings.size
+    if start == "noise":
+        width, height = (size, size) if isinstance(size, int) else size or (512, 512)
+        return sources.noise(width, height, settings.seed)
+    if isinstance(size, tuple):
+        return sources.load_image(Path(start), cover=size)
+    return sources.load_image(Path(start), size, cap=True, note=note)

@@ -1,0 +1,152 @@
+"""Deforum-style keyframe strings and the safe expressions inside them.
+
+``"0:(1.04), 60:(1.0025+0.02*sin(2*pi*t/48)), (max_f-1):(1.06)"``: comma-separated
+``position:(value)`` pairs. Positions and values are numexpr expressions (never
+Python's ``eval``): numexpr compiles arithmetic and a fixed set of elementwise
+functions only, so a preset cannot run code. Names are checked here first so a
+typo gets a plain message instead of numexpr's ``KeyError``.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Mapping
+
+import numexpr
+import numpy as np
+
+from ..errors import first_line
+
+FRAME_VARIABLES = ("t",)
+CONSTANTS = ("max_f", "fps", "pi")
+AUDIO_FEATURES = ("rms", "bass", "mid", "treble", "onset")
+# numexpr's elementwise functions; its reductions (sum, max, ...) would mix frames.
+FUNCTIONS = frozenset({
+    "abs", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "ceil", "copysign",
+    "cos", "cosh", "exp", "expm1", "floor", "fmod", "hypot", "log", "log10", "log1p", "log2", "maximum",
+    "minimum", "round", "sign", "sin", "sinh", "sqrt", "tan", "tanh", "trunc", "where"})
+PER_FRAME = frozenset(FRAME_VARIABLES + AUDIO_FEATURES)
+VALUE_NAMES = frozenset(FRAME_VARIABLES + CONSTANTS + AUDIO_FEATURES)
+POSITION_NAMES = frozenset(CONSTANTS)
+_ALLOWED_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Name, ast.Load,
+                  ast.Constant, ast.operator, ast.unaryop, ast.cmpop)
+
+
+@dataclass(frozen=True)
+class Keyframe:
+    """One ``position:(value)`` pair, as expression sources; ``values`` has one per component."""
+
+    position: str
+    values: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        """How errors name this keyframe: its number, or its position expression."""
+        return self.position if _is_number(self.position) else f"({self.position})"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def split_top(text: str, sep: str = ",") -> list[str]:
+    """Split at ``sep`` outside parentheses; unbalanced parentheses are an error."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += (char == "(") - (char == ")")
+        if depth < 0:
+            raise ValueError(f"unbalanced ')' in '{text.strip()}'")
+        if char == sep and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    if depth:
+        raise ValueError(f"unbalanced '(' in '{text.strip()}'")
+    return parts + [text[start:]]
+
+
+def strip_parens(text: str) -> str:
+    """``(expr)`` -> ``expr`` when the outer pair encloses the whole text."""
+    text = text.strip()
+    while text.startswith("(") and text.endswith(")"):
+        depth = 0
+        for i, char in enumerate(text):
+            depth += (char == "(") - (char == ")")
+            if depth == 0 and i < len(text) - 1:
+                return text
+        text = text[1:-1].strip()
+    return text
+
+
+def parse_keyframes(text: str, width: int | None = 1) -> list[Keyframe]:
+    """Parse a Deforum schedule string; ``width`` values per keyframe (2 for DX,DY; None: any)."""
+    keyframes = []
+    for item in split_top(text):
+        if not item.strip():
+            continue
+        pair = split_top(item, ":")
+        if len(pair) != 2 or not pair[0].strip() or not pair[1].strip():
+            raise ValueError(f"'{item.strip()}' is not position:(value), e.g. 0:(1.04)")
+        position = strip_parens(pair[0])
+        values = tuple(strip_parens(v) for v in split_top(strip_parens(pair[1])))
+        frame = Keyframe(position, values)
+        if (width is not None and len(values) != width) or not all(values):
+            raise ValueError(f"keyframe {frame.label}: needs {width} value(s), got '{pair[1].strip()}'")
+        check(position, POSITION_NAMES, f"keyframe {frame.label}: position")
+        for value in values:
+            check(value, VALUE_NAMES, f"keyframe {frame.label}")
+        keyframes.append(frame)
+    if not keyframes:
+        raise ValueError("empty schedule; write keyframes as 0:(1.04), 60:(1.06)")
+    return keyframes
+
+
+def names(expr: str) -> set[str]:
+    """Variable names an expression reads (function names excluded)."""
+    tree = ast.parse(expr.strip(), mode="eval")
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and id(node) not in called}
+
+
+def check(expr: str, allowed: frozenset[str], where: str) -> None:
+    """Syntax, names and functions; then a trial evaluation so numexpr's own limits show now."""
+    try:
+        tree = ast.parse(expr.strip(), mode="eval")
+    except SyntaxError:
+        raise ValueError(f"{where}: syntax error in '{expr}'") from None
+    nodes = list(ast.walk(tree))
+    for node in nodes:
+        if not isinstance(node, _ALLOWED_NODES) or (isinstance(node, ast.Constant)
+                                                     and not isinstance(node.value, (int, float))):
+            raise ValueError(f"{where}: only numbers, names, arithmetic and functions such as sin(t) "
+                             f"are allowed, not '{ast.get_source_segment(expr.strip(), node) or expr}'")
+    for node in nodes:
+        if isinstance(node, ast.Call):
+            func = node.func.id if isinstance(node.func, ast.Name) else "?"
+            if func not in FUNCTIONS:
+                raise ValueError(f"{where}: unknown function '{func}' in '{expr}'")
+    unknown = sorted(names(expr) - allowed)
+    if unknown:
+        raise ValueError(f"{where}: unknown name '{unknown[0]}' in '{expr}'; use "
+                         + ", ".join(n for n in FRAME_VARIABLES + CONSTANTS + AUDIO_FEATURES if n in allowed))
+    trial = {name: np.ones(2) if name in PER_FRAME else 1.0 for name in allowed}
+    evaluate(expr, trial, where)
+
+
+def evaluate(expr: str, variables: Mapping[str, object], where: str) -> np.ndarray:
+    """numexpr evaluation; any failure is a ``ValueError`` naming ``where``."""
+    used = {name: variables[name] for name in names(expr) if name in variables}
+    try:
+        with np.errstate(all="ignore"):
+            return np.asarray(numexpr.evaluate(expr.strip(), local_dict=used, global_dict={}), dtype=np.float64)
+    except Exception as exc:  # numexpr raises many types; all mean "bad expression"
+        raise ValueError(f"{where}: cannot evaluate '{expr}': {first_line(exc)}") from None
+
+
+def is_per_frame(expr: str) -> bool:
+    """Whether a value changes frame by frame (reads t or an audio feature)."""
+    return bool(names(expr) & PER_FRAME)
