@@ -77,5 +77,10 @@ class RichReporter:
         self.progress.reset(self._tasks[id(advance)])
 
     def note(self, text: str) -> None:
-        """One line above the bars (what a resume keeps, how many octaves fit ...)."""
-        self.progress.console.print(text, markup=False, highlight=False)
+        """One line above the bars (what a resume keeps, how many octaves fit ...).
+
+        Notes name settings in backticks, like errors; the command line shows flags.
+        """
+        from .options import flags_in
+
+        self.progress.console.print(flags_in(text), markup=False, highlight=False)

@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from dreamvideo.errors import DreamError
+from dreamvideo.media import ffmpeg
 from dreamvideo.render import RunOptions, render_image, render_video, render_zoom
 from dreamvideo.settings import resolve
 
@@ -22,32 +23,20 @@ def test_an_encode_that_silently_fails_never_replaces_a_good_output(tmp_path, mo
     out = tmp_path / "dive.mp4"
     render_zoom(_zoom(), "noise", out, RunOptions())
     good = out.read_bytes()
-    real = imageio_ffmpeg.write_frames
+    real_close = ffmpeg.Pipe.close
 
-    def broken(path, *args, **kwargs):
-        gen = real(path, *args, **kwargs)
-        yield from _truncate_after(gen, path)
+    def close_then_truncate(pipe):
+        real_close(pipe)
+        with open(pipe.target, "r+b") as handle:
+            handle.truncate(os.path.getsize(pipe.target) // 3)
 
-    monkeypatch.setattr(imageio_ffmpeg, "write_frames", broken)
+    monkeypatch.setattr(ffmpeg.Pipe, "close", close_then_truncate)
     frames = tmp_path / "frames"
     with pytest.raises(DreamError, match="does not read back|reads back as"):
         render_zoom(_zoom(), "noise", out, RunOptions(frames_dir=frames))
     assert out.read_bytes() == good
     assert len(list(frames.glob("frame_*.png"))) == 3  # finished frames survive
     assert not [p for p in tmp_path.iterdir() if ".partial" in p.name]
-
-
-def _truncate_after(gen, path):
-    """Pass frames through, then cut the finished file short as a full disk would."""
-    gen.send(None)
-    try:
-        while True:
-            frame = yield
-            gen.send(frame)
-    except GeneratorExit:
-        gen.close()
-        with open(path, "r+b") as handle:
-            handle.truncate(os.path.getsize(path) // 3)
 
 
 def test_output_onto_the_input_is_refused_before_any_work(tmp_path, chelsea):
@@ -73,7 +62,7 @@ def test_video_output_onto_its_input_is_refused(tmp_path):
 def test_a_failed_sidecar_leaves_no_output(tmp_path, chelsea):
     out = tmp_path / "cat.png"
     (tmp_path / "cat.png.yaml").mkdir()  # the sidecar cannot be written there
-    with pytest.raises(OSError):
+    with pytest.raises(DreamError, match=r"cannot write .*cat\.png\.yaml: Is a directory"):
         render_image(resolve(None, {**FAST, "size": 96}), chelsea, out, RunOptions())
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cat.png.yaml"]

@@ -1,11 +1,13 @@
 import imageio_ffmpeg
+import numpy as np
 import pytest
+import yaml
 from PIL import Image
 
 from dreamvideo import render as pipeline
 from dreamvideo.cli import app
 
-from .conftest import FAST_ARGS
+from .conftest import FAST_ARGS, IMAGES
 
 
 def _assert_clean_failure(result, *words):
@@ -152,3 +154,111 @@ def test_unexpected_error_without_message_is_still_one_line(runner, tmp_path, ch
     monkeypatch.setattr(pipeline, "render_image", bug)
     result = runner.invoke(app, ["dream", str(chelsea), "-o", str(tmp_path / "o.jpg")])
     _assert_clean_failure(result, "unexpected RuntimeError")
+
+
+def test_objective_flags_compose_and_the_sidecar_replays_them(runner, tmp_path):
+    first, second = tmp_path / "a.png", tmp_path / "b.png"
+    result = runner.invoke(app, ["dream", str(IMAGES / "coffee.jpg"), "-o", str(first), "--size", "160",
+                                 "--layer", "block5", "--channel", "block10:strong2", "--class", "tabby cat",
+                                 "--seed", "4", *FAST_ARGS])
+    assert result.exit_code == 0, result.output
+    recorded = yaml.safe_load((tmp_path / "a.png.yaml").read_text())["objective"]
+    layer_term, channel_term, class_term = recorded.split(" + ")
+    assert (layer_term, class_term) == ("block5", "class:tabby")
+    assert channel_term.startswith("block10:") and len(channel_term.split(",")) == 2
+    result = runner.invoke(app, ["dream", str(IMAGES / "coffee.jpg"), "-o", str(second),
+                                 "--preset", str(tmp_path / "a.png.yaml")])
+    assert result.exit_code == 0, result.output
+    assert np.array_equal(np.asarray(Image.open(first)), np.asarray(Image.open(second)))
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--objective", "block10 + 0.5*block5:999"], ["objective term '0.5*block5:999'", "channels 0-79"]),
+    (["--class", "cat"], ["'cat' matches", "Persian cat (283)"]),
+    (["--guide", "missing.jpg"], ["guide image 'missing.jpg' not found"]),
+    (["--channel", "block10:warm"], ["term 'block10:warm'", "block10:42,17"]),
+    (["--objective", "block10", "--objective-blend", "0"], ["--objective-blend"]),
+])
+def test_bad_objectives_fail_in_one_line_naming_the_term(runner, tmp_path, chelsea, args, words):
+    result = runner.invoke(app, ["dream", str(chelsea), "-o", str(tmp_path / "o.jpg"), *args])
+    _assert_clean_failure(result, *words)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_classes_lists_matches_with_indices(runner):
+    result = runner.invoke(app, ["classes", "persian"])
+    assert result.exit_code == 0 and result.stdout.split() == ["283", "Persian", "cat"]
+    result = runner.invoke(app, ["classes"])
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 1000
+    _assert_clean_failure(runner.invoke(app, ["classes", "zebrra"]), "close matches: zebra (340)")
+
+
+def test_video_objective_is_fitted_to_the_first_frame(runner, tmp_path, clip):
+    out = tmp_path / "v.mp4"
+    result = runner.invoke(app, ["video", str(clip), "-o", str(out), "--max-frames", "2",
+                                 "--channel", "block10:strong3", *FAST_ARGS])
+    assert result.exit_code == 0, result.output
+    recorded = yaml.safe_load((tmp_path / "v.mp4.yaml").read_text())["objective"]
+    assert recorded.startswith("block10:") and len(recorded.split(",")) == 3
+
+
+# ---------------------------------------------------------------- usage, help, Ctrl-C, memory (issue 10)
+
+@pytest.mark.parametrize("args, words", [
+    (["dream", "x.jpg", "-o", "y.jpg", "--steps", "abc"], "Invalid value for '--steps'"),
+    (["dream", "x.jpg", "-o", "y.jpg", "--bogus"], "No such option: --bogus"),
+    (["zoom"], "Missing option '--output'"),
+    (["bogus"], "No such command 'bogus'"),
+])
+def test_usage_errors_are_one_plain_line_with_exit_2(runner, args, words):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0], result.stderr
+    assert "╭" not in result.output and "Usage:" not in result.output
+
+
+def test_help_shows_no_type_noise(runner):
+    for command in (["dream"], ["zoom"], ["video"], ["layers"], ["presets", "show"], []):
+        result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0
+        for noise in ("<bool>", "<list[str]>", "{IMAGE}", "{VIDEO}", "{MODEL}", "{NAME"):
+            assert noise not in result.output, (command, noise)
+
+
+# What the installed ``dreamvideo`` script does (import the entry point, call it), timed from the
+# call; an interrupt inside the interpreter's own start-up is beyond any program's reach.
+ENTRY = ("import sys; from dreamvideo.__main__ import main; sys.argv[0] = 'dreamvideo'; "
+         "sys.stderr.write('started\\n'); sys.stderr.flush(); main()")
+
+
+def test_ctrl_c_while_starting_up_is_not_a_traceback(tmp_path, chelsea):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for delay in (0.0, 0.3, 1.0):  # typer loading, torch loading, the model building
+        child = subprocess.Popen([sys.executable, "-c", ENTRY, "dream", str(chelsea), "-o", str(tmp_path / "o.jpg"),
+                                  "--steps", "50"], stderr=subprocess.PIPE, text=True,
+                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        assert child.stderr.readline() == "started\n"
+        time.sleep(delay)
+        child.send_signal(signal.SIGINT)
+        _, stderr = child.communicate(timeout=120)
+        assert child.returncode in (130, -signal.SIGINT), stderr  # a shell shows both as 130
+        assert "Traceback" not in stderr and stderr.strip().endswith("interrupted"), stderr
+
+
+def test_out_of_memory_is_a_clear_line(runner, tmp_path, chelsea, monkeypatch):
+    def exhausted(*args, **kwargs):
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:118] DefaultCPUAllocator: can't allocate memory: "
+                           "you tried to allocate 9663676416 bytes. Error code 12 (Cannot allocate memory)")
+
+    monkeypatch.setattr(pipeline.Engine, "dream", exhausted)
+    result = runner.invoke(app, ["dream", str(chelsea), "-o", str(tmp_path / "o.jpg"), *FAST_ARGS])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == ["error: out of memory dreaming (it needed 9.0 GiB more); use a smaller --size, "
+                      "fewer --octaves or a smaller model, or 'tile: 512' in a preset"]
+    assert list(tmp_path.iterdir()) == []

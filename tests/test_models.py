@@ -126,3 +126,22 @@ def test_folded_batchnorm_keeps_the_networks_outputs():
             reference = stage(reference)
         got = folded(x)
     assert torch.allclose(got["block10"], reference, atol=1e-3, rtol=1e-3)
+
+
+@pytest.mark.parametrize("content", [b"garbage, not a checkpoint", "pickled object", "tensor"])
+def test_bad_weights_for_the_default_model_say_not_a_state_dict(tmp_path, content, recwarn):
+    import pickle
+
+    file = tmp_path / "bad.pth"
+    if content == "pickled object":
+        file.write_bytes(pickle.dumps({"a": object()}, protocol=4))
+    elif content == "tensor":
+        torch.save(torch.zeros(3), file)
+    else:
+        file.write_bytes(content)
+    with pytest.raises(DreamError) as caught:
+        get_model("efficientnet-lite0", weights=str(file))
+    message = str(caught.value)
+    assert message == f"cannot read weights file {file} for efficientnet-lite0: not a torch state dict"
+    assert "weights_only" not in message
+    assert not [w for w in recwarn if "pickle" in str(w.message)]

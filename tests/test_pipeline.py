@@ -228,3 +228,94 @@ def test_zoom_sidecar_reproduces_the_frames(tmp_path):
     for i in range(3):
         name = f"frame_{i:06d}.png"
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+# ---------------------------------------------------------------- real-world inputs (issue 10)
+
+class Notes:
+    """A silent reporter that keeps the notes a render prints."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def task(self, description, total):
+        return lambda n: None
+
+    def reset(self, advance) -> None:
+        pass
+
+    def note(self, text: str) -> None:
+        self.lines.append(text)
+
+
+def _stream_seconds(path: Path, stream: str) -> float:
+    """How long one stream of a file plays: the end of its last packet."""
+    import re
+    import subprocess
+
+    result = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(path),
+                             "-map", f"0:{stream}:0", "-f", "null", "-", "-progress", "pipe:1", "-nostats"],
+                            capture_output=True, text=True, check=True)
+    return int(re.findall(r"^out_time_us=(\d+)", result.stdout, re.M)[-1]) / 1e6
+
+
+def _ffmpeg(*args: str) -> None:
+    import subprocess
+
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-v", "error", "-y", *args], check=True)
+
+
+def test_variable_rate_clip_keeps_its_duration_and_audio_sync(tmp_path):
+    clip = tmp_path / "vfr.mp4"  # 0.6 s: 30 fps for 0.3 s, then 15 fps; a 0.6 s tone
+    _ffmpeg("-f", "lavfi", "-i", "testsrc2=size=64x48:rate=30:d=0.6", "-f", "lavfi", "-i", "sine=d=0.6",
+            "-vf", r"select='lt(n\,9)+not(mod(n\,2))'", "-fps_mode", "vfr",
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(clip))
+    out = render_video(_video_settings(coherence="none"), clip, tmp_path / "o.mp4", RunOptions())
+    fps = probe(out).fps
+    video = _frames(out) / fps
+    assert probe(clip).variable_rate and abs(video - 0.6) <= 1 / fps
+    assert abs(_stream_seconds(out, "a") - video) <= 1 / fps
+
+
+def test_max_frames_audio_follows_the_frames_written(tmp_path, clip):
+    out = render_video(_video_settings(max_frames=6, coherence="none"), clip, tmp_path / "o.mp4", RunOptions())
+    assert _frames(out) == 6
+    assert abs(_stream_seconds(out, "a") - 6 * 1001 / 30000) <= 1001 / 30000
+
+
+def test_anamorphic_clip_comes_out_in_square_pixels_at_its_display_aspect(tmp_path):
+    clip = tmp_path / "anamorphic.mp4"
+    _ffmpeg("-f", "lavfi", "-i", "testsrc2=size=88x72:rate=25:d=0.12", "-vf", "setsar=128/117",
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", str(clip))
+    out = render_video(_video_settings(coherence="none"), clip, tmp_path / "o.mp4", RunOptions())
+    info = probe(out)
+    assert (info.width, info.height) == (96, 72) and info.sar == 1
+
+
+def test_truncated_clip_warns_how_many_frames_were_read(tmp_path):
+    full = tmp_path / "full.mp4"
+    _ffmpeg("-f", "lavfi", "-i", "testsrc2=size=64x48:rate=24:d=1,noise=alls=60:allf=t",
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(full))
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size * 3 // 10])
+    notes = Notes()
+    out = render_video(_video_settings(coherence="none"), cut, tmp_path / "o.mp4", RunOptions(), notes)
+    read = _frames(out)
+    assert 0 < read < 24
+    assert notes.lines == [f"warning: read {read} of 24 frames of cut.mp4; the file ends early (truncated or "
+                           "damaged), the output has the frames that could be read"]
+
+
+def test_large_still_without_size_is_capped_and_says_so(tmp_path):
+    from PIL import Image
+
+    from dreamvideo.media.images import DEFAULT_MAX_SIDE
+    from dreamvideo.render import render_image
+
+    wide = tmp_path / "wide.png"
+    Image.fromarray(np.full((64, DEFAULT_MAX_SIDE + 52, 3), 120, np.uint8)).save(wide)
+    notes = Notes()
+    out = render_image(_video_settings(), wide, tmp_path / "o.png", RunOptions(), notes)
+    assert load_image(out).shape[1] == DEFAULT_MAX_SIDE
+    assert notes.lines == [f"input is {DEFAULT_MAX_SIDE + 52}x64; dreaming at {DEFAULT_MAX_SIDE}x62 "
+                           f"(default limit {DEFAULT_MAX_SIDE} px; pass `size` N for another size)"]

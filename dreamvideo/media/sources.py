@@ -1,55 +1,34 @@
-"""Where frames come from: still images, seeded noise, and video clips streamed by ffmpeg."""
+"""Where frames come from: still images, seeded noise, and video clips streamed by ffmpeg.
+
+Video as people really have it: variable frame rate (phones, screen recordings) is
+resampled to a constant rate that keeps the duration; non-square pixels (SAR, e.g.
+DV and old phone footage) and rotation tags are turned into square pixels at the
+displayed aspect; a clip that ends early (truncated download) is read as far as it
+goes and :meth:`FrameReader.shortfall` says how many frames were missing.
+"""
 
 from __future__ import annotations
 
+import logging
 import queue
 import re
-import subprocess
 import threading
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator, TypeVar
-
-T = TypeVar("T")
+from typing import Iterable, Iterator, TypeVar
 
 import imageio_ffmpeg
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import DreamError, first_line
+from . import ffmpeg
+from .images import fit_longest, load_image, working_size  # noqa: F401  (part of this module's API)
 
+T = TypeVar("T")
 
-def fit_longest(width: int, height: int, longest: int | None, even: bool = False) -> tuple[int, int]:
-    """(width, height) scaled so the longest side is ``longest``; even sides for H.264."""
-    if longest:
-        scale = longest / max(width, height)
-        width, height = max(1, round(width * scale)), max(1, round(height * scale))
-    if even:
-        width, height = max(2, width - width % 2), max(2, height - height % 2)
-    return width, height
-
-
-def load_image(path: Path, size: int | None = None, cover: tuple[int, int] | None = None) -> np.ndarray:
-    """Read an image as uint8 RGB (H, W, 3).
-
-    ``size`` resizes so the longest side is that long; ``cover`` = (width, height)
-    scales to fill that canvas and centre-crops the rest.
-    """
-    if not path.is_file():
-        raise DreamError(f"input image not found: {path}")
-    try:
-        with Image.open(path) as img:
-            img = img.convert("RGB")
-            img.load()
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise DreamError(f"cannot read image {path}: not a valid or complete image file") from exc
-    if cover:
-        return np.asarray(ImageOps.fit(img, cover, Image.Resampling.LANCZOS))
-    new = fit_longest(img.width, img.height, size)
-    if new != img.size:
-        img = img.resize(new, Image.Resampling.LANCZOS)
-    return np.asarray(img)
+# imageio-ffmpeg logs "frame size for reading ... is different" on every resized read.
+logging.getLogger("imageio_ffmpeg").setLevel(logging.ERROR)
 
 
 def noise(width: int, height: int, seed: int) -> np.ndarray:
@@ -63,12 +42,19 @@ def exact_fps(fps: float) -> Fraction:
     for base in (24, 30, 48, 60, 120):
         if abs(fps - base * 1000 / 1001) < 0.006:
             return Fraction(base * 1000, 1001)
-    return Fraction(fps).limit_denominator(1000)
+    if abs(fps - round(fps)) < 0.006:
+        return Fraction(round(fps))
+    return Fraction(fps).limit_denominator(100)
 
 
 @dataclass(frozen=True)
 class VideoInfo:
-    """What the dreamer needs to know about a clip before reading its frames."""
+    """What the dreamer needs to know about a clip before reading its frames.
+
+    ``width`` x ``height`` is the displayed size in square pixels (SAR and rotation
+    applied); ``fps`` is the constant rate frames are read at; ``frames`` the count
+    the header promises at that rate.
+    """
 
     path: Path
     fps: Fraction
@@ -76,57 +62,142 @@ class VideoInfo:
     height: int
     duration: float
     has_audio: bool
+    variable_rate: bool = False
+    sar: Fraction = Fraction(1)
+    coded_size: tuple[int, int] = (0, 0)
+
+    @property
+    def frames(self) -> int:
+        return round(self.duration * self.fps)
+
+
+def _video_line(header: str) -> str | None:
+    lines = [line for line in header.splitlines()
+             if re.match(r"\s*Stream #\d+:\d+.*: Video:", line) and "attached pic" not in line]
+    return lines[0] if lines else None
+
+
+def _number(pattern: str, text: str) -> float | None:
+    match = re.search(pattern, text)
+    return float(match.group(1)) if match else None
+
+
+def parse_header(path: Path, header: str) -> VideoInfo:
+    """Read fps, size, SAR, rotation, duration and audio from ``ffmpeg -i``'s stream listing."""
+    line = _video_line(header)
+    fps = _number(r" ([\d.]+) fps", line or "") or _number(r" ([\d.]+)k? tbr", line or "")
+    if not line or not fps:
+        raise DreamError(f"cannot read video {path}: no video stream with a frame rate")
+    size = re.search(r" (\d+)x(\d+)[ ,\[]", line + " ")  # not the codec tag's "0x31637661)"
+    if not size:
+        raise DreamError(f"cannot read video {path}: no frame size in its header")
+    width, height = int(size[1]), int(size[2])
+    sar_match = re.search(r"SAR (\d+):(\d+)", line)
+    sar = Fraction(int(sar_match[1]), int(sar_match[2])) if sar_match and int(sar_match[2]) else Fraction(1)
+    sar = sar if sar > 0 else Fraction(1)
+    tbr = _number(r" ([\d.]+) tbr", line)
+    duration = re.search(r"Duration: (\d+):(\d+):([\d.]+)", header)
+    seconds = int(duration[1]) * 3600 + int(duration[2]) * 60 + float(duration[3]) if duration else 0.0
+    display_w, display_h = max(1, round(width * sar)), height
+    rotation = _number(r"rotation of (-?[\d.]+) degrees", header) or 0
+    if round(rotation) % 180 == 90:
+        display_w, display_h = display_h, display_w
+    return VideoInfo(path, exact_fps(fps), display_w, display_h, seconds,
+                     bool(re.search(r"Stream #\d+:\d+.*: Audio:", header)),
+                     variable_rate=bool(tbr and abs(tbr - fps) > 0.01 * tbr),
+                     sar=sar, coded_size=(width, height))
 
 
 def probe(path: Path) -> VideoInfo:
-    """Read a clip's header (fps, size, duration, audio) without decoding frames."""
+    """Read a clip's header without decoding frames."""
     if not path.is_file():
         raise DreamError(f"input video not found: {path}")
-    reader = imageio_ffmpeg.read_frames(str(path))
-    try:
-        meta = next(reader)
-    except (OSError, RuntimeError, StopIteration, IndexError, ValueError) as exc:
-        raise DreamError(f"cannot read video {path}: not a video file or it is corrupt") from exc
-    finally:
-        reader.close()
-    if not meta.get("fps"):
-        raise DreamError(f"cannot read video {path}: no video stream with a frame rate")
-    width, height = meta["size"]
-    return VideoInfo(path, exact_fps(meta["fps"]), width, height, float(meta.get("duration") or 0),
-                     "audio_codec" in meta)
+    header = ffmpeg.run(["-i", str(path)]).stderr
+    if "Invalid data found" in header or not _video_line(header):
+        raise DreamError(f"cannot read video {path}: not a video file or it is corrupt")
+    return parse_header(path, header)
+
+
+def expected_frames(info: VideoInfo, start: float = 0.0, end: float | None = None,
+                    max_frames: int | None = None) -> int:
+    """How many frames the span [start, end) should give at ``info.fps``."""
+    stop = min(end, info.duration) if end is not None and info.duration else (end or info.duration)
+    count = max(0, round((stop - start) * info.fps))
+    return min(count, max_frames) if max_frames else count
+
+
+def audio_span(start: float, frames: int, fps: Fraction) -> tuple[float, float]:
+    """(start, duration) of the source audio that goes with ``frames`` frames written from ``start``."""
+    return start, float(frames / fps)
+
+
+class FrameReader:
+    """Uint8 RGB frames of the span [start, end) at ``info.fps``, scaled to ``size`` by ffmpeg.
+
+    Iterate once. ``read`` counts the frames delivered and ``expected`` what the
+    header promised; :meth:`shortfall` turns a short read into one warning line.
+    """
+
+    def __init__(self, info: VideoInfo, size: tuple[int, int], start: float = 0.0,
+                 end: float | None = None, max_frames: int | None = None) -> None:
+        self.info, self.size, self.start, self.end, self.max_frames = info, size, start, end, max_frames
+        self.expected = expected_frames(info, start, end, max_frames)
+        self.read = 0
+        self.finished = False
+
+    def _params(self) -> tuple[list[str], list[str]]:
+        width, height = self.size
+        # fps= resamples a variable rate to the constant output rate (a no-op for a
+        # constant one); scale + setsar gives square pixels at the displayed aspect.
+        filters = f"fps={self.info.fps},scale={width}:{height}:flags=bicubic,setsar=1"
+        input_params = ["-ss", f"{self.start:.6f}"] if self.start else []
+        output_params = ["-vf", filters, "-an", "-sn", "-dn"]
+        if self.end is not None:
+            output_params += ["-t", f"{self.end - self.start:.6f}"]
+        if self.max_frames:
+            output_params += ["-frames:v", str(self.max_frames)]
+        return input_params, output_params
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        width, height = self.size
+        input_params, output_params = self._params()
+        reader = imageio_ffmpeg.read_frames(str(self.info.path), input_params=input_params,
+                                            output_params=output_params)
+        try:
+            next(reader)
+            for raw in reader:
+                self.read += 1
+                yield np.frombuffer(raw, np.uint8).reshape(height, width, 3)
+            self.finished = True
+        except (OSError, RuntimeError) as exc:
+            if self.read == 0:
+                raise DreamError(f"cannot decode video {self.info.path}: {first_line(exc)}") from exc
+            self.finished = True  # a damaged tail: keep what was read, shortfall() says so
+        finally:
+            reader.close()
+
+    def shortfall(self) -> str | None:
+        """One warning line when the clip gave fewer frames than its header promised."""
+        if not self.finished or self.read >= self.expected - 1:
+            return None
+        return (f"warning: read {self.read} of {self.expected} frames of {self.info.path.name}; "
+                "the file ends early (truncated or damaged), the output has the frames that could be read")
 
 
 def read_frames(info: VideoInfo, size: tuple[int, int], start: float = 0.0,
-                end: float | None = None, max_frames: int | None = None) -> Iterator[np.ndarray]:
-    """Stream uint8 RGB frames of the span [start, end), scaled to ``size`` by ffmpeg."""
-    width, height = size
-    input_params = ["-ss", f"{start:.6f}"] if start else []
-    output_params = ["-vf", f"scale={width}:{height}:flags=bicubic"]
-    if end is not None:
-        output_params += ["-t", f"{end - start:.6f}"]
-    if max_frames:
-        output_params += ["-frames:v", str(max_frames)]
-    reader = imageio_ffmpeg.read_frames(str(info.path), input_params=input_params,
-                                        output_params=output_params)
-    try:
-        next(reader)
-        for raw in reader:
-            yield np.frombuffer(raw, np.uint8).reshape(height, width, 3)
-    except (OSError, RuntimeError) as exc:
-        raise DreamError(f"cannot decode video {info.path}: {first_line(exc)}") from exc
-    finally:
-        reader.close()
+                end: float | None = None, max_frames: int | None = None) -> FrameReader:
+    """Stream frames; see :class:`FrameReader` (kept as a function for existing callers)."""
+    return FrameReader(info, size, start, end, max_frames)
 
 
 def streams(path: Path) -> dict[str, int]:
     """Count video and audio streams as ffmpeg reports them (there is no ffprobe to ask)."""
-    result = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
-                            capture_output=True, text=True)
-    return {kind: len(re.findall(rf"Stream #\d+:\d+.*: {kind.title()}:", result.stderr))
+    header = ffmpeg.run(["-i", str(path)]).stderr
+    return {kind: len(re.findall(rf"Stream #\d+:\d+.*: {kind.title()}:", header))
             for kind in ("video", "audio")}
 
 
-def prefetch(items: Iterator[T], depth: int = 4) -> Iterator[T]:
+def prefetch(items: Iterable[T], depth: int = 4) -> Iterator[T]:
     """Run an iterator on a background thread, ``depth`` items ahead.
 
     Decoding the next frames then overlaps with dreaming the current one; an

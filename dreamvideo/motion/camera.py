@@ -9,7 +9,7 @@ before any dreaming.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -41,12 +41,15 @@ class Camera:
         return to_uint8(zoom(to_tensor(frame), move["factor"], move["rotate"], move["translate"], move["center"]))
 
 
-def start_frame(start: str, settings: Any) -> np.ndarray:
-    """The first frame: seeded noise (default 512x512) or an image fitted to the size."""
+def start_frame(start: str, settings: Any, note: Callable[[str], None] | None = None) -> np.ndarray:
+    """The first frame: seeded noise (default 512x512) or an image fitted to the size.
+
+    An image without a size is capped at the default working size; ``note`` hears so.
+    """
     size = settings.size
     if start == "noise":
         width, height = (size, size) if isinstance(size, int) else size or (512, 512)
         return sources.noise(width, height, settings.seed)
     if isinstance(size, tuple):
         return sources.load_image(Path(start), cover=size)
-    return sources.load_image(Path(start), size)
+    return sources.load_image(Path(start), size, cap=True, note=note)

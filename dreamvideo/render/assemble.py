@@ -13,11 +13,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Iterator, Sequence
 
-import imageio_ffmpeg
 import numpy as np
 
-from ..errors import DreamError, first_line
-from ..media.encode import VideoWriter, check_output, partial_path, save_image
+from ..errors import DreamError
+from ..media.encode import VideoWriter, check_output, partial_path, save_image, verify_video
+from ..media.files import clean_stale, fsync_dir, fsync_file
 from ..media.sources import load_image
 from .sidecar import sidecar_path
 from .store import FrameStore
@@ -46,29 +46,27 @@ def published(output: Path, sidecar: str) -> Iterator[Path]:
     then both are renamed; if the output's rename fails the new sidecar goes too.
     """
     side = sidecar_path(output)
+    clean_stale(side)
     side_tmp, out_tmp = partial_path(side), partial_path(output)
     try:
         side_tmp.write_text(sidecar)
         yield out_tmp
+        fsync_file(side_tmp)
+        fsync_file(out_tmp)
         os.replace(side_tmp, side)
         try:
             os.replace(out_tmp, output)
         except OSError:
             side.unlink(missing_ok=True)
             raise
+        fsync_dir(output.parent)
+    except OSError as exc:  # name the user's path, not the hidden temporary
+        names = {str(exc.filename), str(exc.filename2)}
+        target = side if names & {str(side), str(side_tmp)} else output
+        raise DreamError(f"cannot write {target}: {exc.strerror or exc}") from exc
     finally:
         side_tmp.unlink(missing_ok=True)
         out_tmp.unlink(missing_ok=True)
-
-
-def verify_video(path: Path, expected: int) -> None:
-    """The encoded file must decode to the frames it was given, or it is not published."""
-    try:
-        count, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
-    except (OSError, RuntimeError) as exc:
-        raise DreamError(f"the encoded video does not read back: {first_line(exc)}") from None
-    if count != expected:
-        raise DreamError(f"the encoded video reads back as {count} frames, not {expected}; not written")
 
 
 def assemble_video(store: FrameStore, indices: Sequence[int], output: Path, fps: Fraction | float,
@@ -77,13 +75,13 @@ def assemble_video(store: FrameStore, indices: Sequence[int], output: Path, fps:
     if not indices:
         raise DreamError("no frames to write")
     with published(output, sidecar) as tmp:
-        with VideoWriter(tmp, fps, crf, audio) as writer:
+        with VideoWriter(tmp, fps, crf, audio, verify=False, name=output) as writer:
             for index in indices:
                 frame = store.load(index)
                 if frame is None:
                     raise DreamError(f"frame {index} is missing from {store.folder}; run again to remake it")
                 writer.write(frame)
-        verify_video(tmp, len(indices))
+        verify_video(tmp, len(indices), audio=audio is not None, name=output)
     return output
 
 

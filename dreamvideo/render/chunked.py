@@ -30,7 +30,7 @@ from .common import finish, longest_side, with_seed, work_folder
 from .engine import Engine, RunOptions
 from .sidecar import manifest, sidecar_text
 from .store import FrameStore
-from .video import video_span
+from .video import first_frame, video_span
 from .worker import ChunkJob, dream_chunk
 
 
@@ -188,13 +188,17 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     check_target(output, VIDEO_SUFFIXES, source)
     info = sources.probe(source)
     start, end = video_span(info, settings)
-    size = sources.fit_longest(info.width, info.height, longest_side(settings), even=True)
+    size, capped = sources.working_size(info.width, info.height, longest_side(settings), even=True)
+    if capped:
+        progress.note(capped)
     total = _estimate(info, settings, start, end)
     plan_ = plan(total, dist.chunk_frames, dist.warmup, dist.overlap, open_end=True)
     work = work_folder(output, options)
     settings = with_seed(settings, None if options.restart else work)
     engine = Engine(settings, RunOptions(device="cpu"))  # model and layers checked before any worker starts
     engine.check_size(*size)
+    if settings.objective:   # resolved once here, so every worker dreams the same explicit terms
+        settings = engine.prepare(first_frame(info, size, start, end))
     stat = source.stat()
     layout = {"chunk_frames": dist.chunk_frames, "warmup_frames": dist.warmup, "overlap": dist.overlap}
     store = FrameStore(work, manifest("video", settings, input=str(source.resolve()), input_size=stat.st_size,
@@ -218,7 +222,7 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     gains = [g for c in plan_ for g in (chunks.finished(c) or {}).get("gains", [])]
     measured = _measure(store, count, plan_, sources.read_frames(info, size, start, end, count), gains, progress)
     keep_audio = info.has_audio and output.suffix.lower() == ".mp4"
-    audio = (source, start, float(count / info.fps)) if keep_audio else None
+    audio = (source, *sources.audio_span(start, count, info.fps)) if keep_audio else None
     text = sidecar_text(output, settings, "video", engine.model.weights_source, input=str(source),
                         fps=str(info.fps), frames=count, workers=dist.workers, **layout, **measured)
     assemble_video(store, range(count), output, info.fps, settings.crf, audio, text)

@@ -44,6 +44,16 @@ def coherence_mode(settings: Settings, blend: np.ndarray, device: torch.device) 
                           device=device)
 
 
+def first_frame(info: sources.VideoInfo, size: tuple[int, int], start: float,
+                end: float | None) -> np.ndarray | None:
+    """The span's first frame (None for an empty span), with the decoder closed after."""
+    frames = iter(sources.read_frames(info, size, start, end, 1))
+    try:
+        return next(frames, None)
+    finally:
+        frames.close()  # type: ignore[attr-defined]
+
+
 class VideoPlan:
     """Frame i is input frame i, dreamed by the coherence method from the previous frame's state.
 
@@ -64,7 +74,7 @@ class VideoPlan:
         self.resumed: int | None = None
 
     def _energy(self, frame: np.ndarray, index: int) -> float:
-        objective = self.engine.dreamer.objective(self.settings.layers_at(index))
+        objective = self.engine.dreamer.objective(self.engine.objective_at(index, frame))
         return metrics.activation_energy(self.engine.model, objective, metrics.METER_SIZE)(frame)
 
     def indices(self) -> Iterator[int]:
@@ -104,24 +114,28 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     check_target(output, VIDEO_SUFFIXES, source)
     info = sources.probe(source)
     start, end = video_span(info, settings)
-    size = sources.fit_longest(info.width, info.height, longest_side(settings), even=True)
+    size, capped = sources.working_size(info.width, info.height, longest_side(settings), even=True)
+    if capped:
+        progress.note(capped)
     work = work_folder(output, options)
     settings = with_seed(settings, None if options.restart else work)
     engine = Engine(settings, options)
     octaves = engine.check_size(*size, progress)
+    if settings.objective:   # strong channels and guides are fitted to the clip's first frame
+        settings = engine.prepare(first_frame(info, size, start, end))
     stat = source.stat()
     store = FrameStore(work, manifest("video", settings, input=str(source.resolve()),
                                       input_size=stat.st_size, input_mtime=stat.st_mtime), options.restart)
-    expected = round((end - start) * info.fps) if end else None
-    if settings.max_frames:
-        expected = min(expected or settings.max_frames, settings.max_frames)
-    decoded = sources.prefetch(sources.read_frames(info, size, start, end, settings.max_frames))
-    plan = VideoPlan(engine, settings, decoded, expected, store, fps=float(info.fps), octaves=octaves)
+    reader = sources.read_frames(info, size, start, end, settings.max_frames)
+    plan = VideoPlan(engine, settings, sources.prefetch(reader), reader.expected or None, store,
+                     fps=float(info.fps), octaves=octaves)
     indices = fill(plan, store, progress)
+    if reader.shortfall():
+        progress.note(reader.shortfall())
     if not indices:
         raise DreamError(f"{source.name} has no video frames between {start:g}s and {end or info.duration:g}s")
     keep_audio = info.has_audio and output.suffix.lower() == ".mp4"
-    audio = (source, start, float(len(indices) / info.fps)) if keep_audio else None
+    audio = (source, *sources.audio_span(start, len(indices), info.fps)) if keep_audio else None
     text = sidecar_text(output, settings, "video", engine.model.weights_source,
                         input=str(source), fps=str(info.fps), frames=len(indices),
                         flicker_ratio=plan.meter.flicker, strength=plan.meter.strength)

@@ -88,11 +88,12 @@ def render_zoom(settings: Settings, origin: str, output: Path, options: RunOptio
     check_target(output, VIDEO_SUFFIXES, *inputs)
     work = work_folder(output, options)
     settings = with_seed(settings, None if options.restart else work)
-    first = zoom_origin(origin, settings)
+    first = zoom_origin(origin, settings, progress.note)
     times, track = timeline(settings)
     camera = Camera(settings, times)  # a bad schedule stops here, before the model loads
     engine = Engine(settings, options)
     octaves = engine.check_size(first.shape[1], first.shape[0], progress)
+    settings = engine.prepare(first)
     inputs_used: dict = {"source": origin}
     if settings.uses("max_f"):  # frames shape the motion, so they are no longer encoding-only
         inputs_used["max_f"] = times.frames

@@ -1,0 +1,131 @@
+"""Still images as people really have them: phone photos, 16-bit scans, transparent PNGs, huge panoramas.
+
+Every image becomes uint8 RGB in the orientation it is displayed in:
+- EXIF orientation is applied (phone photos are stored sideways with a tag);
+- 16-bit and 32-bit greyscale is scaled to 8 bits, not clipped (clipping made it white);
+- transparency is composited on white (:data:`BACKGROUND`), as a viewer on a page shows it;
+- an image larger than PIL's decompression-bomb limit is refused with a line that says
+  what to do, unless ``--size`` asks for a smaller copy (JPEGs then decode at reduced scale).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ..errors import DreamError
+
+BACKGROUND = (255, 255, 255)  # transparency is composited on white
+# Longest working side for inputs given without --size. Dreaming time and activation memory
+# grow with the pixel count; a 24 MP phone photo has 8x the pixels of 2048x1365 and at full
+# size would take minutes per still on a laptop CPU and more memory than many GPUs have.
+# 2048 px still keeps detail at the scale the network's receptive field fills. --size overrides.
+DEFAULT_MAX_SIDE = 2048
+# With --size, images above PIL's bomb limit may still be opened, up to this many pixels.
+HARD_MAX_PIXELS = 1_000_000_000
+
+warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # we say it ourselves, once
+
+
+def fit_longest(width: int, height: int, longest: int | None, even: bool = False) -> tuple[int, int]:
+    """(width, height) scaled so the longest side is ``longest``; even sides for H.264."""
+    if longest:
+        scale = longest / max(width, height)
+        width, height = max(1, round(width * scale)), max(1, round(height * scale))
+    if even:
+        width, height = max(2, width - width % 2), max(2, height - height % 2)
+    return width, height
+
+
+def working_size(width: int, height: int, longest: int | None,
+                 even: bool = False) -> tuple[tuple[int, int], str | None]:
+    """The size to dream at, and a note when the default cap shrank an input given without --size."""
+    if longest or max(width, height) <= DEFAULT_MAX_SIDE:
+        return fit_longest(width, height, longest, even), None
+    size = fit_longest(width, height, DEFAULT_MAX_SIDE, even)
+    return size, (f"input is {width}x{height}; dreaming at {size[0]}x{size[1]} "
+                  f"(default limit {DEFAULT_MAX_SIDE} px; pass `size` N for another size)")
+
+
+def _too_big(path: Path, sized: bool) -> DreamError:
+    if sized:
+        return DreamError(f"image {path} is too large to open (over {HARD_MAX_PIXELS // 10**6} megapixels)")
+    return DreamError(f"image {path} is too large to open safely (over PIL's decompression-bomb limit); "
+                      f"pass `size` N (e.g. `size` {DEFAULT_MAX_SIDE}) to dream a scaled-down copy")
+
+
+def _open(path: Path, longest: int | None) -> Image.Image:
+    """Open and decode to RGB, lifting PIL's bomb limit only when --size asks for a smaller copy."""
+    limit = Image.MAX_IMAGE_PIXELS
+    try:
+        if longest:
+            Image.MAX_IMAGE_PIXELS = HARD_MAX_PIXELS // 2  # PIL errors at twice the limit
+        with Image.open(path) as img:
+            if longest and img.format == "JPEG":
+                img.draft("RGB", (longest, longest))  # decode at 1/2, 1/4 or 1/8 scale
+            img.load()
+            return to_rgb(img)
+    except Image.DecompressionBombError:
+        raise _too_big(path, bool(longest)) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise DreamError(f"cannot read image {path}: not a valid or complete image file") from exc
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
+
+
+def to_rgb(img: Image.Image) -> Image.Image:
+    """Displayed orientation, 8-bit RGB, transparency on :data:`BACKGROUND`."""
+    img = ImageOps.exif_transpose(img) or img
+    if img.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+        data = np.asarray(img).astype(np.float64)
+        top = 65535.0 if img.mode != "F" or data.max() > 1 else 1.0
+        if img.mode == "I" and data.max() > 65535:
+            top = float(data.max())
+        img = Image.fromarray(np.clip(data / top * 255 + 0.5, 0, 255).astype(np.uint8), "L")
+    if img.mode == "P" and "transparency" in img.info or img.mode in ("PA", "LA", "La"):
+        img = img.convert("RGBA")
+    if img.mode in ("RGBA", "RGBa"):
+        canvas = Image.new("RGB", img.size, BACKGROUND)
+        canvas.paste(img, mask=img.getchannel("A"))
+        return canvas
+    return img.convert("RGB")
+
+
+def load_image(path: Path, size: int | None = None, cover: tuple[int, int] | None = None,
+               cap: bool = False, note: Callable[[str], None] | None = None) -> np.ndarray:
+    """Read an image as uint8 RGB (H, W, 3).
+
+    ``size`` resizes so the longest side is that long; ``cover`` = (width, height)
+    scales to fill that canvas and centre-crops the rest; ``cap`` applies
+    :data:`DEFAULT_MAX_SIDE` when neither is given and tells ``note`` so
+    (see :func:`working_size`).
+    """
+    if not path.is_file():
+        raise DreamError(f"input image not found: {path}")
+    img = _open(path, size or (max(cover) if cover else None))
+    if cover:
+        return np.asarray(ImageOps.fit(img, cover, Image.Resampling.LANCZOS))
+    new, message = working_size(img.width, img.height, size) if cap else (fit_longest(img.width, img.height, size), None)
+    if message and note:
+        note(message)
+    if new != img.size:
+        img = img.resize(new, Image.Resampling.LANCZOS)
+    return np.asarray(img)
+
+
+def image_size(path: Path) -> tuple[int, int]:
+    """Displayed (width, height) from the header alone, EXIF rotation included."""
+    try:
+        with Image.open(path) as img:
+            width, height = img.size
+            if img.getexif().get(0x0112, 1) in (5, 6, 7, 8):
+                width, height = height, width
+    except Image.DecompressionBombError:
+        raise _too_big(path, False) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise DreamError(f"cannot read image {path}: not a valid or complete image file") from exc
+    return width, height
