@@ -302,8 +302,9 @@ def test_truncated_clip_warns_how_many_frames_were_read(tmp_path):
     out = render_video(_video_settings(coherence="none"), cut, tmp_path / "o.mp4", RunOptions(), notes)
     read = _frames(out)
     assert 0 < read < 24
-    assert notes.lines == [f"warning: read {read} of 24 frames of cut.mp4; the file ends early (truncated or "
-                           "damaged), the output has the frames that could be read"]
+    warnings = [line for line in notes.lines if not line.startswith("flicker ratio")]  # every video reports it
+    assert warnings == [f"warning: read {read} of 24 frames of cut.mp4; the file ends early (truncated or "
+                        "damaged), the output has the frames that could be read"]
 
 
 def test_large_still_without_size_is_capped_and_says_so(tmp_path):
