@@ -21,8 +21,8 @@ from rich.console import Console
 
 from . import __version__
 from .errors import DreamError, Interrupted, SettingsError, first_line
-from .options import (DISTRIBUTED, DREAM, MOTION, RayAddress, distribution, flags_in, parse_pair,
-                      setting_option)
+from .options import (DISTRIBUTED, DREAM, MOTION, OBJECTIVE_OPTIONS, RayAddress, distribution, flags_in,
+                      objective_overrides, parse_pair, setting_option)
 from .usage import OneLineUsage
 
 app = typer.Typer(help="DeepDream stills, infinite-zoom videos and coherent video dreams.", cls=OneLineUsage,
@@ -32,8 +32,8 @@ app.add_typer(presets_app, name="presets")
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
-DREAM_SETTINGS = ("model", "weights", "layers", "octaves", "octave_scale", "steps", "step_size",
-                  "jitter", "smooth", "seed", "precision")
+DREAM_SETTINGS = ("model", "weights", "layers", "objective", "objective_blend", "octaves", "octave_scale", "steps",
+                  "step_size", "jitter", "smooth", "seed", "precision")
 RUN_OPTIONS = {
     "preset": Annotated[Optional[str], typer.Option("--preset", "-p", metavar="NAME|FILE",
                         help="Shipped preset name or YAML path (a sidecar works too).")],
@@ -58,7 +58,7 @@ def takes(*settings: str, panel: str = MOTION, kept: bool = False, more: dict[st
         own = [p for p in signature.parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
         extra = [setting_option(name, panel) for name in settings]
         extra += [setting_option(name, DREAM) for name in DREAM_SETTINGS]
-        runs = {**RUN_OPTIONS, **(KEPT if kept else {}), **(more or {})}
+        runs = {**OBJECTIVE_OPTIONS, **RUN_OPTIONS, **(KEPT if kept else {}), **(more or {})}
         extra += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind,
                                     default=False if name in ("compile", "restart") else None)
                   for name, kind in runs.items()]
@@ -120,6 +120,7 @@ def render(kind: str, params: dict[str, Any], *inputs: Any) -> None:
         for pair in ("translate", "center"):
             if pair in params:
                 overrides[pair] = parse_pair(pair, params.get(pair))
+        overrides.update(objective_overrides(params))
         settings = resolve(params.get("preset"), overrides)
         options = renders.RunOptions(device=params.get("device"), restart=bool(params.get("restart")),
                                      frames_dir=params.get("frames_dir"), compile=bool(params.get("compile")))
@@ -233,6 +234,22 @@ def layers(model: Annotated[str, typer.Argument(metavar="MODEL", help="Model nam
             mark = "*" if spec.name in info.default_layers else ""
             out.print(f"{spec.name + mark:14} {','.join(spec.aliases):11} {spec.channels:8d} {spec.stride:6d}",
                       markup=False)
+    run(action)
+
+
+@app.command()
+def classes(query: Annotated[Optional[str], typer.Argument(metavar="QUERY",
+                                                           help="Part of a class name, or an index.")] = None) -> None:
+    """List ImageNet class names with their indices (for --class and class: terms)."""
+    def action() -> None:
+        from .models.classes import class_name, find_class, search
+
+        text = (query or "").strip()
+        found = [find_class(text)] if text.isdigit() else search(text)
+        if not found:
+            found = [find_class(text)]   # a name spelled inside the query, else close matches
+        for index in found:
+            out.print(f"{index:4d}  {class_name(index)}", markup=False)
     run(action)
 
 

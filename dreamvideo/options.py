@@ -27,6 +27,19 @@ FLAGS: dict[str, tuple[str, ...]] = {
 DREAM = "Dream"
 MOTION = "Zoom and video"
 
+STEER = "Objective"
+OBJECTIVE_OPTIONS = {
+    "channel": Annotated[Optional[list[str]], typer.Option(
+        "--channel", metavar="LAYER:C[,C]|LAYER:strongK", rich_help_panel=STEER,
+        help="Amplify channels of a layer (repeatable): block10:42, block10:42,17, block10:strong5.")],
+    "class_": Annotated[Optional[list[str]], typer.Option(
+        "--class", metavar="NAME|INDEX", rich_help_panel=STEER,
+        help="Dream an ImageNet class by name or index (repeatable; see `dreamvideo classes`).")],
+    "guide": Annotated[Optional[list[str]], typer.Option(
+        "--guide", metavar="IMAGE", rich_help_panel=STEER,
+        help="Pull the dream toward a guide image's features at the model's default layer (repeatable).")],
+}
+
 
 def flag(name: str) -> str:
     """The command-line flag of a setting or run option."""
@@ -153,3 +166,17 @@ def distribution(params: dict[str, Any]) -> Any:
     return Distribution(workers=pick("workers", 0), address=params.get("ray_address"),
                         chunk_frames=pick("chunk_frames", DEFAULT_CHUNK), warmup=pick("warmup_frames", DEFAULT_WARMUP),
                         overlap=pick("overlap_frames", DEFAULT_OVERLAP))
+
+
+def objective_overrides(params: dict[str, Any]) -> dict[str, Any]:
+    """``--channel``, ``--class`` and ``--guide`` as objective terms, added to ``--objective``.
+
+    With any of them, ``--layer`` names become layer terms of the same sum, so
+    ``--layer block10 --class "tabby cat"`` dreams both.
+    """
+    terms = [*(params.get("channel") or []), *(f"class:{name}" for name in params.get("class_") or []),
+             *(f"guide:{path}" for path in params.get("guide") or [])]
+    if not terms:
+        return {}
+    base = [params["objective"]] if params.get("objective") else list(params.get("layers") or [])
+    return {"objective": " + ".join(base + terms), "layers": None}

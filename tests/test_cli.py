@@ -1,11 +1,13 @@
 import imageio_ffmpeg
+import numpy as np
 import pytest
+import yaml
 from PIL import Image
 
 from dreamvideo import render as pipeline
 from dreamvideo.cli import app
 
-from .conftest import FAST_ARGS
+from .conftest import FAST_ARGS, IMAGES
 
 
 def _assert_clean_failure(result, *words):
@@ -152,6 +154,52 @@ def test_unexpected_error_without_message_is_still_one_line(runner, tmp_path, ch
     monkeypatch.setattr(pipeline, "render_image", bug)
     result = runner.invoke(app, ["dream", str(chelsea), "-o", str(tmp_path / "o.jpg")])
     _assert_clean_failure(result, "unexpected RuntimeError")
+
+
+def test_objective_flags_compose_and_the_sidecar_replays_them(runner, tmp_path):
+    first, second = tmp_path / "a.png", tmp_path / "b.png"
+    result = runner.invoke(app, ["dream", str(IMAGES / "coffee.jpg"), "-o", str(first), "--size", "160",
+                                 "--layer", "block5", "--channel", "block10:strong2", "--class", "tabby cat",
+                                 "--seed", "4", *FAST_ARGS])
+    assert result.exit_code == 0, result.output
+    recorded = yaml.safe_load((tmp_path / "a.png.yaml").read_text())["objective"]
+    layer_term, channel_term, class_term = recorded.split(" + ")
+    assert (layer_term, class_term) == ("block5", "class:tabby")
+    assert channel_term.startswith("block10:") and len(channel_term.split(",")) == 2
+    result = runner.invoke(app, ["dream", str(IMAGES / "coffee.jpg"), "-o", str(second),
+                                 "--preset", str(tmp_path / "a.png.yaml")])
+    assert result.exit_code == 0, result.output
+    assert np.array_equal(np.asarray(Image.open(first)), np.asarray(Image.open(second)))
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--objective", "block10 + 0.5*block5:999"], ["objective term '0.5*block5:999'", "channels 0-79"]),
+    (["--class", "cat"], ["'cat' matches", "Persian cat (283)"]),
+    (["--guide", "missing.jpg"], ["guide image 'missing.jpg' not found"]),
+    (["--channel", "block10:warm"], ["term 'block10:warm'", "block10:42,17"]),
+    (["--objective", "block10", "--objective-blend", "0"], ["--objective-blend"]),
+])
+def test_bad_objectives_fail_in_one_line_naming_the_term(runner, tmp_path, chelsea, args, words):
+    result = runner.invoke(app, ["dream", str(chelsea), "-o", str(tmp_path / "o.jpg"), *args])
+    _assert_clean_failure(result, *words)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_classes_lists_matches_with_indices(runner):
+    result = runner.invoke(app, ["classes", "persian"])
+    assert result.exit_code == 0 and result.stdout.split() == ["283", "Persian", "cat"]
+    result = runner.invoke(app, ["classes"])
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 1000
+    _assert_clean_failure(runner.invoke(app, ["classes", "zebrra"]), "close matches: zebra (340)")
+
+
+def test_video_objective_is_fitted_to_the_first_frame(runner, tmp_path, clip):
+    out = tmp_path / "v.mp4"
+    result = runner.invoke(app, ["video", str(clip), "-o", str(out), "--max-frames", "2",
+                                 "--channel", "block10:strong3", *FAST_ARGS])
+    assert result.exit_code == 0, result.output
+    recorded = yaml.safe_load((tmp_path / "v.mp4.yaml").read_text())["objective"]
+    assert recorded.startswith("block10:") and len(recorded.split(",")) == 3
 
 
 # ---------------------------------------------------------------- usage, help, Ctrl-C, memory (issue 10)

@@ -102,3 +102,28 @@ def test_switching_model_on_the_command_line_drops_the_preset_layers():
     settings = resolve("vgg19-layer28", {"model": "efficientnet-lite0"})
     assert settings.all_layers() == ["block10"]
     assert resolve("vgg19-layer28", {"model": "efficientnet-lite0", "layers": ["block5"]}).all_layers() == ["block5"]
+
+
+def test_objective_presets_show_off_class_guide_and_channel_keyframes():
+    flamingo = resolve("class-zoom-flamingo")
+    assert "class:flamingo" in flamingo.objective[0] and flamingo.layers is None
+    assert "logits" in flamingo.all_layers() and flamingo.frames > 1
+    guide = resolve("guide-espresso")
+    path = Path(guide.objective[0].split("guide:", 1)[1])
+    assert path.is_file() and path.parent.name == "guides"   # shipped beside the preset
+    trip = resolve("channel-trip")
+    assert len(trip.objective) >= 3 and trip.objective_blend > 1
+    assert all(":" in spec for spec in trip.objective.values())
+
+
+@pytest.mark.parametrize("text, words", [
+    ("objective: {0: block10, 30: 'class:cat'}\n", "objective: frame 30: objective term 'class:cat'"),
+    ("objective: {5: block10}\n", "objective: a schedule needs a keyframe at frame 0"),
+    ("objective: block10\nlayers: [block5]\n", "either --layer or --objective"),
+    ("objective: guide:nowhere.jpg\n", "guide image 'nowhere.jpg' not found"),
+])
+def test_bad_objective_in_a_preset_names_the_term(runner, tmp_path, text, words):
+    preset = tmp_path / "bad.yaml"
+    preset.write_text(text)
+    result = runner.invoke(app, ["presets", "show", str(preset)])
+    assert result.exit_code == 1 and words in result.stderr and "Traceback" not in result.output

@@ -30,7 +30,7 @@ from .common import finish, longest_side, with_seed, work_folder
 from .engine import Engine, RunOptions
 from .sidecar import manifest, sidecar_text
 from .store import FrameStore
-from .video import video_span
+from .video import first_frame, video_span
 from .worker import ChunkJob, dream_chunk
 
 
@@ -197,6 +197,8 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     settings = with_seed(settings, None if options.restart else work)
     engine = Engine(settings, RunOptions(device="cpu"))  # model and layers checked before any worker starts
     engine.check_size(*size)
+    if settings.objective:   # resolved once here, so every worker dreams the same explicit terms
+        settings = engine.prepare(first_frame(info, size, start, end))
     stat = source.stat()
     layout = {"chunk_frames": dist.chunk_frames, "warmup_frames": dist.warmup, "overlap": dist.overlap}
     store = FrameStore(work, manifest("video", settings, input=str(source.resolve()), input_size=stat.st_size,

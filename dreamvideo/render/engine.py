@@ -9,8 +9,11 @@ import numpy as np
 import torch
 
 from ..core.dream import DreamConfig, Dreamer, DreamResult, OctaveHooks, usable_octaves
+from ..core.objective_terms import ObjectivePlan, guide_paths
+from ..core.objectives import Objective
 from ..core.transforms import to_tensor, to_uint8
 from ..errors import DreamError
+from ..media import sources
 from ..models import get_model
 from ..models.base import FeatureModel
 from ..progress import Advance, Reporter
@@ -57,6 +60,31 @@ class Engine:
         self.model: FeatureModel = get_model(settings.model, settings.all_layers(),
                                              pick_device(options.device), settings.weights)
         self.dreamer = Dreamer(self.model, settings.precision, settings.tile, options.compile)
+        self.plan: ObjectivePlan | None = None
+
+    def prepare(self, start: np.ndarray | None) -> Settings:
+        """Build the objective schedule on the render's start image, once; return the settings to record.
+
+        Strong channels are picked on ``start`` (the still's input, the zoom's
+        origin, the clip's first frame: the same image on a resume) and guide
+        features are computed at its size. The returned settings hold the resolved
+        terms, so manifests and sidecars replay the render exactly.
+        """
+        if not self.settings.objective or start is None:
+            return self.settings
+        device = self.model.mean.device
+        guides = {path: to_tensor(sources.load_image(Path(path)), device)
+                  for path in guide_paths(self.settings.objective, self.settings.model)}
+        self.plan = ObjectivePlan(self.settings.objective, self.settings.objective_blend, self.model,
+                                  to_tensor(start, device), guides)
+        self.settings = self.settings.model_copy(update={"objective": self.plan.specs})
+        return self.settings
+
+    def objective_at(self, index: int, frame: np.ndarray) -> Objective | list[str]:
+        """The objective of frame ``index``: the blended schedule, else the layers in force."""
+        if self.settings.objective and self.plan is None:
+            self.prepare(frame)
+        return self.plan.at(index) if self.plan else self.settings.layers_at(index)
 
     def check_size(self, width: int, height: int, progress: Reporter | None = None) -> int:
         """Octaves that fit this frame size; a line says so when small frames drop some.
@@ -81,7 +109,7 @@ class Engine:
         image = to_tensor(frame, self.model.mean.device)
         seed = self.settings.seed + (0 if same_jitter else index)
         return self.dreamer.dream_octaves(image, dream_config(self.settings, steps, octaves),
-                                          objective=self.settings.layers_at(index), seed=seed,
+                                          objective=self.objective_at(index, frame), seed=seed,
                                           progress=advance, hooks=hooks)
 
     def dream(self, frame: np.ndarray, index: int, advance: Advance | None = None,

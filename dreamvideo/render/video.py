@@ -63,6 +63,16 @@ class Coherence:
         self.prev_raw, self.prev_dream = raw, dream
 
 
+def first_frame(info: sources.VideoInfo, size: tuple[int, int], start: float,
+                end: float | None) -> np.ndarray | None:
+    """The span's first frame (None for an empty span), with the decoder closed after."""
+    frames = iter(sources.read_frames(info, size, start, end, 1))
+    try:
+        return next(frames, None)
+    finally:
+        frames.close()  # type: ignore[attr-defined]
+
+
 class VideoPlan:
     """Frame i is input frame i dreamed from a start the coherence method builds."""
 
@@ -101,6 +111,8 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     settings = with_seed(settings, None if options.restart else work)
     engine = Engine(settings, options)
     octaves = engine.check_size(*size, progress)
+    if settings.objective:   # strong channels and guides are fitted to the clip's first frame
+        settings = engine.prepare(first_frame(info, size, start, end))
     stat = source.stat()
     store = FrameStore(work, manifest("video", settings, input=str(source.resolve()),
                                       input_size=stat.st_size, input_mtime=stat.st_mtime), options.restart)

@@ -93,6 +93,7 @@ def render_zoom(settings: Settings, origin: str, output: Path, options: RunOptio
     camera = Camera(settings, times)  # a bad schedule stops here, before the model loads
     engine = Engine(settings, options)
     octaves = engine.check_size(first.shape[1], first.shape[0], progress)
+    settings = engine.prepare(first)
     inputs_used: dict = {"source": origin}
     if settings.uses("max_f"):  # frames shape the motion, so they are no longer encoding-only
         inputs_used["max_f"] = times.frames

@@ -6,9 +6,10 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import BaseModel, BeforeValidator, Field, NonNegativeInt, ValidationInfo, field_validator
 
+from ..core.objective_spec import format_terms, parse
 from ..errors import DreamError
 from ..models import DEFAULT_MODEL, model_info, resolve_layers
-from .schedule import as_layer_schedule
+from .schedule import as_layer_schedule, as_schedule
 
 
 class DreamSection(BaseModel):
@@ -18,6 +19,11 @@ class DreamSection(BaseModel):
     weights: Optional[str] = Field(None, description="Weights file for the model.")
     layers: Annotated[Optional[dict[NonNegativeInt, list[str]]], BeforeValidator(as_layer_schedule)] = Field(
         None, description="Layers to amplify (default: the model's); may switch at keyframes.")
+    objective: Annotated[Optional[dict[NonNegativeInt, str]], BeforeValidator(as_schedule)] = Field(
+        None, description="Objective terms instead of layers, e.g. 'block10 + 0.5*block5:42 - 0.2*class:espresso'; "
+                          "may switch at keyframes.")
+    objective_blend: int = Field(12, ge=1, le=100000, description="Frames over which an objective switch fades in "
+                                                                  "(1 = cut).")
     octaves: int = Field(4, ge=1, le=12, description="Extra octaves below full size.")
     octave_scale: float = Field(1.4, gt=1.0, le=4.0, description="Scale between octaves, > 1.")
     steps: int = Field(10, ge=1, le=1000, description="Gradient steps per octave.")
@@ -50,3 +56,31 @@ class DreamSection(BaseModel):
             return {frame: resolve_layers(info.data["model"], names) for frame, names in value.items()}
         except DreamError as exc:
             raise ValueError(str(exc)) from None
+
+    @field_validator("objective")
+    @classmethod
+    def _known_terms(cls, value: Optional[dict[int, str]], info: ValidationInfo):
+        """Parse every keyframe's terms now, so a bad term stops a render before it starts.
+
+        Specs are stored canonical (class names spelled out, guide paths found), and
+        relative guide paths are looked up beside the preset that names them first.
+        """
+        if value is None or "model" not in info.data:
+            return value
+        if 0 not in value:
+            raise ValueError("a schedule needs a keyframe at frame 0")
+        if info.data.get("layers"):
+            raise ValueError("set either `layers` or `objective` (an objective names its own layers)")
+        base_dir = (info.context or {}).get("base_dir")
+        specs = {}
+        for frame, text in value.items():
+            try:
+                specs[frame] = format_terms(parse(text, info.data["model"], base_dir))
+            except DreamError as exc:
+                raise ValueError(f"frame {frame}: {exc}" if len(value) > 1 else str(exc)) from None
+        return specs
+
+    def objective_layers(self) -> list[str]:
+        """Every layer any keyframe's objective reads (class terms need ``logits``)."""
+        terms = [t for text in (self.objective or {}).values() for t in parse(text, self.model)]
+        return list(dict.fromkeys(term.layer for term in terms))

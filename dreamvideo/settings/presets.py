@@ -89,11 +89,16 @@ def resolve(preset: str | None = None, overrides: dict[str, Any] | None = None) 
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
     if "model" in given and "layers" not in given and given["model"] != data.get("model", DEFAULT_MODEL):
         data.pop("layers", None)  # another model: its own default layers, not the preset's
+    for mine, theirs in (("layers", "objective"), ("objective", "layers")):
+        if mine in given and theirs not in given:
+            data.pop(theirs, None)  # layers and an objective replace each other
     data = {**data, **given}
     # A sidecar's meta describes the old render; it is not an input.
     data.pop("meta", None)
     try:
-        return Settings(**data)
+        # Relative guide images in a preset are looked up beside the preset first.
+        base_dir = Path(source).parent if preset else None
+        return Settings.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as exc:
         bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
         mine = bool(bad) and bad <= set(given)

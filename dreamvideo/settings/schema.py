@@ -37,6 +37,8 @@ class Settings(DreamSection, ZoomSection, VideoSection, OutputSection):
 
     def all_layers(self) -> list[str]:
         """Every layer any frame uses, so the model is built once for the whole render."""
+        if self.objective:
+            return self.objective_layers()
         schedule = self.layers or {0: resolve_layers(self.model, None)}
         return list(dict.fromkeys(name for names in schedule.values() for name in names))
 
