@@ -97,11 +97,16 @@ def measure(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         single = timed(render_video, settings, args.clip, out / "single.mp4", RunOptions())
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        single_1 = timed(render_video, settings, args.clip, out / "single1.mp4", RunOptions())
+        torch.set_num_threads(threads)
         times = {}
         for workers in (1, 2):
             dist = Distribution(workers, chunk_frames=args.chunk, warmup=args.warmup, overlap=args.overlap)
             times[workers] = timed(render_chunked, settings, args.clip, out / f"w{workers}.mp4", RunOptions(), dist)
     print(f"one process ({torch.get_num_threads()} threads): {single:6.1f} s  {single / args.frames:.2f} s/frame")
+    print(f"one process (1 thread):    {single_1:6.1f} s  {single_1 / args.frames:.2f} s/frame")
     for workers, seconds in times.items():
         print(f"{workers} worker(s), chunked:     {seconds:6.1f} s  {seconds / args.frames:.2f} s/frame "
               "(includes starting Ray and the workers)")

@@ -13,6 +13,7 @@ from typing import Any
 
 from typer.core import TyperArgument, TyperGroup, TyperOption
 from typer.core import _click as click  # typer vendors click; its errors are these classes
+from typer.exceptions import Abort
 
 USAGE_EXIT = 2
 
@@ -39,7 +40,7 @@ class OneLineUsage(TyperGroup):
         except click.exceptions.ClickException as exc:
             print(usage_line(exc), file=sys.stderr)
             sys.exit(USAGE_EXIT if isinstance(exc, click.exceptions.UsageError) else exc.exit_code)
-        except click.exceptions.Abort:
+        except Abort:
             print("interrupted", file=sys.stderr)
             sys.exit(130)
         sys.exit(result if isinstance(result, int) else 0)

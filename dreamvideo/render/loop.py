@@ -50,7 +50,8 @@ def fill(plan: FramePlan, store: FrameStore, progress: Reporter) -> list[int]:
     advance_steps = progress.task("steps", plan.steps)
     done: list[int] = []
     if store.count():
-        progress.note(f"resuming: {store.count()} finished frame(s) in {store.folder} are kept")
+        progress.note(f"resuming from frame {store.first_missing()}: {store.count()} finished frame(s) "
+                      f"kept in {store.folder}")
     try:
         for index in plan.indices():
             frame = store.load(index)

@@ -64,4 +64,11 @@ def sidecar_text(output: Path, settings: Settings, kind: str, weights_source: st
             "torchvision": torchvision.__version__, "weights_source": weights_source,
             "output": output.name, **extra}
     data = {**recorded(settings, kind), "meta": meta}
-    return yaml.safe_dump(json.loads(json.dumps(data, default=str)), sort_keys=False, width=1000)
+    return yaml.safe_dump(_plain(data), sort_keys=False, width=1000)
+
+
+def _plain(data: dict[str, Any]) -> dict[str, Any]:
+    """YAML-safe data: tuples and paths become lists and strings; keyframes stay numbers."""
+    def keys(pairs: list[tuple[str, Any]]) -> dict[Any, Any]:
+        return {int(k) if k.isdigit() else k: v for k, v in pairs}
+    return json.loads(json.dumps(data, default=str), object_pairs_hook=keys)

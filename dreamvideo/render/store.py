@@ -91,6 +91,13 @@ class FrameStore:
     def save(self, index: int, frame: np.ndarray) -> None:
         save_image(self.path(index), frame, fast=True)
 
+    def first_missing(self) -> int:
+        """The first index with no frame file: where a sequential render picks up."""
+        index = 0
+        while self.path(index).is_file():
+            index += 1
+        return index
+
     def count(self) -> int:
         """How many frames are finished, whatever their indices."""
         return sum(1 for _ in self.folder.glob("frame_*.png"))
