@@ -191,12 +191,15 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     size, capped = sources.working_size(info.width, info.height, longest_side(settings), even=True)
     if capped:
         progress.note(capped)
-    total = _estimate(info, settings, start, end)
+    expected = sources.expected_frames(info, start, end, settings.max_frames) or None
+    total = expected or _estimate(info, settings, start, end)
     plan_ = plan(total, dist.chunk_frames, dist.warmup, dist.overlap, open_end=True)
     work = work_folder(output, options)
     settings = with_seed(settings, None if options.restart else work)
     engine = Engine(settings, RunOptions(device="cpu"))  # model and layers checked before any worker starts
-    engine.check_size(*size)
+    octaves = engine.check_size(*size, progress)
+    if settings.objective:  # fitted to the clip's first frame once, here, as one process does
+        settings = engine.prepare(first_frame(info, size, start, end))
     if settings.objective:   # resolved once here, so every worker dreams the same explicit terms
         settings = engine.prepare(first_frame(info, size, start, end))
     stat = source.stat()
@@ -206,8 +209,8 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     chunks = ChunkStore(store, options.restart)
     markers = {c.number: chunks.finished(c) for c in plan_}
     ends = {k: marker["last"] for k, marker in markers.items() if marker}
-    todo = {c.number: ChunkJob(settings, options.device, None, size, start, end, c)
-            for c in plan_ if c.number not in ends}
+    todo = {c.number: ChunkJob(settings, options.device, None, size, start, end, c, expected,
+                               float(info.fps), octaves) for c in plan_ if c.number not in ends}
     if ends:
         progress.note(f"resuming: {len(ends)} finished chunk(s) in {store.folder} are kept")
     advance = progress.task("frames", total)

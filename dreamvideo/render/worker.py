@@ -8,7 +8,6 @@ whenever the chain state agrees.
 
 from __future__ import annotations
 
-import inspect
 import io
 import itertools
 import tempfile
@@ -39,6 +38,11 @@ class ChunkJob:
     start: float
     end: float | None
     chunk: Chunk
+    # As the single-process render sets them: schedules run over the clip's frame count
+    # and rate, and small frames dream with the octaves that fit.
+    total: int | None = None
+    fps: float = 24.0
+    octaves: int | None = None
 
 
 _ENGINE: dict[str, Engine] = {}
@@ -96,7 +100,7 @@ def dream_chunk(job: ChunkJob) -> Iterator[tuple[int, bytes, float | None]]:
     distributed.pin_threads(engine.model.mean.device)
     info = sources.probe(distributed.materialise(job.source))
     with tempfile.TemporaryDirectory(prefix="dreamvideo-chunk-") as scratch:
-        frames = _plan(engine, settings, chunk_frames(info, job), Path(scratch))
+        frames = _plan(job, engine, chunk_frames(info, job), Path(scratch))
         for local in frames.indices():
             index = chunk.dream_start + local
             dreamed = frames.make(index, _ignore)
@@ -104,12 +108,11 @@ def dream_chunk(job: ChunkJob) -> Iterator[tuple[int, bytes, float | None]]:
                 yield index, png_bytes(dreamed), _gain(frames)
 
 
-def _plan(engine: Engine, settings: Settings, frames: Iterator[np.ndarray], scratch: Path) -> VideoPlan:
-    """The single-process video plan. A plan that keeps per-frame coherence state in a
-    store gets a scratch one: a chunk is redone whole, so that state is never read back."""
-    if "store" in inspect.signature(VideoPlan).parameters:
-        return VideoPlan(engine, settings, frames, None, FrameStore(scratch, {"kind": "chunk"}))
-    return VideoPlan(engine, settings, frames, None)
+def _plan(job: ChunkJob, engine: Engine, frames: Iterator[np.ndarray], scratch: Path) -> VideoPlan:
+    """The single-process video plan. Its per-frame coherence state goes to a scratch store:
+    a chunk is redone whole, so that state is never read back."""
+    return VideoPlan(engine, job.settings, frames, job.total, FrameStore(scratch, {"kind": "chunk"}),
+                     fps=job.fps, octaves=job.octaves)
 
 
 def _gain(plan: VideoPlan) -> float | None:
