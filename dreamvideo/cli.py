@@ -1,138 +1,30 @@
-"""The ``dreamvideo`` command: thin typer commands over one runner.
+"""The ``dreamvideo`` command: thin typer commands over one runner (:mod:`.runner`).
 
 Each render command names the settings it takes (options are built from the
-``Settings`` fields), merges them over a preset and hands them to a render;
-:func:`run` turns user errors into one line and exit code 1. Torch and the render
-code load only when a command needs them, so help and listings answer at once.
+``Settings`` fields); the runner merges them over a preset, runs the render and
+turns user errors into one line. Torch and the render code load only when a
+command needs them, so help and listings answer at once.
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
-import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 import yaml
-from rich.console import Console
 
 from . import __version__
-from .errors import DreamError, Interrupted, SettingsError, first_line
-from .options import (DISTRIBUTED, DREAM, MOTION, OBJECTIVE_OPTIONS, RayAddress, distribution, flags_in,
-                      objective_overrides, parse_pair, setting_option)
+from .errors import DreamError
+from .options import DISTRIBUTED, DREAM, RayAddress, flags_in
+from .runner import err, out, render, run, takes
 from .usage import OneLineUsage
 
 app = typer.Typer(help="DeepDream stills, infinite-zoom videos and coherent video dreams.", cls=OneLineUsage,
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 presets_app = typer.Typer(help="List shipped presets, or show one resolved.", invoke_without_command=True)
 app.add_typer(presets_app, name="presets")
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
-
-DREAM_SETTINGS = ("model", "weights", "layers", "objective", "objective_blend", "octaves", "octave_scale", "steps",
-                  "step_size", "jitter", "smooth", "seed", "precision")
-RUN_OPTIONS = {
-    "preset": Annotated[Optional[str], typer.Option("--preset", "-p", metavar="NAME|FILE",
-                        help="Shipped preset name or YAML path (a sidecar works too).")],
-    "device": Annotated[Optional[str], typer.Option("--device", metavar="DEVICE", rich_help_panel=DREAM,
-                        help="cpu, cuda or cuda:N (default: CUDA when present).")],
-    "compile": Annotated[bool, typer.Option("--compile", rich_help_panel=DREAM,
-                         help="torch.compile the model (worth it on CUDA for long renders).")],
-}
-KEPT = {"frames_dir": Annotated[Optional[Path], typer.Option("--frames-dir", metavar="DIR", rich_help_panel=MOTION,
-                                help="Keep lossless PNG frames here (re-run to resume or re-encode).")],
-        "restart": Annotated[bool, typer.Option("--restart", rich_help_panel=MOTION,
-                             help="Ignore frames of an earlier, unfinished render.")]}
-
-
-def takes(*settings: str, panel: str = MOTION, kept: bool = False, more: dict[str, Any] | None = None) -> Callable:
-    """Give a command the options for ``settings`` plus the dream and run options.
-
-    Typer reads the extended signature; the command receives them in ``**params``.
-    """
-    def decorate(command: Callable[..., None]) -> Callable[..., None]:
-        signature = inspect.signature(command, eval_str=True)
-        own = [p for p in signature.parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
-        extra = [setting_option(name, panel) for name in settings]
-        extra += [setting_option(name, DREAM) for name in DREAM_SETTINGS]
-        runs = {**OBJECTIVE_OPTIONS, **RUN_OPTIONS, **(KEPT if kept else {}), **(more or {})}
-        extra += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind,
-                                    default=False if name in ("compile", "restart") else None)
-                  for name, kind in runs.items()]
-
-        @functools.wraps(command)
-        def wrapper(**params: Any) -> None:
-            command(**params)
-
-        wrapper.__signature__ = signature.replace(parameters=[*own, *extra])  # type: ignore[attr-defined]
-        return wrapper
-    return decorate
-
-
-def run(action: Callable[[], Any]) -> None:
-    """Run a command; user errors are one line on stderr and exit 1, Ctrl-C exits 130."""
-    try:
-        action()
-    except Interrupted as exc:
-        err.print(str(exc), markup=False)
-        raise typer.Exit(130) from None
-    except KeyboardInterrupt:
-        err.print("interrupted", markup=False)
-        raise typer.Exit(130) from None
-    except SettingsError as exc:
-        err.print(flags_in(str(exc)), markup=False)
-        raise typer.Exit(1) from None
-    except DreamError as exc:
-        err.print(f"error: {flags_in(str(exc))}", markup=False)
-        raise typer.Exit(1) from None
-    except OSError as exc:
-        err.print(f"error: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""), markup=False)
-        raise typer.Exit(1) from None
-    except Exception as exc:  # a bug: still no traceback unless asked for
-        from .media.memory import out_of_memory
-
-        if (memory := out_of_memory(exc)) is not None:
-            err.print(f"error: {flags_in(str(memory))}", markup=False)
-            raise typer.Exit(1) from None
-        if os.environ.get("DREAMVIDEO_DEBUG"):
-            raise
-        err.print(f"error: unexpected {type(exc).__name__}: {first_line(exc)} "
-                  "(set DREAMVIDEO_DEBUG=1 for a traceback)", markup=False)
-        raise typer.Exit(1) from None
-
-
-def render(kind: str, params: dict[str, Any], *inputs: Any) -> None:
-    """Resolve settings (defaults < preset < options) and run the render ``kind``.
-
-    With ``workers`` or ``ray_address`` a video is rendered in chunks on Ray workers.
-    """
-    def action() -> None:
-        from . import render as renders
-        from .progress import RichReporter
-        from .settings import resolve, setting_names
-
-        spread = distribution(params)
-
-        overrides = {name: params.get(name) for name in setting_names() if name in params}
-        for pair in ("translate", "center"):
-            if pair in params:
-                overrides[pair] = parse_pair(pair, params.get(pair))
-        overrides.update(objective_overrides(params))
-        settings = resolve(params.get("preset"), overrides)
-        options = renders.RunOptions(device=params.get("device"), restart=bool(params.get("restart")),
-                                     frames_dir=params.get("frames_dir"), compile=bool(params.get("compile")))
-        with RichReporter(err) as progress:
-            if spread:
-                from .render.chunked import render_video
-                path = render_video(settings, *inputs, params["output"], options, spread, progress)
-            else:
-                path = getattr(renders, f"render_{kind}")(settings, *inputs, params["output"], options, progress)
-        err.print(f"wrote {path}", markup=False)
-    run(action)
-
 
 Output = Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="Output file.")]
 

@@ -47,3 +47,18 @@ def make_clip(path: Path, seconds: float = 1.0, rate: str = "30000/1001", size: 
 @pytest.fixture
 def clip(tmp_path: Path) -> Path:
     return make_clip(tmp_path / "clip.mp4")
+
+
+def ffmpeg(*args: str) -> None:
+    """Run the ffmpeg that imageio-ffmpeg ships, quietly, failing the test on error."""
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-v", "error", "-y", *args], check=True)
+
+
+def truncated_clip(folder: Path, seconds: float) -> Path:
+    """A 64x48 24 fps clip with its index at the front, cut to 30% of its bytes."""
+    full = folder / "full.mp4"
+    ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=64x48:rate=24:d={seconds},noise=alls=60:allf=t",
+           "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(full))
+    cut = folder / "cut.mp4"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size * 3 // 10])
+    return cut

@@ -13,7 +13,7 @@ from dreamvideo.render import engine as pipeline
 from dreamvideo.settings import resolve
 from dreamvideo.media.sources import load_image, probe, streams
 
-from .conftest import FAST, make_clip
+from .conftest import FAST, ffmpeg, make_clip, truncated_clip
 
 
 def _frames(path: Path) -> int:
@@ -259,15 +259,9 @@ def _stream_seconds(path: Path, stream: str) -> float:
     return int(re.findall(r"^out_time_us=(\d+)", result.stdout, re.M)[-1]) / 1e6
 
 
-def _ffmpeg(*args: str) -> None:
-    import subprocess
-
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-v", "error", "-y", *args], check=True)
-
-
 def test_variable_rate_clip_keeps_its_duration_and_audio_sync(tmp_path):
     clip = tmp_path / "vfr.mp4"  # 0.6 s: 30 fps for 0.3 s, then 15 fps; a 0.6 s tone
-    _ffmpeg("-f", "lavfi", "-i", "testsrc2=size=64x48:rate=30:d=0.6", "-f", "lavfi", "-i", "sine=d=0.6",
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=64x48:rate=30:d=0.6", "-f", "lavfi", "-i", "sine=d=0.6",
             "-vf", r"select='lt(n\,9)+not(mod(n\,2))'", "-fps_mode", "vfr",
             "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(clip))
     out = render_video(_video_settings(coherence="none"), clip, tmp_path / "o.mp4", RunOptions())
@@ -285,7 +279,7 @@ def test_max_frames_audio_follows_the_frames_written(tmp_path, clip):
 
 def test_anamorphic_clip_comes_out_in_square_pixels_at_its_display_aspect(tmp_path):
     clip = tmp_path / "anamorphic.mp4"
-    _ffmpeg("-f", "lavfi", "-i", "testsrc2=size=88x72:rate=25:d=0.12", "-vf", "setsar=128/117",
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=88x72:rate=25:d=0.12", "-vf", "setsar=128/117",
             "-c:v", "libx264", "-pix_fmt", "yuv420p", str(clip))
     out = render_video(_video_settings(coherence="none"), clip, tmp_path / "o.mp4", RunOptions())
     info = probe(out)
@@ -293,11 +287,7 @@ def test_anamorphic_clip_comes_out_in_square_pixels_at_its_display_aspect(tmp_pa
 
 
 def test_truncated_clip_warns_how_many_frames_were_read(tmp_path):
-    full = tmp_path / "full.mp4"
-    _ffmpeg("-f", "lavfi", "-i", "testsrc2=size=64x48:rate=24:d=1,noise=alls=60:allf=t",
-            "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(full))
-    cut = tmp_path / "cut.mp4"
-    cut.write_bytes(full.read_bytes()[: full.stat().st_size * 3 // 10])
+    cut = truncated_clip(tmp_path, 1)
     notes = Notes()
     out = render_video(_video_settings(coherence="none"), cut, tmp_path / "o.mp4", RunOptions(), notes)
     read = _frames(out)

@@ -4,10 +4,8 @@ downloads, 16-bit and transparent PNGs, sideways phone photos, huge images."""
 from fractions import Fraction
 from pathlib import Path
 import logging
-import subprocess
 import warnings
 
-import imageio_ffmpeg
 import numpy as np
 import pytest
 from PIL import Image
@@ -17,11 +15,7 @@ from dreamvideo.media import images
 from dreamvideo.media.images import BACKGROUND, DEFAULT_MAX_SIDE, load_image, working_size
 from dreamvideo.media.sources import audio_span, expected_frames, probe, read_frames
 
-from .conftest import make_clip
-
-
-def ffmpeg(*args: str) -> None:
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-v", "error", "-y", *args], check=True)
+from .conftest import ffmpeg, make_clip, truncated_clip
 
 
 @pytest.fixture
@@ -78,17 +72,13 @@ def test_rotated_phone_clip_reports_its_displayed_size(tmp_path):
 
 
 def test_truncated_clip_reads_what_it_can_and_says_so(tmp_path):
-    full = tmp_path / "full.mp4"
-    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=64x48:rate=24:d=2,noise=alls=60:allf=t",
-           "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(full))
-    cut = tmp_path / "cut.mp4"
-    cut.write_bytes(full.read_bytes()[: full.stat().st_size * 3 // 10])
+    cut = truncated_clip(tmp_path, 2)
     reader = read_frames(probe(cut), (64, 48))
     frames = list(reader)
     assert 0 < len(frames) < 48 and reader.expected == 48
     assert reader.shortfall() == (f"warning: read {len(frames)} of 48 frames of cut.mp4; the file ends early "
                                   "(truncated or damaged), the output has the frames that could be read")
-    whole = read_frames(probe(full), (64, 48))
+    whole = read_frames(probe(tmp_path / "full.mp4"), (64, 48))
     assert len(list(whole)) == 48 and whole.shortfall() is None
 
 

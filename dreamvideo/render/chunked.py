@@ -19,18 +19,18 @@ import numpy as np
 
 from ..errors import DreamError, Interrupted
 from ..media import sources
-from ..media.encode import VIDEO_SUFFIXES, atomic
+from ..media.encode import atomic
 from ..progress import Reporter, Silent
 from ..settings import Settings
 from . import distributed
-from .assemble import assemble_video, check_target
+from .assemble import assemble_video
 from .chunks import (DEFAULT_CHUNK, DEFAULT_OVERLAP, DEFAULT_WARMUP, Chunk, fade_weight, flicker, mix, plan,
                      seam_flicker, seam_steps, shrink)
-from .common import finish, longest_side, with_seed, work_folder
+from .common import finish, with_seed, work_folder
 from .engine import Engine, RunOptions
 from .sidecar import manifest, sidecar_text
 from .store import FrameStore
-from .video import first_frame, video_span
+from .video import first_frame, open_clip
 from .worker import ChunkJob, dream_chunk
 
 
@@ -185,12 +185,7 @@ def _measure(store: FrameStore, count: int, plan_: list[Chunk], inputs: Iterator
 def render_video(settings: Settings, source: Path, output: Path, options: RunOptions,
                  dist: Distribution, progress: Reporter = Silent()) -> Path:
     """Dream a clip in chunks on Ray workers; the same output as one process, seams aside."""
-    check_target(output, VIDEO_SUFFIXES, source)
-    info = sources.probe(source)
-    start, end = video_span(info, settings)
-    size, capped = sources.working_size(info.width, info.height, longest_side(settings), even=True)
-    if capped:
-        progress.note(capped)
+    info, start, end, size = open_clip(settings, source, output, progress)
     expected = sources.expected_frames(info, start, end, settings.max_frames) or None
     total = expected or _estimate(info, settings, start, end)
     plan_ = plan(total, dist.chunk_frames, dist.warmup, dist.overlap, open_end=True)

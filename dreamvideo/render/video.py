@@ -108,15 +108,22 @@ class VideoPlan:
         self.meter.add(self.raw, frame, index)
 
 
-def render_video(settings: Settings, source: Path, output: Path, options: RunOptions,
-                 progress: Reporter = Silent()) -> Path:
-    """Dream every frame of a clip's span, keeping its exact fps and its audio for that span."""
+def open_clip(settings: Settings, source: Path, output: Path,
+              progress: Reporter) -> tuple[sources.VideoInfo, float, float, tuple[int, int]]:
+    """Check the target, probe the clip; its span and working size (with a note if capped)."""
     check_target(output, VIDEO_SUFFIXES, source)
     info = sources.probe(source)
     start, end = video_span(info, settings)
     size, capped = sources.working_size(info.width, info.height, longest_side(settings), even=True)
     if capped:
         progress.note(capped)
+    return info, start, end, size
+
+
+def render_video(settings: Settings, source: Path, output: Path, options: RunOptions,
+                 progress: Reporter = Silent()) -> Path:
+    """Dream every frame of a clip's span, keeping its exact fps and its audio for that span."""
+    info, start, end, size = open_clip(settings, source, output, progress)
     work = work_folder(output, options)
     settings = with_seed(settings, None if options.restart else work)
     engine = Engine(settings, options)

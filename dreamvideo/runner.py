@@ -1,0 +1,130 @@
+"""The one runner under every command: options in, settings resolved, errors as one line.
+
+:func:`takes` gives a command the options of the settings it names plus the dream
+and run options; :func:`render` resolves defaults < preset < options and runs a
+render; :func:`run` turns user errors into one line and exit code 1, Ctrl-C into 130.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+from rich.console import Console
+
+from .errors import DreamError, Interrupted, SettingsError, first_line
+from .options import (DREAM, MOTION, OBJECTIVE_OPTIONS, distribution, flags_in, objective_overrides, parse_pair,
+                      setting_option)
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+DREAM_SETTINGS = ("model", "weights", "layers", "objective", "objective_blend", "octaves", "octave_scale", "steps",
+                  "step_size", "jitter", "smooth", "seed", "precision")
+RUN_OPTIONS = {
+    "preset": Annotated[Optional[str], typer.Option("--preset", "-p", metavar="NAME|FILE",
+                        help="Shipped preset name or YAML path (a sidecar works too).")],
+    "device": Annotated[Optional[str], typer.Option("--device", metavar="DEVICE", rich_help_panel=DREAM,
+                        help="cpu, cuda or cuda:N (default: CUDA when present).")],
+    "compile": Annotated[bool, typer.Option("--compile", rich_help_panel=DREAM,
+                         help="torch.compile the model (worth it on CUDA for long renders).")],
+}
+KEPT = {"frames_dir": Annotated[Optional[Path], typer.Option("--frames-dir", metavar="DIR", rich_help_panel=MOTION,
+                                help="Keep lossless PNG frames here (re-run to resume or re-encode).")],
+        "restart": Annotated[bool, typer.Option("--restart", rich_help_panel=MOTION,
+                             help="Ignore frames of an earlier, unfinished render.")]}
+
+
+def takes(*settings: str, panel: str = MOTION, kept: bool = False, more: dict[str, Any] | None = None) -> Callable:
+    """Give a command the options for ``settings`` plus the dream and run options.
+
+    Typer reads the extended signature; the command receives them in ``**params``.
+    """
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        signature = inspect.signature(command, eval_str=True)
+        own = [p for p in signature.parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
+        extra = [setting_option(name, panel) for name in settings]
+        extra += [setting_option(name, DREAM) for name in DREAM_SETTINGS]
+        runs = {**OBJECTIVE_OPTIONS, **RUN_OPTIONS, **(KEPT if kept else {}), **(more or {})}
+        extra += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind,
+                                    default=False if name in ("compile", "restart") else None)
+                  for name, kind in runs.items()]
+
+        @functools.wraps(command)
+        def wrapper(**params: Any) -> None:
+            command(**params)
+
+        wrapper.__signature__ = signature.replace(parameters=[*own, *extra])  # type: ignore[attr-defined]
+        return wrapper
+    return decorate
+
+
+def run(action: Callable[[], Any]) -> None:
+    """Run a command; user errors are one line on stderr and exit 1, Ctrl-C exits 130."""
+    try:
+        action()
+    except Interrupted as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(130) from None
+    except KeyboardInterrupt:
+        err.print("interrupted", markup=False)
+        raise typer.Exit(130) from None
+    except SettingsError as exc:
+        err.print(flags_in(str(exc)), markup=False)
+        raise typer.Exit(1) from None
+    except DreamError as exc:
+        err.print(f"error: {flags_in(str(exc))}", markup=False)
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        err.print(f"error: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""), markup=False)
+        raise typer.Exit(1) from None
+    except Exception as exc:  # a bug: still no traceback unless asked for
+        from .media.memory import out_of_memory
+
+        if (memory := out_of_memory(exc)) is not None:
+            err.print(f"error: {flags_in(str(memory))}", markup=False)
+            raise typer.Exit(1) from None
+        if os.environ.get("DREAMVIDEO_DEBUG"):
+            raise
+        err.print(f"error: unexpected {type(exc).__name__}: {first_line(exc)} "
+                  "(set DREAMVIDEO_DEBUG=1 for a traceback)", markup=False)
+        raise typer.Exit(1) from None
+
+
+def render(kind: str, params: dict[str, Any], *inputs: Any) -> None:
+    """Resolve settings (defaults < preset < options) and run the render ``kind``.
+
+    With ``workers`` or ``ray_address`` a video is rendered in chunks on Ray workers.
+    """
+    def action() -> None:
+        from . import render as renders
+        from .progress import RichReporter
+
+        spread = distribution(params)
+        settings = settings_from(params)
+        options = renders.RunOptions(device=params.get("device"), restart=bool(params.get("restart")),
+                                     frames_dir=params.get("frames_dir"), compile=bool(params.get("compile")))
+        with RichReporter(err) as progress:
+            if spread:
+                from .render.chunked import render_video
+                path = render_video(settings, *inputs, params["output"], options, spread, progress)
+            else:
+                path = getattr(renders, f"render_{kind}")(settings, *inputs, params["output"], options, progress)
+        err.print(f"wrote {path}", markup=False)
+    run(action)
+
+
+def settings_from(params: dict[str, Any]) -> Any:
+    """Validated settings: defaults, then the preset, then the options given."""
+    from .settings import resolve, setting_names
+
+    overrides = {name: params.get(name) for name in setting_names() if name in params}
+    for pair in ("translate", "center"):
+        if pair in params:
+            overrides[pair] = parse_pair(pair, params.get(pair))
+    overrides.update(objective_overrides(params))
+    return resolve(params.get("preset"), overrides)
