@@ -193,9 +193,7 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     settings = with_seed(settings, None if options.restart else work)
     engine = Engine(settings, RunOptions(device="cpu"))  # model and layers checked before any worker starts
     octaves = engine.check_size(*size, progress)
-    if settings.objective:  # fitted to the clip's first frame once, here, as one process does
-        settings = engine.prepare(first_frame(info, size, start, end))
-    if settings.objective:   # resolved once here, so every worker dreams the same explicit terms
+    if settings.objective:  # fitted to the clip's first frame once, here, so every worker dreams the same terms
         settings = engine.prepare(first_frame(info, size, start, end))
     stat = source.stat()
     layout = {"chunk_frames": dist.chunk_frames, "warmup_frames": dist.warmup, "overlap": dist.overlap}
