@@ -49,8 +49,8 @@ def fill(plan: FramePlan, store: FrameStore, progress: Reporter) -> list[int]:
     advance_frames = progress.task("frames", plan.total)
     advance_steps = progress.task("steps", plan.steps)
     done: list[int] = []
-    if store.count():
-        progress.note(f"resuming from frame {store.first_missing()}: {store.count()} finished frame(s) "
+    if kept := store.count():
+        progress.note(f"resuming from frame {store.first_missing()}: {kept} finished frame(s) "
                       f"kept in {store.folder}")
     try:
         for index in plan.indices():
