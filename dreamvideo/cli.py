@@ -26,6 +26,7 @@ app = typer.Typer(help="DeepDream stills, infinite-zoom videos and coherent vide
 presets_app = typer.Typer(help="List shipped presets, or show one resolved.", invoke_without_command=True)
 app.add_typer(presets_app, name="presets")
 
+ANIMATION = ("cadence", "color_coherence", "color_strength", "loop", "preview")
 Output = Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="Output file.")]
 
 
@@ -39,7 +40,7 @@ def dream(input: Annotated[Path, typer.Argument(metavar="IMAGE", help="Image to 
 
 @app.command()
 @takes("frames", "size", "zoom", "rotate", "translate", "center", "interpolation", "audio",
-       "frame_octaves", "frame_steps", "fps", "crf", kept=True)
+       "frame_octaves", "frame_steps", *ANIMATION, "fps", "crf", kept=True)
 def zoom(output: Output,
          from_: Annotated[str, typer.Option("--from", metavar="noise|IMAGE",
                                             help="'noise' or an image to start from.")] = "noise",
@@ -71,8 +72,8 @@ def audio_features(
 
 
 @app.command()
-@takes("coherence", "pull", "carry", "flow_size", "blend", "flow_steps", "start", "end", "max_frames", "size", "crf",
-       kept=True, more=DISTRIBUTED)
+@takes("coherence", "pull", "carry", "flow_size", "blend", "flow_steps", *ANIMATION, "start", "end", "max_frames",
+       "size", "crf", kept=True, more=DISTRIBUTED)
 def video(input: Annotated[Path, typer.Argument(metavar="VIDEO", help="Video clip to dream.")],
           output: Output, **params: Any) -> None:
     """Dream every frame of a clip without flicker, keeping its fps and audio."""
@@ -93,10 +94,10 @@ def batch(jobs: Annotated[Path, typer.Argument(metavar="JOBS.yaml", help="YAML l
     """
     def action() -> None:
         from .progress import RichReporter
-        from .render.batch import default_workers, load_jobs, run_batch, summary
+        from .distributed.batch import default_workers, load_jobs, run_batch, summary
 
         checked = load_jobs(jobs)
-        with RichReporter(err) as progress:
+        with RichReporter(err, flags_in) as progress:
             results = run_batch(checked, workers or default_workers(ray_address), ray_address, device, progress)
         out.print(summary(results))
         failed = sum(not r.ok for r in results)

@@ -152,7 +152,7 @@ DISTRIBUTED = {
 
 def distribution(params: dict[str, Any]) -> Any:
     """The chunked-render choices, or None for the single-process render (the default)."""
-    from .render.chunks import DEFAULT_CHUNK, DEFAULT_OVERLAP, DEFAULT_WARMUP
+    from .distributed.chunks import DEFAULT_CHUNK, DEFAULT_OVERLAP, DEFAULT_WARMUP
 
     chunking = [name for name in ("chunk_frames", "warmup_frames", "overlap_frames") if params.get(name) is not None]
     if params.get("workers") is None and not params.get("ray_address"):
@@ -160,7 +160,7 @@ def distribution(params: dict[str, Any]) -> Any:
             from .errors import DreamError
             raise DreamError(f"`{chunking[0]}` needs `workers` N or `ray_address`")
         return None
-    from .render.chunked import Distribution
+    from .distributed.driver import Distribution
 
     pick = lambda name, default: default if params.get(name) is None else params[name]  # noqa: E731
     return Distribution(workers=pick("workers", 0), address=params.get("ray_address"),

@@ -46,7 +46,9 @@ class SecondsPerItem(ProgressColumn):
 class RichReporter:
     """Bars on stderr with count, elapsed, ETA and s/item."""
 
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(self, console: Console | None = None, translate: Callable[[str], str] = str) -> None:
+        """``translate`` turns a note's `setting` names into what the user types (the CLI: flags)."""
+        self.translate = translate
         self.progress = Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
             TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), SecondsPerItem(),
@@ -79,8 +81,6 @@ class RichReporter:
     def note(self, text: str) -> None:
         """One line above the bars (what a resume keeps, how many octaves fit ...).
 
-        Notes name settings in backticks, like errors; the command line shows flags.
+        Notes name settings in backticks, like errors; the caller's ``translate`` words them.
         """
-        from .options import flags_in
-
-        self.progress.console.print(flags_in(text), markup=False, highlight=False)
+        self.progress.console.print(self.translate(text), markup=False, highlight=False)

@@ -108,9 +108,9 @@ def render(kind: str, params: dict[str, Any], *inputs: Any) -> None:
         settings = settings_from(params)
         options = renders.RunOptions(device=params.get("device"), restart=bool(params.get("restart")),
                                      frames_dir=params.get("frames_dir"), compile=bool(params.get("compile")))
-        with RichReporter(err) as progress:
+        with RichReporter(err, flags_in) as progress:
             if spread:
-                from .render.chunked import render_video
+                from .distributed.driver import render_video
                 path = render_video(settings, *inputs, params["output"], options, spread, progress)
             else:
                 path = getattr(renders, f"render_{kind}")(settings, *inputs, params["output"], options, progress)

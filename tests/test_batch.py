@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from dreamvideo.errors import SettingsError
-from dreamvideo.render.batch import load_jobs, run_batch, summary
+from dreamvideo.distributed.batch import load_jobs, run_batch, summary
 
 from .conftest import FAST, IMAGES
 
@@ -96,7 +96,7 @@ def test_cli_batch_refuses_a_bad_file_before_starting_anything(tmp_path, runner)
 def test_a_remote_worker_sends_its_output_back_as_bytes(tmp_path):
     """On a cluster without a shared disk the job renders into a temporary folder and the
     driver writes what comes back; nothing appears at the output until then."""
-    from dreamvideo.render.batch import _publish, run_job
+    from dreamvideo.distributed.batch import _publish, run_job
 
     job = load_jobs(write(tmp_path / "jobs.yaml", [{"kind": "dream", "input": str(IMAGES / "chelsea.jpg"),
                                                     "output": "cat.png", "options": {**FAST, "size": 96}}]))[0]

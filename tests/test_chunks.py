@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dreamvideo.errors import DreamError
-from dreamvideo.render.chunks import fade_weight, overhead, plan, seam_steps
+from dreamvideo.distributed.chunks import fade_weight, overhead, plan, seam_steps
 
 
 def kept(chunks, total):
@@ -70,7 +70,7 @@ def test_nonsense_plans_name_the_setting(args, field):
 def test_flicker_is_the_output_change_over_the_input_change_on_the_given_steps():
     import numpy as np
 
-    from dreamvideo.render.chunks import flicker, seam_flicker
+    from dreamvideo.distributed.chunks import flicker, seam_flicker
 
     inputs = [np.full((2, 2, 3), v, np.uint8) for v in (0, 10, 20, 30, 40)]
     outputs = [np.full((2, 2, 3), v, np.uint8) for v in (0, 10, 20, 60, 70)]  # a pop at step 3

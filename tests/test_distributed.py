@@ -21,13 +21,14 @@ import yaml
 
 from dreamvideo.errors import DreamError
 from dreamvideo.media import sources
-from dreamvideo.render import RunOptions, chunked, distributed, render_video
-from dreamvideo.render.chunks import fade_weight, mix, plan
+from dreamvideo.distributed import driver, ray_backend
+from dreamvideo.render import RunOptions, render_video
+from dreamvideo.distributed.chunks import fade_weight, mix, plan
 from dreamvideo.settings import resolve
 
 from .conftest import FAST, make_clip
 
-DIST = chunked.Distribution(workers=2, chunk_frames=10, warmup=3, overlap=2)
+DIST = driver.Distribution(workers=2, chunk_frames=10, warmup=3, overlap=2)
 
 
 def frames_in(folder: Path) -> list[np.ndarray]:
@@ -37,7 +38,7 @@ def frames_in(folder: Path) -> list[np.ndarray]:
 def one_thread(render, *args):
     """A single-process render on as many torch threads as a CPU worker uses."""
     threads = torch.get_num_threads()
-    torch.set_num_threads(distributed.CPU_THREADS)
+    torch.set_num_threads(ray_backend.CPU_THREADS)
     try:
         return render(*args)
     finally:
@@ -51,7 +52,7 @@ def renders(tmp_path_factory, ray_runtime):
     clip = make_clip(tmp / "clip.mp4", seconds=1.2, rate="25")
     settings = resolve(None, {**FAST, "seed": 7})
     single = one_thread(render_video, settings, clip, tmp / "single.mp4", RunOptions(frames_dir=tmp / "single"))
-    multi = chunked.render_video(settings, clip, tmp / "multi.mp4", RunOptions(frames_dir=tmp / "multi"), DIST)
+    multi = driver.render_video(settings, clip, tmp / "multi.mp4", RunOptions(frames_dir=tmp / "multi"), DIST)
     return clip, settings, tmp, single, multi
 
 
@@ -133,7 +134,7 @@ def test_a_killed_worker_is_retried_and_the_output_is_complete(renders, tmp_path
     killed: list[int] = []
     watcher = threading.Thread(target=_kill_first_chunk_worker, args=(tmp_path / "frames", killed))
     watcher.start()
-    chunked.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=tmp_path / "frames"), DIST)
+    driver.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=tmp_path / "frames"), DIST)
     watcher.join()
     assert killed, "no worker was killed"
     out, ref = frames_in(tmp_path / "frames"), frames_in(tmp / "multi")
@@ -143,12 +144,12 @@ def test_a_killed_worker_is_retried_and_the_output_is_complete(renders, tmp_path
 def test_a_rerun_redoes_only_unfinished_chunks(renders, tmp_path):
     clip, settings, tmp, _, _ = renders
     work = tmp_path / "frames"
-    chunked.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), DIST)
+    driver.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), DIST)
     (work / "chunk_0001.json").unlink()  # as if interrupted while chunk 1 ran
     for i in range(10, 20):
         (work / f"frame_{i:06d}.png").unlink()
     before = {p.name: p.stat().st_mtime_ns for p in work.glob("frame_*.png")}
-    chunked.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), DIST)
+    driver.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), DIST)
     after = {p.name: p.stat().st_mtime_ns for p in work.glob("frame_*.png")}
     assert all(after[name] == mtime for name, mtime in before.items() if not name.startswith("frame_00002"))
     assert len(after) == 30
@@ -160,12 +161,12 @@ def test_a_chunk_that_fails_for_good_is_named_and_nothing_is_published(renders, 
 
     def stream(generators, on_item, on_done):
         for key in generators:
-            distributed.ray_module().cancel(generators[key], force=True)
+            ray_backend.ray_module().cancel(generators[key], force=True)
         return {1: "its worker died 3 times (out of memory, or killed)"}
 
-    monkeypatch.setattr(distributed, "stream", stream)
+    monkeypatch.setattr(ray_backend, "stream", stream)
     with pytest.raises(DreamError) as caught:
-        chunked.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(), DIST)
+        driver.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(), DIST)
     assert str(caught.value).startswith("chunk 1 (frames 10-19) failed: its worker died 3 times")
     assert "\n" not in str(caught.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.mp4.frames"]
@@ -200,18 +201,18 @@ def test_cli_chunk_options_need_workers(renders, tmp_path, runner):
 def test_files_shipped_through_the_object_store_arrive_as_local_files(ray_runtime, tmp_path):
     source = tmp_path / "in.mp4"
     source.write_bytes(b"clip bytes")
-    remote = distributed.Cluster(workers=1, task_options={}, local=False, gpus=0)
-    local = distributed.Cluster(workers=1, task_options={}, local=True, gpus=0)
-    assert distributed.ship(source, local) == str(source)
-    path = distributed.materialise(distributed.ship(source, remote))
+    remote = ray_backend.Cluster(workers=1, task_options={}, local=False, gpus=0)
+    local = ray_backend.Cluster(workers=1, task_options={}, local=True, gpus=0)
+    assert ray_backend.ship(source, local) == str(source)
+    path = ray_backend.materialise(ray_backend.ship(source, remote))
     assert path != source and path.name == "in.mp4" and path.read_bytes() == b"clip bytes"
 
 
 def test_a_finished_chunk_missing_a_frame_is_dreamed_again(renders, tmp_path):
     clip, settings, tmp, _, _ = renders
     work = tmp_path / "frames"
-    chunked.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), DIST)
+    driver.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), DIST)
     (work / "frame_000015.png").unlink()  # e.g. found damaged by the last assembly, and deleted
-    chunked.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), DIST)
+    driver.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), DIST)
     assert all(np.array_equal(a, b) for a, b in zip(frames_in(work), frames_in(tmp / "multi")))
     assert len(frames_in(work)) == 30

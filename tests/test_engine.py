@@ -75,11 +75,11 @@ def test_layers_and_objective_replace_each_other_when_overridden():
 
 
 def test_chunked_video_resolves_the_objective_once_for_every_worker(tmp_path, ray_runtime):
-    from dreamvideo.render import chunked
+    from dreamvideo.distributed import driver
 
     clip = make_clip(tmp_path / "clip.mp4", seconds=0.5, rate="20", audio=False)
     settings = resolve(None, {**FAST, "seed": 7, "objective": "block10:strong2"})
-    dist = chunked.Distribution(workers=2, chunk_frames=5, warmup=1, overlap=1)
-    chunked.render_video(settings, clip, tmp_path / "o.mp4", RunOptions(), dist)
+    dist = driver.Distribution(workers=2, chunk_frames=5, warmup=1, overlap=1)
+    driver.render_video(settings, clip, tmp_path / "o.mp4", RunOptions(), dist)
     recorded = resolve(str(tmp_path / "o.mp4.yaml")).objective[0]
     assert recorded.startswith("block10:") and "strong" not in recorded

@@ -17,6 +17,7 @@ import yaml
 
 from .. import __version__
 from ..settings import Settings
+from ..settings.animation import AnimationSection
 from ..settings.dream import DreamSection
 from ..settings.motion import ZoomSection
 from ..settings.output import OutputSection
@@ -24,8 +25,8 @@ from ..settings.video import VideoSection
 
 KINDS = {
     "still": (DreamSection,),
-    "zoom": (DreamSection, ZoomSection, OutputSection),
-    "video": (DreamSection, VideoSection, OutputSection),
+    "zoom": (DreamSection, ZoomSection, AnimationSection, OutputSection),
+    "video": (DreamSection, VideoSection, AnimationSection, OutputSection),
 }
 EXTRA = {"still": {"size", "description"}, "zoom": {"description"}, "video": {"description"}}
 NOT_FOR = {"video": {"fps"}}  # a video keeps its source's frame rate

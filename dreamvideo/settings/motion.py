@@ -12,7 +12,7 @@ Zoom = Annotated[float, Field(ge=0.5, le=2.0)]
 Rotate = Annotated[float, Field(ge=-45, le=45)]
 Shift = Annotated[float, Field(ge=-100, le=100)]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
-Scheduled = Literal["zoom", "rotate", "translate", "center", "blend"]
+Scheduled = Literal["zoom", "rotate", "translate", "center", "blend", "color_strength"]
 
 
 class ZoomSection(BaseModel):

@@ -1,6 +1,6 @@
 """``Settings``: every field that shapes a render, one flat YAML mapping in sections.
 
-Each section lives in its own module (dream, motion, video, output); a new
+Each section lives in its own module (dream, motion, video, animation, output); a new
 capability adds its fields to one section. Unknown keys are errors, so typos are
 caught, and the CLI builds its options from these fields.
 """
@@ -15,6 +15,7 @@ import numpy as np
 from pydantic import ConfigDict, Field
 
 from ..models import resolve_layers
+from .animation import AnimationSection
 from .dream import DreamSection
 from .motion import ZoomSection
 from .output import OutputSection
@@ -22,7 +23,7 @@ from .schedule import ExprSchedule, Timeline, interpolate, names_in, series, ste
 from .video import VideoSection
 
 
-class Settings(DreamSection, ZoomSection, VideoSection, OutputSection):
+class Settings(DreamSection, ZoomSection, VideoSection, AnimationSection, OutputSection):
     """Everything that shapes a render. Unknown keys are errors, so typos are caught."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)

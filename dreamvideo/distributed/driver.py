@@ -21,16 +21,16 @@ from ..errors import DreamError, Interrupted
 from ..media import sources
 from ..media.encode import atomic
 from ..progress import Reporter, Silent
+from ..render.assemble import assemble_video
+from ..render.common import finish, with_seed, work_folder
+from ..render.engine import Engine, RunOptions
+from ..render.sidecar import manifest, sidecar_text
+from ..render.store import FrameStore
+from ..render.video import first_frame, open_clip
 from ..settings import Settings
-from . import distributed
-from .assemble import assemble_video
+from . import ray_backend
 from .chunks import (DEFAULT_CHUNK, DEFAULT_OVERLAP, DEFAULT_WARMUP, Chunk, fade_weight, flicker, mix, plan,
                      seam_flicker, seam_steps, shrink)
-from .common import finish, with_seed, work_folder
-from .engine import Engine, RunOptions
-from .sidecar import manifest, sidecar_text
-from .store import FrameStore
-from .video import first_frame, open_clip
 from .worker import ChunkJob, dream_chunk
 
 
@@ -114,9 +114,9 @@ def _run_chunks(dist: Distribution, jobs: dict[int, ChunkJob], chunks: ChunkStor
                 advance) -> dict[int, int | None]:
     """Every unfinished chunk as a Ray task; frames are saved as they arrive."""
     last: dict[int, int | None] = {k: None for k in jobs}
-    with distributed.connect(dist.workers, dist.address) as cluster:
-        handle = distributed.ship(source, cluster)
-        remote = distributed.ray_module().remote(max_retries=distributed.RETRIES)(dream_chunk)
+    with ray_backend.connect(dist.workers, dist.address) as cluster:
+        handle = ray_backend.ship(source, cluster)
+        remote = ray_backend.ray_module().remote(max_retries=ray_backend.RETRIES)(dream_chunk)
         gens = {k: remote.options(**cluster.task_options).remote(replace(job, source=handle))
                 for k, job in jobs.items()}
 
@@ -130,7 +130,7 @@ def _run_chunks(dist: Distribution, jobs: dict[int, ChunkJob], chunks: ChunkStor
                 advance(1)
                 gains[k] += [] if gain is None else [gain]
 
-        failures = distributed.stream(gens, on_item, lambda k: chunks.finish(jobs[k].chunk, last[k], gains[k]))
+        failures = ray_backend.stream(gens, on_item, lambda k: chunks.finish(jobs[k].chunk, last[k], gains[k]))
     if failures:
         k = min(failures)
         more = f" ({len(failures) - 1} other chunk(s) failed too)" if len(failures) > 1 else ""

@@ -22,10 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..errors import DreamError, SettingsError, first_line
 from ..media.encode import IMAGE_SUFFIXES, VIDEO_SUFFIXES, atomic
 from ..progress import Reporter, Silent
+from ..render.engine import RunOptions
 from ..settings import Settings
 from ..settings.presets import format_errors, read_preset
-from . import distributed
-from .engine import RunOptions
+from . import ray_backend
 
 SUFFIXES = {"dream": IMAGE_SUFFIXES, "zoom": VIDEO_SUFFIXES, "video": VIDEO_SUFFIXES}
 
@@ -120,7 +120,7 @@ def load_jobs(path: Path) -> list[Job]:
 
 
 def _render(job: Job, source: Path | None, output: Path, device: str | None) -> None:
-    from . import render_image, render_video, render_zoom  # the package, once its modules exist
+    from ..render import render_image, render_video, render_zoom
 
     options = RunOptions(device=device)
     if job.kind == "dream":
@@ -139,7 +139,7 @@ def run_job(job: Job, source: Any, local: bool, device: str | None) -> tuple[boo
     output and sidecar as bytes, for the driver to write.
     """
     started = time.perf_counter()
-    path = distributed.materialise(source) if source is not None else None
+    path = ray_backend.materialise(source) if source is not None else None
     try:
         if local:
             _render(job, path, job.output, device)
@@ -177,13 +177,13 @@ def default_workers(address: str | None) -> int:
 def run_batch(jobs: list[Job], workers: int, address: str | None = None, device: str | None = None,
               progress: Reporter = Silent()) -> list[Result]:
     """Every job as a Ray task, all at once; results in job order, failures included."""
-    ray = distributed.ray_module()
+    ray = ray_backend.ray_module()
     advance = progress.task("jobs", len(jobs))
     results: dict[int, Result] = {}
     started = time.perf_counter()
-    with distributed.connect(workers, address) as cluster:
-        remote = ray.remote(max_retries=distributed.RETRIES)(run_job).options(**cluster.task_options)
-        refs = {remote.remote(job, distributed.ship(job.input, cluster) if job.input else None,
+    with ray_backend.connect(workers, address) as cluster:
+        remote = ray.remote(max_retries=ray_backend.RETRIES)(run_job).options(**cluster.task_options)
+        refs = {remote.remote(job, ray_backend.ship(job.input, cluster) if job.input else None,
                               cluster.local, device): job for job in jobs}
         pending = list(refs)
         while pending:
@@ -198,7 +198,7 @@ def _result(ray: Any, job: Job, ref: Any, started: float) -> Result:
     try:
         ok, seconds, payload = ray.get(ref)
     except Exception as exc:  # the worker died for good, or Ray itself failed
-        return Result(job, False, time.perf_counter() - started, distributed.cause(exc))
+        return Result(job, False, time.perf_counter() - started, ray_backend.cause(exc))
     if not ok:
         return Result(job, False, seconds, payload)
     try:

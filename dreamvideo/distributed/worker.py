@@ -19,12 +19,12 @@ import numpy as np
 from PIL import Image
 
 from ..media import sources
+from ..render.engine import Engine, RunOptions
+from ..render.store import FrameStore
+from ..render.video import VideoPlan
 from ..settings import Settings
-from . import distributed
+from . import ray_backend
 from .chunks import Chunk
-from .engine import Engine, RunOptions
-from .store import FrameStore
-from .video import VideoPlan
 
 
 @dataclass(frozen=True)
@@ -97,8 +97,8 @@ def dream_chunk(job: ChunkJob) -> Iterator[tuple[int, bytes, float | None]]:
     """
     chunk, settings = job.chunk, job.settings
     engine = _engine(settings, job.device)
-    distributed.pin_threads(engine.model.mean.device)
-    info = sources.probe(distributed.materialise(job.source))
+    ray_backend.pin_threads(engine.model.mean.device)
+    info = sources.probe(ray_backend.materialise(job.source))
     with tempfile.TemporaryDirectory(prefix="dreamvideo-chunk-") as scratch:
         frames = _plan(job, engine, chunk_frames(info, job), Path(scratch))
         for local in frames.indices():
