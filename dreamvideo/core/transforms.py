@@ -36,6 +36,34 @@ def smooth(grad: torch.Tensor, sigma: float) -> torch.Tensor:
     return gaussian_blur(grad, [kernel, kernel], [sigma, sigma])
 
 
+def zoom_matrix(height: int, width: int, factor: float, rotate: float = 0.0,
+                translate: tuple[float, float] = (0.0, 0.0),
+                center: tuple[float, float] = (0.5, 0.5)) -> np.ndarray:
+    """The 3x3 affine (float64, normalised coordinates) that :func:`zoom` samples through.
+
+    Output point q samples input ``M @ q``. Moves compose by matrix product, first
+    move on the left (``M1 @ M2``), so several frames' moves can be applied with one
+    resample instead of a chain of them (each of which softens the image).
+    """
+    theta = math.radians(rotate)
+    cos, sin = math.cos(theta) / factor, math.sin(theta) / factor
+    # affine_grid works in normalised coordinates; keep the aspect ratio for rotation.
+    a = [[cos, -sin * height / width], [sin * width / height, cos]]
+    px, py = 2 * center[0] - 1, 2 * center[1] - 1
+    # output point q samples input p + A (q - p) - shift: the centre p maps to itself.
+    bx = px - (a[0][0] * px + a[0][1] * py) - 2 * translate[0] / width
+    by = py - (a[1][0] * px + a[1][1] * py) - 2 * translate[1] / height
+    return np.array([[a[0][0], a[0][1], bx], [a[1][0], a[1][1], by], [0.0, 0.0, 1.0]])
+
+
+def warp_affine(image: torch.Tensor, matrix: np.ndarray) -> torch.Tensor:
+    """One bilinear resample through a :func:`zoom_matrix` (or a product of them)."""
+    theta = torch.tensor(matrix[:2].tolist(), dtype=image.dtype, device=image.device)
+    grid = F.affine_grid(theta[None], list(image.shape), align_corners=False)
+    return F.grid_sample(image, grid, mode="bilinear", padding_mode="reflection",
+                         align_corners=False)
+
+
 def zoom(image: torch.Tensor, factor: float, rotate: float = 0.0,
          translate: tuple[float, float] = (0.0, 0.0),
          center: tuple[float, float] = (0.5, 0.5)) -> torch.Tensor:
@@ -47,19 +75,7 @@ def zoom(image: torch.Tensor, factor: float, rotate: float = 0.0,
     interpolation and never leave the image borders empty for zoom > 1.
     """
     _, _, h, w = image.shape
-    theta = math.radians(rotate)
-    cos, sin = math.cos(theta) / factor, math.sin(theta) / factor
-    # affine_grid works in normalised coordinates; keep the aspect ratio for rotation.
-    a = [[cos, -sin * h / w], [sin * w / h, cos]]
-    px, py = 2 * center[0] - 1, 2 * center[1] - 1
-    # output point q samples input p + A (q - p) - shift: the centre p maps to itself.
-    bx = px - (a[0][0] * px + a[0][1] * py) - 2 * translate[0] / w
-    by = py - (a[1][0] * px + a[1][1] * py) - 2 * translate[1] / h
-    matrix = torch.tensor([[a[0][0], a[0][1], bx], [a[1][0], a[1][1], by]],
-                          dtype=image.dtype, device=image.device)
-    grid = F.affine_grid(matrix[None], list(image.shape), align_corners=False)
-    return F.grid_sample(image, grid, mode="bilinear", padding_mode="reflection",
-                         align_corners=False)
+    return warp_affine(image, zoom_matrix(h, w, factor, rotate, translate, center))
 
 
 def to_tensor(frame: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:

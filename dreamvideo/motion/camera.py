@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core.transforms import to_tensor, to_uint8, zoom
+from ..core.transforms import to_tensor, to_uint8, warp_affine, zoom, zoom_matrix
 from ..media import sources
 from ..settings.schedule import Timeline
 
@@ -23,12 +23,20 @@ MOVES = ("zoom", "rotate", "translate", "center")
 class Camera:
     """Every frame's move, computed once for the run."""
 
-    def __init__(self, settings: Any, timeline: Timeline) -> None:
-        """``settings``: anything with ``series(name, timeline)``, i.e. ``Settings``."""
+    def __init__(self, settings: Any, timeline: Timeline, lead: int = 0, period: int | None = None) -> None:
+        """``settings``: anything with ``series(name, timeline)``, i.e. ``Settings``.
+
+        With ``period`` (a loop) the moves repeat: frame ``index`` takes the move of
+        ``(index - lead) % period``, so ``lead`` frames rendered before the loop's
+        first output frame take the loop's last moves.
+        """
         self.moves = {name: settings.series(name, timeline) for name in MOVES}
+        self.lead, self.period = lead, period
 
     def at(self, index: int) -> dict[str, Any]:
         """The move into frame ``index``: factor, degrees, (dx, dy) pixels, (x, y) centre fractions."""
+        if self.period:
+            index = (index - self.lead) % self.period
         out: dict[str, Any] = {"factor": 1.0, "rotate": 0.0, "translate": (0.0, 0.0), "center": (0.5, 0.5)}
         for name, values in self.moves.items():
             value = values[min(index, len(values) - 1)]
@@ -39,6 +47,28 @@ class Camera:
         """Move the previous frame into frame ``index``: one bilinear resample."""
         move = self.at(index)
         return to_uint8(zoom(to_tensor(frame), move["factor"], move["rotate"], move["translate"], move["center"]))
+
+    def matrix(self, first: int, last: int, height: int, width: int) -> np.ndarray:
+        """The moves into frames ``first`` .. ``last`` as one affine (identity when first > last)."""
+        total = np.eye(3)
+        for index in range(first, last + 1):
+            move = self.at(index)
+            total = total @ zoom_matrix(height, width, move["factor"], move["rotate"], move["translate"],
+                                        move["center"])
+        return total
+
+    def moved(self, frame: np.ndarray, first: int, last: int) -> np.ndarray:
+        """``frame`` moved into frame ``last`` by the moves ``first`` .. ``last``, with ONE resample.
+
+        Chaining per-frame resamples softens the image a little more each time (a zoom
+        upsamples); composing the moves first keeps a cadence's in-between frames as
+        sharp as their keyframe (``benchmarks/bench_cadence.py`` measures it). With
+        one move this equals :meth:`step` exactly.
+        """
+        if first > last:
+            return frame
+        height, width = frame.shape[:2]
+        return to_uint8(warp_affine(to_tensor(frame), self.matrix(first, last, height, width)))
 
 
 def start_frame(start: str, settings: Any, note: Callable[[str], None] | None = None) -> np.ndarray:
