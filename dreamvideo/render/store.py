@@ -21,6 +21,7 @@ from ..media.encode import save_image
 from ..media.sources import load_image
 
 MANIFEST = "manifest.json"
+FRAME_GLOB = "frame_" + "[0-9]" * 6 + ".png"
 
 
 def _changed(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -100,7 +101,7 @@ class FrameStore:
 
     def count(self) -> int:
         """How many frames are finished, whatever their indices."""
-        return sum(1 for _ in self.folder.glob("frame_*.png"))
+        return sum(1 for _ in self.folder.glob(FRAME_GLOB))  # not the state files beside them
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -21,6 +21,7 @@ from .assemble import assemble_video, check_target
 from .common import finish, longest_side, with_seed, work_folder
 from .engine import Engine, RunOptions, dream_config
 from .loop import fill
+from .preview import render_video_preview
 from .sidecar import manifest, sidecar_text
 from .store import FrameStore
 
@@ -123,6 +124,8 @@ def open_clip(settings: Settings, source: Path, output: Path,
 def render_video(settings: Settings, source: Path, output: Path, options: RunOptions,
                  progress: Reporter = Silent()) -> Path:
     """Dream every frame of a clip's span, keeping its exact fps and its audio for that span."""
+    if settings.preview:
+        return render_video_preview(settings, source, output, options, progress, open_clip)
     info, start, end, size = open_clip(settings, source, output, progress)
     work = work_folder(output, options)
     settings = with_seed(settings, None if options.restart else work)

@@ -3,17 +3,19 @@
 The first frame gets the full dream. Later frames start from the previous dream,
 zoomed, which already holds it, so they use the lighter ``frame_octaves`` x
 ``frame_steps`` schedule (``benchmarks/bench_zoom.py`` measures speed and strength).
-With ``audio``, the track sets the frame count, its features feed the schedules'
-expressions, and it is muxed into the MP4.
+With ``cadence`` N only every N-th frame is dreamed (:mod:`.cadence`); ``loop``
+closes the output into a seamless loop (:mod:`.zoomloop`); ``preview`` leaves the
+dream out (:mod:`.preview`). With ``audio``, the track sets the frame count, its
+features feed the schedules' expressions, and it is muxed into the MP4.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
+from ..errors import DreamError
 from ..media import audio as music
 from ..media.encode import VIDEO_SUFFIXES
 from ..motion.camera import Camera, start_frame
@@ -21,14 +23,24 @@ from ..progress import Advance, Reporter, Silent
 from ..settings import Settings
 from ..settings.schedule import Timeline
 from .assemble import assemble_video, check_target
+from .cadence import ColorLock, Dream, ZoomPlan
 from .common import finish, with_seed, work_folder
 from .engine import Engine, RunOptions, dream_config
 from .loop import fill
+from .preview import PREVIEW_WEIGHTS, no_dream, preview_folder, preview_store, test_pattern
 from .sidecar import manifest, sidecar_text
 from .store import FrameStore
+from .zoomloop import LoopTail, check_loop, lead_frames
 
 DEFAULT_FRAMES = 60
-zoom_origin = start_frame  # the first frame: seeded noise or an image fitted to ``size``
+
+
+def zoom_origin(origin: str, settings: Settings, note=None) -> np.ndarray:
+    """The first frame: seeded noise (a test pattern in a preview) or an image fitted to ``size``."""
+    first = start_frame(origin, settings, note)
+    if origin == "noise" and settings.preview:
+        return test_pattern(first.shape[1], first.shape[0])
+    return first
 
 
 def _scaled(advance: Advance, ratio: float) -> Advance:
@@ -44,33 +56,18 @@ def _scaled(advance: Advance, ratio: float) -> Advance:
     return step
 
 
-class ZoomPlan:
-    """Frame i is the dream of frame i-1 moved by the camera; frame 0 dreams the origin."""
+def engine_dream(engine: Engine, settings: Settings, octaves: int, frames: int) -> tuple[Dream, int]:
+    """The zoom's dream (frame 0 full, later frames light) and its steps per dreamed frame."""
+    light_octaves = min(settings.frame_octaves, octaves)
+    light_steps = min(settings.frame_steps, settings.steps)
+    full = dream_config(settings, octaves=octaves).total_steps
+    steps = dream_config(settings, light_steps, light_octaves).total_steps if frames > 1 else full
 
-    def __init__(self, engine: Engine, settings: Settings, first: np.ndarray, camera: Camera,
-                 frames: int, octaves: int) -> None:
-        self.engine, self.settings, self.frame, self.camera = engine, settings, first, camera
-        self.total = frames
-        self.light_octaves = min(settings.frame_octaves, octaves)
-        self.light_steps = min(settings.frame_steps, settings.steps)
-        self.full_steps = dream_config(settings, octaves=octaves).total_steps
-        light = dream_config(settings, self.light_steps, self.light_octaves).total_steps
-        self.steps = light if self.total > 1 else self.full_steps
-
-    def indices(self) -> Iterator[int]:
-        return iter(range(self.total))
-
-    def make(self, index: int, advance: Advance) -> np.ndarray:
+    def dream(frame: np.ndarray, index: int, advance: Advance) -> np.ndarray:
         if index:
-            self.frame = self.camera.step(self.frame, index)
-            self.frame = self.engine.dream(self.frame, index, advance, self.light_steps,
-                                           octaves=self.light_octaves)
-        else:
-            self.frame = self.engine.dream(self.frame, index, _scaled(advance, self.steps / self.full_steps))
-        return self.frame
-
-    def resume(self, index: int, frame: np.ndarray) -> None:
-        self.frame = frame
+            return engine.dream(frame, index, advance, light_steps, octaves=light_octaves)
+        return engine.dream(frame, index, _scaled(advance, steps / full))
+    return dream, steps
 
 
 def timeline(settings: Settings) -> tuple[Timeline, music.AudioFeatures | None]:
@@ -81,29 +78,65 @@ def timeline(settings: Settings) -> tuple[Timeline, music.AudioFeatures | None]:
     return Timeline(track.frames, settings.fps, track.values), track
 
 
+def zoom_camera(settings: Settings, times: Timeline) -> tuple[Camera, int]:
+    """The camera (moves repeating for a loop) and the lead-in frames a loop renders first.
+
+    Refuses, before any model loads, a bad schedule, a ``cadence`` over the frame
+    count and a loop that cannot close.
+    """
+    camera = Camera(settings, times)
+    if settings.cadence > times.frames:
+        raise DreamError(f"`cadence` {settings.cadence} is more than the {times.frames} frame(s) to render; "
+                         "use at most `frames`")
+    if not settings.loop:
+        return camera, 0
+    check_loop(camera, times.frames, settings.cadence)
+    lead = lead_frames(times.frames)
+    return Camera(settings, times, lead=lead, period=times.frames), lead
+
+
+def _inputs(settings: Settings, origin: str, times: Timeline, track: music.AudioFeatures | None) -> dict:
+    """What besides the settings shaped the frames, for the manifest."""
+    inputs_used: dict = {"source": origin}
+    if settings.uses("max_f") or settings.loop:  # frames shape the motion: no longer encoding-only
+        inputs_used["max_f"] = times.frames
+    if track:  # another file under the same name must not resume these frames
+        stat = track.path.stat()
+        inputs_used.update(audio_size=stat.st_size, audio_mtime=stat.st_mtime)
+    return inputs_used
+
+
 def render_zoom(settings: Settings, origin: str, output: Path, options: RunOptions,
                 progress: Reporter = Silent()) -> Path:
     """Render zoom frames from noise or an image into an MP4 or GIF (with the music, if any)."""
     inputs = [Path(p) for p in (origin, settings.audio) if p and p != "noise"]
     check_target(output, VIDEO_SUFFIXES, *inputs)
-    work = work_folder(output, options)
+    work = preview_folder(output, options) if settings.preview else work_folder(output, options)
     settings = with_seed(settings, None if options.restart else work)
     first = zoom_origin(origin, settings, progress.note)
     times, track = timeline(settings)
-    camera = Camera(settings, times)  # a bad schedule stops here, before the model loads
-    engine = Engine(settings, options)
-    octaves = engine.check_size(first.shape[1], first.shape[0], progress)
-    settings = engine.prepare(first)
-    inputs_used: dict = {"source": origin}
-    if settings.uses("max_f"):  # frames shape the motion, so they are no longer encoding-only
-        inputs_used["max_f"] = times.frames
-    if track:  # another file under the same name must not resume these frames
-        stat = track.path.stat()
-        inputs_used.update(audio_size=stat.st_size, audio_mtime=stat.st_mtime)
-    store = FrameStore(work, manifest("zoom", settings, **inputs_used), options.restart)
-    indices = fill(ZoomPlan(engine, settings, first, camera, times.frames, octaves), store, progress)
+    camera, lead = zoom_camera(settings, times)  # a bad schedule stops here, before the model loads
+    total = times.frames + lead
+    if settings.preview:
+        dream, steps, weights = no_dream, 1, PREVIEW_WEIGHTS
+        store = preview_store(output, options, "zoom", settings, **_inputs(settings, origin, times, track))
+    else:
+        engine = Engine(settings, options)
+        octaves = engine.check_size(first.shape[1], first.shape[0], progress)
+        settings = engine.prepare(first)
+        dream, steps = engine_dream(engine, settings, octaves, total)
+        weights = engine.model.weights_source
+        store = FrameStore(work, manifest("zoom", settings, **_inputs(settings, origin, times, track)),
+                           options.restart)
+    color = ColorLock(settings.color_coherence, settings.series("color_strength", times),
+                      None if origin == "noise" else first)
+    tail = LoopTail(store, times.frames, lead) if settings.loop else None
+    plan = ZoomPlan(dream, first, camera, store, total=total, steps=steps, cadence=settings.cadence,
+                    color=color, tail=tail)
+    indices = fill(plan, store, progress)[lead:]
     sound = (track.path, 0.0, times.frames / settings.fps) if track and output.suffix.lower() == ".mp4" else None
-    text = sidecar_text(output, settings, "zoom", engine.model.weights_source, **{"from": origin})
+    extra = {"preview": True} if settings.preview else {}
+    text = sidecar_text(output, settings, "zoom", weights, **{"from": origin}, **extra)
     assemble_video(store, indices, output, settings.fps, settings.crf, sound, text)
     finish(store, options)
     return output

@@ -1,0 +1,120 @@
+"""Motion preview: the camera path (or a clip's span) rendered without dreaming, in seconds.
+
+A preview builds no model. A zoom from noise starts from a test pattern (a grid
+with numbered cells and a circle) so the motion reads; from an image, the image.
+Cadence and colour coherence apply as they would, with the dream left out.
+
+A preview never mixes with a real render's frames: its work folder is its own
+(``.OUT.preview.frames``), and a ``frames_dir`` that holds a real render's frames
+is refused, ``restart`` or not, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from ..errors import DreamError
+from ..media import sources
+from ..progress import Advance, Reporter
+from ..settings import Settings
+from .assemble import assemble_video
+from .common import finish, with_seed
+from .engine import RunOptions
+from .loop import fill
+from .sidecar import manifest, sidecar_text
+from .store import FrameStore, read_manifest
+
+PREVIEW_WEIGHTS = "none (motion preview: no model)"
+
+
+def test_pattern(width: int, height: int) -> np.ndarray:
+    """A colourful checkerboard with numbered cells and a circle: motion, zoom and turn show at a glance."""
+    cell = max(8, min(width, height) // 8)
+    ys, xs = np.mgrid[0:height, 0:width]
+    checker = ((xs // cell + ys // cell) % 2).astype(np.float32)
+    hue = np.stack([xs / max(width - 1, 1), ys / max(height - 1, 1), 1 - xs / max(width - 1, 1)], -1)
+    image = (60 + 140 * checker[..., None] * (0.4 + 0.6 * hue) + 40 * hue).clip(0, 255).astype(np.uint8)
+    canvas = Image.fromarray(image)
+    draw = ImageDraw.Draw(canvas)
+    for number, (cy, cx) in enumerate((y, x) for y in range(0, height, cell) for x in range(0, width, cell)):
+        draw.text((cx + 2, cy + 1), str(number), fill=(255, 255, 255) if (cx // cell + cy // cell) % 2 else (0, 0, 0))
+    r = min(width, height) // 4
+    draw.ellipse((width // 2 - r, height // 2 - r, width // 2 + r, height // 2 + r), outline=(255, 40, 40), width=3)
+    return np.asarray(canvas)
+
+
+def no_dream(frame: np.ndarray, index: int, advance: Advance) -> np.ndarray:
+    """The preview's dream: none, the frame as it comes."""
+    return frame
+
+
+def preview_folder(output: Path, options: RunOptions) -> Path:
+    """``frames_dir`` when given, else ``.OUT.preview.frames``: never a real render's work folder."""
+    return options.frames_dir or output.with_name(f".{output.name}.preview.frames")
+
+
+def check_preview_folder(folder: Path) -> None:
+    """Refuse a folder holding a real render's frames (or frames of unknown origin), restart or not."""
+    old = read_manifest(folder) if folder.is_dir() else None
+    real = old is not None and not old.get("settings", {}).get("preview")
+    unknown = old is None and folder.is_dir() and any(folder.glob("frame_*.png"))
+    if real or unknown:
+        raise DreamError(f"{folder} holds the frames of a real render; a `preview` never writes over them: "
+                         "choose another `frames_dir` (nothing was changed)")
+
+
+def preview_store(output: Path, options: RunOptions, kind: str, settings: Settings, **inputs) -> FrameStore:
+    """The preview's own frame store, after :func:`check_preview_folder`."""
+    folder = preview_folder(output, options)
+    check_preview_folder(folder)
+    return FrameStore(folder, manifest(kind, settings, **inputs), options.restart)
+
+
+class SpanPlan:
+    """A clip's frames at the working size, as they come: a video's preview."""
+
+    steps = 1
+
+    def __init__(self, frames: Iterator[np.ndarray], total: int | None) -> None:
+        self.frames, self.total, self.raw = frames, total, None
+
+    def indices(self) -> Iterator[int]:
+        for index, raw in enumerate(self.frames):
+            self.raw = raw
+            yield index
+
+    def make(self, index: int, advance: Advance) -> np.ndarray:
+        return self.raw
+
+    def resume(self, index: int, frame: np.ndarray) -> None:
+        pass
+
+
+def render_video_preview(settings: Settings, source: Path, output: Path, options: RunOptions,
+                         progress: Reporter, open_clip: Callable) -> Path:
+    """The clip's span at the working size, with its audio, and no dream: what a video render will cover.
+
+    ``open_clip`` is the video render's own check of target, clip and span, passed
+    in so that this module, which the video render calls, does not import it back.
+    """
+    info, start, end, size = open_clip(settings, source, output, progress)
+    settings = with_seed(settings, None if options.restart else preview_folder(output, options))
+    stat = source.stat()
+    store = preview_store(output, options, "video", settings, input=str(source.resolve()),
+                          input_size=stat.st_size, input_mtime=stat.st_mtime)
+    reader = sources.read_frames(info, size, start, end, settings.max_frames)
+    indices = fill(SpanPlan(iter(reader), reader.expected or None), store, progress)
+    if not indices:
+        raise DreamError(f"{source.name} has no video frames between {start:g}s and {end or info.duration:g}s")
+    keep_audio = info.has_audio and output.suffix.lower() == ".mp4"
+    audio = (source, *sources.audio_span(start, len(indices), info.fps)) if keep_audio else None
+    text = sidecar_text(output, settings, "video", PREVIEW_WEIGHTS, input=str(source), fps=str(info.fps),
+                        frames=len(indices), preview=True)
+    assemble_video(store, indices, output, info.fps, settings.crf, audio, text)
+    finish(store, options)
+    return output
+

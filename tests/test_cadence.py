@@ -1,0 +1,184 @@
+"""Zoom cadence, colour coherence, seamless loops and motion preview, end to end at tiny sizes."""
+
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+import yaml
+from skimage import color
+
+from dreamvideo.cli import app
+from dreamvideo.errors import DreamError, Interrupted
+from dreamvideo.media.sources import load_image
+from dreamvideo.render import Engine, RunOptions, render_zoom
+from dreamvideo.render.store import FrameStore
+from dreamvideo.render.zoomloop import seam_ratio
+from dreamvideo.settings import resolve
+
+from .conftest import FAST, FAST_ARGS, make_clip
+from .test_zoom import song  # noqa: F401  (fixture)
+
+
+def _settings(**extra):
+    return resolve(None, {**FAST, "size": "64x64", "frames": 8, "fps": 12, "seed": 3, "cadence": 3, **extra})
+
+
+def _frames(folder: Path) -> list[bytes]:
+    return [p.read_bytes() for p in sorted(folder.glob("frame_??????.png"))]
+
+
+def _count_dreams(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    real = Engine.dream
+
+    def counted(engine, frame, index, *args, **kwargs):
+        calls.append(index)
+        return real(engine, frame, index, *args, **kwargs)
+    monkeypatch.setattr(Engine, "dream", counted)
+    return calls
+
+
+def _stop_after(monkeypatch, last: int) -> None:
+    """Ctrl-C right after frame ``last`` is saved."""
+    real = FrameStore.save
+
+    def save(store, index, frame):
+        real(store, index, frame)
+        if index == last:
+            raise KeyboardInterrupt
+    monkeypatch.setattr(FrameStore, "save", save)
+
+
+def test_cadence_dreams_every_nth_frame_and_crossfades_between(tmp_path, monkeypatch):
+    calls = _count_dreams(monkeypatch)
+    render_zoom(_settings(), "noise", tmp_path / "c.mp4", RunOptions(frames_dir=tmp_path / "f"))
+    assert calls == [0, 3, 6]
+    assert imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "c.mp4"))[0] == 8
+    frames = [load_image(p).astype(float) for p in sorted((tmp_path / "f").glob("frame_??????.png"))]
+    steps = [np.abs(b - a).mean() for a, b in zip(frames, frames[1:])]
+    assert max(steps) < 3 * np.median(steps)  # no jump at the keyframes
+
+
+@pytest.mark.parametrize("stop, lose_key", [(4, False), (4, True), (3, False), (5, False)])
+def test_cadence_resumes_mid_window_exactly(tmp_path, monkeypatch, stop, lose_key):
+    settings = _settings()
+    render_zoom(settings, "noise", tmp_path / "s.mp4", RunOptions(frames_dir=tmp_path / "straight"))
+    _stop_after(monkeypatch, stop)
+    with pytest.raises(Interrupted, match=f"{stop + 1} finished frame"):
+        render_zoom(settings, "noise", tmp_path / "r.mp4", RunOptions(frames_dir=tmp_path / "resumed"))
+    monkeypatch.undo()
+    key = tmp_path / "resumed" / "frame_000003.key.png"
+    assert key.is_file()
+    if lose_key:
+        key.write_bytes(b"damaged")  # dreamed again from frame 2, the same way
+    calls = _count_dreams(monkeypatch)
+    render_zoom(settings, "noise", tmp_path / "r.mp4", RunOptions(frames_dir=tmp_path / "resumed"))
+    assert calls == ([3, 6] if lose_key else [6])
+    assert _frames(tmp_path / "resumed") == _frames(tmp_path / "straight")
+
+
+def test_cadence_over_the_frame_count_is_one_line(runner, tmp_path):
+    result = runner.invoke(app, ["zoom", "-n", "4", "--cadence", "5", "-o", str(tmp_path / "z.mp4")])
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "--cadence 5 is more than the 4 frame(s)" in result.output
+    result = runner.invoke(app, ["zoom", "-n", "4", "--cadence", "0", "-o", str(tmp_path / "z.mp4")])
+    assert result.exit_code != 0 and not list(tmp_path.iterdir())
+
+
+def _lab_distance(frames: list[np.ndarray], reference: np.ndarray) -> float:
+    """Mean over LAB channels of the 1-D Wasserstein distance between value distributions."""
+    q = np.linspace(0.01, 0.99, 50)
+    ref = color.rgb2lab(reference).reshape(-1, 3)
+    out = []
+    for frame in frames:
+        lab = color.rgb2lab(frame).reshape(-1, 3)
+        out.append(np.mean([np.abs(np.quantile(lab[:, c], q) - np.quantile(ref[:, c], q)).mean() for c in range(3)]))
+    return float(np.mean(out))
+
+
+def test_color_coherence_keeps_the_start_images_colours(tmp_path, chelsea):
+    distances = {}
+    for space in ("none", "lab"):
+        settings = _settings(cadence=1, frames=6, steps=6, step_size=0.03, color_coherence=space)
+        render_zoom(settings, str(chelsea), tmp_path / f"{space}.mp4", RunOptions(frames_dir=tmp_path / space))
+        frames = [load_image(p) for p in sorted((tmp_path / space).glob("frame_??????.png"))[3:]]
+        distances[space] = _lab_distance(frames, load_image(tmp_path / space / "frame_000000.png"))
+    assert distances["lab"] < 0.7 * distances["none"], distances
+
+
+def test_loop_closes_seamlessly_and_resumes_exactly(tmp_path, monkeypatch):
+    settings = _settings(cadence=1, frames=12, zoom=1.05, loop=True)
+    out = tmp_path / "loop.gif"
+    render_zoom(settings, "noise", out, RunOptions(frames_dir=tmp_path / "straight"))
+    kept = [load_image(p) for p in sorted((tmp_path / "straight").glob("frame_??????.png"))]
+    loop = kept[3:]  # a 12-frame loop has a 3-frame lead-in
+    assert len(loop) == 12 and imageio_ffmpeg.count_frames_and_secs(str(out))[0] == 12
+    assert np.array_equal(loop[-1], kept[2])  # the last frame leads into the first as frame 2 did into 3
+    assert seam_ratio(loop) < 1.3
+    _stop_after(monkeypatch, 13)  # inside the fade
+    with pytest.raises(Interrupted):
+        render_zoom(settings, "noise", out, RunOptions(frames_dir=tmp_path / "resumed"))
+    monkeypatch.undo()
+    render_zoom(settings, "noise", out, RunOptions(frames_dir=tmp_path / "resumed"))
+    assert _frames(tmp_path / "resumed") == _frames(tmp_path / "straight")
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--frames", "1"], "--loop needs at least 2 frames, got 1"),
+    (["--frames", "8", "--zoom", "0:(1.0), 7:(1.1)"], "--loop: --zoom goes from 1 at frame 0 to 1.1 at frame 7"),
+])
+def test_loops_that_cannot_close_are_one_line(runner, tmp_path, args, words):
+    result = runner.invoke(app, ["zoom", "--loop", *args, "-o", str(tmp_path / "l.gif")])
+    assert result.exit_code == 1 and result.output.count("\n") == 1 and words in result.output, result.output
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.fixture
+def no_model(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a preview built a model")
+    monkeypatch.setattr("dreamvideo.render.engine.get_model", refuse)
+
+
+def test_zoom_preview_builds_no_model_and_says_it_is_a_preview(runner, tmp_path, no_model, song):  # noqa: F811
+    out = tmp_path / "p.mp4"
+    result = runner.invoke(app, ["zoom", "--preview", "--audio", str(song), "--fps", "8", "--size", "64x64",
+                                 "--cadence", "2", "--color-coherence", "lab", "--rotate", "2", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert imageio_ffmpeg.count_frames_and_secs(str(out))[0] == 8
+    sidecar = yaml.safe_load((tmp_path / "p.mp4.yaml").read_text())
+    assert sidecar["meta"]["preview"] is True and sidecar["preview"] is True
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.mp4", "p.mp4.yaml"]
+
+
+def test_a_preview_never_writes_over_a_real_renders_frames(runner, tmp_path):
+    frames = tmp_path / "frames"
+    args = ["zoom", "-n", "2", "-s", "64x64", "--seed", "1", *FAST_ARGS, "--frames-dir", str(frames)]
+    assert runner.invoke(app, [*args, "-o", str(tmp_path / "real.mp4")]).exit_code == 0
+    before = _frames(frames)
+    for extra in ([], ["--restart"]):
+        result = runner.invoke(app, [*args, "--preview", *extra, "-o", str(tmp_path / "p.mp4")])
+        assert result.exit_code == 1 and result.output.count("\n") == 1
+        assert "holds the frames of a real render; a --preview never writes over them" in result.output
+    assert _frames(frames) == before and not (tmp_path / "p.mp4").exists()
+
+
+def test_video_preview_is_the_span_without_a_model(tmp_path, no_model):
+    clip = make_clip(tmp_path / "clip.mp4", seconds=0.5, rate="24", size="64x48")
+    out = tmp_path / "v.mp4"
+    from dreamvideo.render import render_video
+    render_video(resolve(None, {"preview": True, "cadence": 2}), clip, out, RunOptions())
+    assert imageio_ffmpeg.count_frames_and_secs(str(out))[0] == 12
+    assert yaml.safe_load((tmp_path / "v.mp4.yaml").read_text())["meta"]["preview"] is True
+
+
+def test_preview_from_noise_shows_a_test_pattern(tmp_path, no_model, monkeypatch):
+    settings = _settings(preview=True, frames=3, zoom=1.2)
+    render_zoom(settings, "noise", tmp_path / "p.mp4", RunOptions(frames_dir=tmp_path / "f"))
+    first, last = (load_image(tmp_path / "f" / f"frame_00000{i}.png") for i in (0, 2))
+    assert first.std() > 40  # a contrasty pattern, not grey noise
+    assert not np.array_equal(first, last)
+    monkeypatch.undo()
+    with pytest.raises(DreamError, match="settings changed"):  # a real render never resumes a preview's frames
+        render_zoom(_settings(frames=3, zoom=1.2), "noise", tmp_path / "r.mp4", RunOptions(frames_dir=tmp_path / "f"))
