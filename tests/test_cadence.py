@@ -53,7 +53,7 @@ def _stop_after(monkeypatch, last: int) -> None:
 def test_cadence_dreams_every_nth_frame_and_crossfades_between(tmp_path, monkeypatch):
     calls = _count_dreams(monkeypatch)
     render_zoom(_settings(), "noise", tmp_path / "c.mp4", RunOptions(frames_dir=tmp_path / "f"))
-    assert calls == [0, 3, 6]
+    assert calls == [2, 5, 7]  # each window's last frame is dreamed, the frames before are moved
     assert imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "c.mp4"))[0] == 8
     frames = [load_image(p).astype(float) for p in sorted((tmp_path / "f").glob("frame_??????.png"))]
     steps = [np.abs(b - a).mean() for a, b in zip(frames, frames[1:])]
@@ -74,7 +74,19 @@ def test_cadence_resumes_mid_window_exactly(tmp_path, monkeypatch, stop, lose_ke
         key.write_bytes(b"damaged")  # dreamed again from frame 2, the same way
     calls = _count_dreams(monkeypatch)
     render_zoom(settings, "noise", tmp_path / "r.mp4", RunOptions(frames_dir=tmp_path / "resumed"))
-    assert calls == ([3, 6] if lose_key else [6])
+    assert calls == ([5, 7] if lose_key else [7])
+    assert _frames(tmp_path / "resumed") == _frames(tmp_path / "straight")
+
+
+def test_colour_reference_of_a_noise_zoom_survives_a_resume(tmp_path, monkeypatch):
+    settings = _settings(frames=9, color_coherence="lab", color_strength={0: 1.0, 8: 0.5})
+    render_zoom(settings, "noise", tmp_path / "s.mp4", RunOptions(frames_dir=tmp_path / "straight"))
+    _stop_after(monkeypatch, 6)
+    with pytest.raises(Interrupted):
+        render_zoom(settings, "noise", tmp_path / "r.mp4", RunOptions(frames_dir=tmp_path / "resumed"))
+    monkeypatch.undo()
+    (tmp_path / "resumed" / "frame_000000.key.png").unlink()  # the reference: the first dream, made again
+    render_zoom(settings, "noise", tmp_path / "r.mp4", RunOptions(frames_dir=tmp_path / "resumed"))
     assert _frames(tmp_path / "resumed") == _frames(tmp_path / "straight")
 
 
@@ -122,6 +134,14 @@ def test_loop_closes_seamlessly_and_resumes_exactly(tmp_path, monkeypatch):
     monkeypatch.undo()
     render_zoom(settings, "noise", out, RunOptions(frames_dir=tmp_path / "resumed"))
     assert _frames(tmp_path / "resumed") == _frames(tmp_path / "straight")
+
+
+def test_a_music_loop_lasts_as_long_as_the_track(runner, tmp_path, song):  # noqa: F811
+    out = tmp_path / "m.mp4"
+    result = runner.invoke(app, ["zoom", "--loop", "--audio", str(song), "--fps", "8", "-s", "64x64", *FAST_ARGS,
+                                 "--zoom", "0:(1.02 + 0.1*onset)", "--seed", "0", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert imageio_ffmpeg.count_frames_and_secs(str(out))[0] == 8
 
 
 @pytest.mark.parametrize("args, words", [

@@ -56,12 +56,16 @@ def zoom_matrix(height: int, width: int, factor: float, rotate: float = 0.0,
     return np.array([[a[0][0], a[0][1], bx], [a[1][0], a[1][1], by], [0.0, 0.0, 1.0]])
 
 
-def warp_affine(image: torch.Tensor, matrix: np.ndarray) -> torch.Tensor:
-    """One bilinear resample through a :func:`zoom_matrix` (or a product of them)."""
+def warp_affine(image: torch.Tensor, matrix: np.ndarray, padding: str = "reflection",
+                mode: str = "bilinear") -> torch.Tensor:
+    """One bilinear resample through a :func:`zoom_matrix` (or a product of them).
+
+    ``padding`` "zeros" leaves what falls outside the source black (a coverage mask
+    when ``image`` is all ones); ``mode`` "bicubic" keeps more detail than "bilinear".
+    """
     theta = torch.tensor(matrix[:2].tolist(), dtype=image.dtype, device=image.device)
     grid = F.affine_grid(theta[None], list(image.shape), align_corners=False)
-    return F.grid_sample(image, grid, mode="bilinear", padding_mode="reflection",
-                         align_corners=False)
+    return F.grid_sample(image, grid, mode=mode, padding_mode=padding, align_corners=False)
 
 
 def zoom(image: torch.Tensor, factor: float, rotate: float = 0.0,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+import torch
 
 from ..core.transforms import to_tensor, to_uint8, warp_affine, zoom, zoom_matrix
 from ..media import sources
@@ -57,7 +58,7 @@ class Camera:
                                         move["center"])
         return total
 
-    def moved(self, frame: np.ndarray, first: int, last: int) -> np.ndarray:
+    def moved(self, frame: np.ndarray, first: int, last: int, mode: str = "bilinear") -> np.ndarray:
         """``frame`` moved into frame ``last`` by the moves ``first`` .. ``last``, with ONE resample.
 
         Chaining per-frame resamples softens the image a little more each time (a zoom
@@ -68,7 +69,22 @@ class Camera:
         if first > last:
             return frame
         height, width = frame.shape[:2]
-        return to_uint8(warp_affine(to_tensor(frame), self.matrix(first, last, height, width)))
+        return to_uint8(warp_affine(to_tensor(frame), self.matrix(first, last, height, width), mode=mode))
+
+    def moved_back(self, frame: np.ndarray, first: int, last: int,
+                   mode: str = "bilinear") -> tuple[np.ndarray, np.ndarray]:
+        """``frame`` (as of frame ``last``) moved back to before the moves ``first`` .. ``last``.
+
+        Returns the frame and its coverage, 1 where the source covers a pixel and 0
+        where moving back (zooming out) uncovers it, as float32 (H, W, 1).
+        """
+        height, width = frame.shape[:2]
+        if first > last:
+            return frame, np.ones((height, width, 1), np.float32)
+        inverse = np.linalg.inv(self.matrix(first, last, height, width))
+        image = to_uint8(warp_affine(to_tensor(frame), inverse, mode=mode))
+        ones = torch.ones(1, 1, height, width)
+        return image, warp_affine(ones, inverse, padding="zeros")[0].permute(1, 2, 0).numpy()
 
 
 def start_frame(start: str, settings: Any, note: Callable[[str], None] | None = None) -> np.ndarray:

@@ -43,11 +43,12 @@ def pick_device(name: str | None) -> torch.device:
     return device
 
 
-def dream_config(settings: Settings, steps: int | None = None, octaves: int | None = None) -> DreamConfig:
-    """The engine's view of the dream section (``steps``, ``octaves``: a lighter schedule)."""
+def dream_config(settings: Settings, steps: int | None = None, octaves: int | None = None,
+                 step_size: float | None = None) -> DreamConfig:
+    """The engine's view of the dream section (``steps``, ``octaves``, ``step_size``: another schedule)."""
     return DreamConfig(octaves=settings.octaves if octaves is None else octaves,
                        octave_scale=settings.octave_scale,
-                       steps=steps or settings.steps, step_size=settings.step_size,
+                       steps=steps or settings.steps, step_size=step_size or settings.step_size,
                        jitter=settings.jitter, smooth=settings.smooth,
                        normalize=settings.normalize, clamp=settings.clamp)
 
@@ -100,7 +101,8 @@ class Engine:
 
     def dream_octaves(self, frame: np.ndarray, index: int, advance: Advance | None = None,
                       steps: int | None = None, same_jitter: bool = False,
-                      hooks: OctaveHooks | None = None, octaves: int | None = None) -> DreamResult:
+                      hooks: OctaveHooks | None = None, octaves: int | None = None,
+                      step_size: float | None = None) -> DreamResult:
         """Dream one frame and keep each octave's detail (for coherence methods).
 
         ``same_jitter`` replays one jitter sequence on every frame: a video's
@@ -108,11 +110,13 @@ class Engine:
         """
         image = to_tensor(frame, self.model.mean.device)
         seed = self.settings.seed + (0 if same_jitter else index)
-        return self.dreamer.dream_octaves(image, dream_config(self.settings, steps, octaves),
+        return self.dreamer.dream_octaves(image, dream_config(self.settings, steps, octaves, step_size),
                                           objective=self.objective_at(index, frame), seed=seed,
                                           progress=advance, hooks=hooks)
 
     def dream(self, frame: np.ndarray, index: int, advance: Advance | None = None,
-              steps: int | None = None, same_jitter: bool = False, octaves: int | None = None) -> np.ndarray:
+              steps: int | None = None, same_jitter: bool = False, octaves: int | None = None,
+              step_size: float | None = None) -> np.ndarray:
         """Dream one uint8 frame into another."""
-        return to_uint8(self.dream_octaves(frame, index, advance, steps, same_jitter, octaves=octaves).image)
+        return to_uint8(self.dream_octaves(frame, index, advance, steps, same_jitter, octaves=octaves,
+                                           step_size=step_size).image)

@@ -47,7 +47,7 @@ def test_pattern(width: int, height: int) -> np.ndarray:
     return np.asarray(canvas)
 
 
-def no_dream(frame: np.ndarray, index: int, advance: Advance) -> np.ndarray:
+def no_dream(frame: np.ndarray, index: int, advance: Advance, first: bool) -> np.ndarray:
     """The preview's dream: none, the frame as it comes."""
     return frame
 

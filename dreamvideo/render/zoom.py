@@ -33,6 +33,10 @@ from .store import FrameStore
 from .zoomloop import LoopTail, check_loop, lead_frames
 
 DEFAULT_FRAMES = 60
+# With cadence > 1 a key dream follows N frames of zoom instead of one; a 1.5x step
+# keeps its strength (cadence 3: 0.93x cadence 1's instead of 0.81x, same cost;
+# benchmarks/bench_cadence.py). Cadence 1 keeps the user's step exactly.
+KEY_STEP = 1.5
 
 
 def zoom_origin(origin: str, settings: Settings, note=None) -> np.ndarray:
@@ -56,17 +60,23 @@ def _scaled(advance: Advance, ratio: float) -> Advance:
     return step
 
 
-def engine_dream(engine: Engine, settings: Settings, octaves: int, frames: int) -> tuple[Dream, int]:
-    """The zoom's dream (frame 0 full, later frames light) and its steps per dreamed frame."""
+def engine_dream(engine: Engine, settings: Settings, octaves: int, frames: int,
+                 key_step: float = 1.0) -> tuple[Dream, int]:
+    """The zoom's dream (the first full, later ones light) and its steps per dreamed frame.
+
+    ``key_step`` scales the light dreams' step size: with ``cadence`` a key must
+    restore N frames' worth of zoom, and a longer step does it at no extra cost.
+    """
     light_octaves = min(settings.frame_octaves, octaves)
+    light_size = settings.step_size * key_step
     light_steps = min(settings.frame_steps, settings.steps)
     full = dream_config(settings, octaves=octaves).total_steps
     steps = dream_config(settings, light_steps, light_octaves).total_steps if frames > 1 else full
 
-    def dream(frame: np.ndarray, index: int, advance: Advance) -> np.ndarray:
-        if index:
-            return engine.dream(frame, index, advance, light_steps, octaves=light_octaves)
-        return engine.dream(frame, index, _scaled(advance, steps / full))
+    def dream(frame: np.ndarray, index: int, advance: Advance, first: bool) -> np.ndarray:
+        if first:
+            return engine.dream(frame, index, _scaled(advance, steps / full))
+        return engine.dream(frame, index, advance, light_steps, octaves=light_octaves, step_size=light_size)
     return dream, steps
 
 
@@ -124,7 +134,7 @@ def render_zoom(settings: Settings, origin: str, output: Path, options: RunOptio
         engine = Engine(settings, options)
         octaves = engine.check_size(first.shape[1], first.shape[0], progress)
         settings = engine.prepare(first)
-        dream, steps = engine_dream(engine, settings, octaves, total)
+        dream, steps = engine_dream(engine, settings, octaves, total, KEY_STEP if settings.cadence > 1 else 1.0)
         weights = engine.model.weights_source
         store = FrameStore(work, manifest("zoom", settings, **_inputs(settings, origin, times, track)),
                            options.restart)

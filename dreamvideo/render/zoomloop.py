@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import DreamError
 from ..motion.camera import MOVES, Camera
-from .cadence import crossfade
+from .cadence import detail_crossfade
 from .store import FrameStore
 
 MAX_LEAD = 24
@@ -65,7 +65,7 @@ class LoopTail:
         head = self.store.load(k)
         if head is None:
             raise DreamError(f"frame {k} is missing from {self.store.folder}; run again to remake it")
-        return crossfade(frame, head, (k + 1) / self.lead)
+        return detail_crossfade(frame, head, (k + 1) / self.lead)
 
 
 def seam_ratio(frames: list[np.ndarray]) -> float:
