@@ -202,3 +202,13 @@ def test_preview_from_noise_shows_a_test_pattern(tmp_path, no_model, monkeypatch
     monkeypatch.undo()
     with pytest.raises(DreamError, match="settings changed"):  # a real render never resumes a preview's frames
         render_zoom(_settings(frames=3, zoom=1.2), "noise", tmp_path / "r.mp4", RunOptions(frames_dir=tmp_path / "f"))
+
+
+def test_fast_dive_and_loop_gif_presets(tmp_path, no_model):
+    fast = resolve("fast-dive")
+    assert fast.cadence == 3 and fast.color_coherence == "lab"
+    settings = resolve("loop-gif", {"preview": True, "size": "64x64", "seed": 0})
+    render_zoom(settings, "noise", tmp_path / "l.gif", RunOptions(frames_dir=tmp_path / "f"))
+    frames = [load_image(p) for p in sorted((tmp_path / "f").glob("frame_??????.png"))][-48:]
+    assert imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "l.gif"))[0] == 48
+    assert seam_ratio(frames) < 1.3
