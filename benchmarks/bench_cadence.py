@@ -27,6 +27,7 @@ import os
 import statistics
 import tempfile
 import time
+import wave
 from pathlib import Path
 
 import numpy as np
@@ -116,11 +117,11 @@ def zoom_variants(settings, size: int, work: Path, specs: list) -> tuple[Engine,
 def zoom_run(settings, size: int, work: Path, specs: list) -> tuple[Engine, list[Variant]]:
     """Every variant makes every frame, frame 0 included (each dreams its own first key), interleaved."""
     engine, variants = zoom_variants(settings, size, work, specs)
-    for index in range(settings.frames):
+    for index in range(variants[0].plan.total):
         for variant in variants:
             variant.make(index)
         if index % 10 == 0:
-            print(f"  frame {index}/{settings.frames - 1}, load {os.getloadavg()[0]:.1f}", flush=True)
+            print(f"  frame {index}/{variants[0].plan.total - 1}, load {os.getloadavg()[0]:.1f}", flush=True)
     return engine, variants
 
 
@@ -151,11 +152,11 @@ def preview_speed(settings, work: Path, dreamed_s: float) -> None:
     """The preview of the same zoom: seconds per frame against cadence 1's dreamed frames."""
     start = time.perf_counter()
     render_zoom(settings.model_copy(update={"preview": True}), "noise", work / "preview.mp4", RunOptions())
-    s = (time.perf_counter() - start) / settings.frames
+    s = (time.perf_counter() - start) / timeline(settings)[0].frames
     print(f"\npreview: {s:.4f} s/frame (encoding included), {dreamed_s / s:.0f}x faster than dreamed frames")
 
 
-def zoom_sheet(variants: list[Variant], path: Path, cell: int = 160) -> None:
+def zoom_sheet(variants: list[Variant], path: Path, cell: int = 128) -> None:
     columns = [i for i in SHEET if i < len(variants[0].frames)] + [len(variants[0].frames) - 1]
     label_w = 130
     out = Image.new("RGB", (label_w + cell * len(columns), 20 + cell * len(variants)), "white")
@@ -170,8 +171,23 @@ def zoom_sheet(variants: list[Variant], path: Path, cell: int = 160) -> None:
             tile = Image.fromarray(v.frames[index]).resize((cell, cell), Image.Resampling.LANCZOS)
             out.paste(tile, (label_w + c * cell, y))
             draw.text((label_w + c * cell + 3, y + cell - 12), kind, fill="white")
-    out.save(path, quality=90)
+    out.save(path, quality=85)
     print(f"sheet: {path}")
+
+
+def click_track(path: Path, seconds: float, rate: int = 22050) -> Path:
+    """A WAV of clicks every 0.5 s over a quiet hum: beats for a music preset's expressions."""
+    t = np.arange(int(seconds * rate)) / rate
+    samples = 0.05 * np.sin(2 * np.pi * 60 * t)
+    for start in np.arange(0.25, seconds, 0.5):
+        i = int(start * rate)
+        samples[i:i + 400] += 0.9 * np.hanning(400) * np.sign(np.sin(np.arange(400)))
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes((samples.clip(-1, 1) * 32767).astype("<i2").tobytes())
+    return path
 
 
 def main() -> None:
@@ -179,17 +195,25 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--frames", type=int, default=120)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--variants", nargs="+", default=["1", "2", "3", "3c", "4"], choices=sorted(SPECS),
+    parser.add_argument("--variants", nargs="+", default=["1", "2", "3", "4", "3s1", "3c", "3l", "3f"],
+                        choices=sorted(SPECS),
                         help="cadence 1..4; cadence 3 with: 3s1/3s2 key step x1/x2, 3c chained resamples, "
                              "3l lagged keys, 3k4 4 key steps, 3b bicubic, 3f a plain cross-fade")
     parser.add_argument("--no-preview", action="store_true")
+    parser.add_argument("--preset", help="a shipped preset instead of the default settings (e.g. music-dive)")
+    parser.add_argument("--clicks", type=float, default=0, help="seconds of a click track as --audio")
     parser.add_argument("--sheet", type=Path, default=Path("Images/cadence_sheet.jpg"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    settings = resolve(None, {"size": f"{args.size}x{args.size}", "frames": args.frames, "seed": 0, "zoom": 1.04})
-    print(f"zoom {args.frames} frames at {args.size}x{args.size}, default settings, {torch.get_num_threads()} "
-          f"thread(s), load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
+    overrides = {"size": f"{args.size}x{args.size}", "frames": args.frames, "seed": 0}
     with tempfile.TemporaryDirectory() as work:
+        if args.clicks:  # a music preset: its expressions read the clicks' onsets and bass
+            overrides["audio"] = str(click_track(Path(work) / "clicks.wav", args.clicks))
+            del overrides["frames"]
+        settings = resolve(args.preset, overrides if args.preset else {**overrides, "zoom": 1.04})
+        print(f"zoom {timeline(settings)[0].frames} frames at {args.size}x{args.size}, "
+              f"{args.preset or 'default settings, zoom 1.04'}, {torch.get_num_threads()} thread(s), "
+              f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
         engine, variants = zoom_run(settings, args.size, Path(work), [SPECS[v] for v in args.variants])
         zoom_sheet(variants, args.sheet)
         dreamed_s = zoom_report(engine, variants)

@@ -100,7 +100,7 @@ def zoom_camera(settings: Settings, times: Timeline) -> tuple[Camera, int]:
                          "use at most `frames`")
     if not settings.loop:
         return camera, 0
-    check_loop(camera, times.frames, settings.cadence)
+    check_loop(camera, times.frames)
     lead = lead_frames(times.frames)
     return Camera(settings, times, lead=lead, period=times.frames), lead
 
@@ -116,6 +116,22 @@ def _inputs(settings: Settings, origin: str, times: Timeline, track: music.Audio
     return inputs_used
 
 
+def _dream_and_store(settings: Settings, options: RunOptions, output: Path, work: Path, first: np.ndarray,
+                     total: int, inputs: dict, progress: Reporter) -> tuple[Settings, Dream, int, str, FrameStore]:
+    """The dream (none in a preview: no model is built), its steps, the weights' source and the store.
+
+    Also the settings to record: the objective is resolved on the start image.
+    """
+    if settings.preview:
+        return settings, no_dream, 1, PREVIEW_WEIGHTS, preview_store(output, options, "zoom", settings, **inputs)
+    engine = Engine(settings, options)
+    octaves = engine.check_size(first.shape[1], first.shape[0], progress)
+    settings = engine.prepare(first)
+    dream, steps = engine_dream(engine, settings, octaves, total, KEY_STEP if settings.cadence > 1 else 1.0)
+    store = FrameStore(work, manifest("zoom", settings, **inputs), options.restart)
+    return settings, dream, steps, engine.model.weights_source, store
+
+
 def render_zoom(settings: Settings, origin: str, output: Path, options: RunOptions,
                 progress: Reporter = Silent()) -> Path:
     """Render zoom frames from noise or an image into an MP4 or GIF (with the music, if any)."""
@@ -127,23 +143,14 @@ def render_zoom(settings: Settings, origin: str, output: Path, options: RunOptio
     times, track = timeline(settings)
     camera, lead = zoom_camera(settings, times)  # a bad schedule stops here, before the model loads
     total = times.frames + lead
-    if settings.preview:
-        dream, steps, weights = no_dream, 1, PREVIEW_WEIGHTS
-        store = preview_store(output, options, "zoom", settings, **_inputs(settings, origin, times, track))
-    else:
-        engine = Engine(settings, options)
-        octaves = engine.check_size(first.shape[1], first.shape[0], progress)
-        settings = engine.prepare(first)
-        dream, steps = engine_dream(engine, settings, octaves, total, KEY_STEP if settings.cadence > 1 else 1.0)
-        weights = engine.model.weights_source
-        store = FrameStore(work, manifest("zoom", settings, **_inputs(settings, origin, times, track)),
-                           options.restart)
+    settings, dream, steps, weights, store = _dream_and_store(
+        settings, options, output, work, first, total, _inputs(settings, origin, times, track), progress)
     color = ColorLock(settings.color_coherence, settings.series("color_strength", times),
                       None if origin == "noise" else first)
     tail = LoopTail(store, times.frames, lead) if settings.loop else None
     plan = ZoomPlan(dream, first, camera, store, total=total, steps=steps, cadence=settings.cadence,
                     color=color, tail=tail)
-    indices = fill(plan, store, progress)[lead:]
+    indices = fill(plan, store, progress)[lead:]  # a loop's lead-in frames are not shown
     sound = (track.path, 0.0, times.frames / settings.fps) if track and output.suffix.lower() == ".mp4" else None
     extra = {"preview": True} if settings.preview else {}
     text = sidecar_text(output, settings, "zoom", weights, **{"from": origin}, **extra)

@@ -31,7 +31,7 @@ def lead_frames(length: int) -> int:
     return max(1, min(MAX_LEAD, length // 4))
 
 
-def check_loop(camera: Camera, length: int, cadence: int) -> None:
+def check_loop(camera: Camera, length: int) -> None:
     """Refuse, in one line, a loop that cannot close: too short, or a move that does not come back."""
     if length < 2:
         raise DreamError(f"`loop` needs at least 2 frames, got {length}; set `frames` (the loop's length)")
