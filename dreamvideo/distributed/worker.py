@@ -21,7 +21,7 @@ from PIL import Image
 from ..media import sources
 from ..render.engine import Engine, RunOptions
 from ..render.store import FrameStore
-from ..render.video import VideoPlan
+from ..render.video_plan import VideoPlan
 from ..settings import Settings
 from . import ray_backend
 from .chunks import Chunk
@@ -112,7 +112,7 @@ def _plan(job: ChunkJob, engine: Engine, frames: Iterator[np.ndarray], scratch: 
     """The single-process video plan. Its per-frame coherence state goes to a scratch store:
     a chunk is redone whole, so that state is never read back."""
     return VideoPlan(engine, job.settings, frames, job.total, FrameStore(scratch, {"kind": "chunk"}),
-                     fps=job.fps, octaves=job.octaves)
+                     fps=job.fps, octaves=job.octaves, start=job.chunk.dream_start)
 
 
 def _gain(plan: VideoPlan) -> float | None:
