@@ -65,3 +65,23 @@ def test_a_cadence_longer_than_the_clip_is_refused_in_one_line(tmp_path, moving_
     assert result.exit_code == 1
     assert result.output.strip().count("\n") == 0 and "--cadence 7" in result.output
     assert not (tmp_path / "o.mp4").exists()
+
+
+def _lab_distance(outs, raws):
+    """Mean |channel mean difference| in LAB, output vs its source frame: how far the colours moved."""
+    from skimage.color import rgb2lab
+    return float(np.mean([np.abs(rgb2lab(o / 255).mean((0, 1)) - rgb2lab(r / 255).mean((0, 1))).mean()
+                          for o, r in zip(outs, raws)]))
+
+
+def test_colour_coherence_keeps_each_frame_near_its_source_colours_on_a_schedule(tmp_path, moving_clip):
+    base = {**FAST, "steps": 6, "step_size": 2.0, "seed": 2, "max_frames": 3}
+    raws = _sources(moving_clip)[:3]
+    plain, matched = (tmp_path / "plain", tmp_path / "lab")
+    render_video(resolve(None, base), moving_clip, tmp_path / "p.mp4", RunOptions(frames_dir=plain))
+    render_video(resolve(None, {**base, "color_coherence": "lab", "color_strength": {0: 0.0, 1: 1.0}}),
+                 moving_clip, tmp_path / "l.mp4", RunOptions(frames_dir=matched))
+    plain, matched = _frames(plain), _frames(matched)
+    assert np.array_equal(plain[0], matched[0])      # strength 0 at frame 0: untouched
+    assert _lab_distance(matched[1:], raws[1:]) < 0.5 * _lab_distance(plain[1:], raws[1:])
+    assert not np.array_equal(matched[2], raws[2])   # the dream is still there
