@@ -2,11 +2,13 @@
 
 import numpy as np
 import pytest
+import yaml
 
 from dreamvideo.cli import app
 from dreamvideo.media import sources
 from dreamvideo.motion import metrics
 from dreamvideo.render import Engine, RunOptions, render_video
+from dreamvideo.render.video_loop import seam_ratio
 from dreamvideo.settings import resolve
 
 from .conftest import FAST, FAST_ARGS
@@ -85,3 +87,30 @@ def test_colour_coherence_keeps_each_frame_near_its_source_colours_on_a_schedule
     assert np.array_equal(plain[0], matched[0])      # strength 0 at frame 0: untouched
     assert _lab_distance(matched[1:], raws[1:]) < 0.5 * _lab_distance(plain[1:], raws[1:])
     assert not np.array_equal(matched[2], raws[2])   # the dream is still there
+
+
+def test_a_loop_plays_round_with_no_visible_jump(tmp_path, moving_clip, runner):
+    out = tmp_path / "loop.mp4"
+    result = runner.invoke(app, ["video", str(moving_clip), "-o", str(out), "--seed", "2", "--loop", *FAST_ARGS])
+    assert result.exit_code == 0, result.output
+    frames = list(sources.read_frames(sources.probe(out), (64, 48)))
+    assert len(frames) == 4                      # six frames, the last two faded into the first two
+    assert seam_ratio(frames) < 1.5
+    assert seam_ratio(_sources(moving_clip)) > 3  # where the clip itself jumps back
+    meta = yaml.safe_load(out.with_name("loop.mp4.yaml").read_text())["meta"]
+    assert meta["frames"] == 4 and meta["loop_seam_ratio"] < 1.5
+
+
+def test_a_loop_keeps_the_audio_of_the_frames_written(tmp_path, clip, runner):
+    out = tmp_path / "loop.mp4"
+    result = runner.invoke(app, ["video", str(clip), "-o", str(out), "--loop", "--max-frames", "9", *FAST_ARGS])
+    assert result.exit_code == 0, result.output
+    assert sources.streams(out) == {"video": 1, "audio": 1}
+    assert sources.probe(out).duration == pytest.approx(6 * 1001 / 30000, abs=0.05)
+
+
+def test_a_one_frame_loop_is_refused_in_one_line(tmp_path, moving_clip, runner):
+    result = runner.invoke(app, ["video", str(moving_clip), "-o", str(tmp_path / "o.mp4"), "--loop",
+                                 "--max-frames", "1", *FAST_ARGS])
+    assert result.exit_code == 1 and "--loop" in result.output and "--max-frames" in result.output
+    assert result.output.strip().count("\n") == 0

@@ -17,6 +17,7 @@ from .engine import Engine, RunOptions
 from .loop import fill
 from .sidecar import manifest, sidecar_text
 from .store import FrameStore
+from .video_loop import LoopFrames
 from .video_plan import VideoPlan
 
 
@@ -55,8 +56,9 @@ def open_clip(settings: Settings, source: Path, output: Path,
 
 def check_animation(settings: Settings, frames: int | None) -> None:
     """Refuse, before any dreaming, a cadence or loop the clip's span cannot give (``frames``: None if unknown)."""
-    if settings.loop and settings.max_frames == 1:
-        raise DreamError("`loop` needs more than one frame; raise `max_frames` or leave out `loop`")
+    if settings.loop and (settings.max_frames == 1 or (frames is not None and 0 < frames < 3)):
+        raise DreamError("`loop` needs at least 3 frames to fade the end into the start; "
+                         "raise `max_frames` or leave out `loop`")
     if frames and settings.cadence > frames:
         raise DreamError(f"`cadence` {settings.cadence} is larger than the {frames} frame(s) of the span; "
                          "use a `cadence` of at most the frame count")
@@ -87,12 +89,18 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     if not indices:
         raise DreamError(f"{source.name} has no video frames between {start:g}s and {end or info.duration:g}s")
     check_animation(settings, len(indices))
+    frames, extra = store, {}
+    if settings.loop:   # the tail fades into the head; the audio follows the frames written
+        frames = LoopFrames(store, len(indices), float(info.fps))
+        indices, extra = frames.indices(), {"loop_seam_ratio": frames.measure()}
+        progress.note(f"loop: the last {frames.fade} frames fade into the first; seam ratio "
+                      f"{extra['loop_seam_ratio'] or float('nan'):.2f} (1.0 = the seam is like any other step)")
     keep_audio = info.has_audio and output.suffix.lower() == ".mp4"
     audio = (source, *sources.audio_span(start, len(indices), info.fps)) if keep_audio else None
     text = sidecar_text(output, settings, "video", engine.model.weights_source,
                         input=str(source), fps=str(info.fps), frames=len(indices),
-                        flicker_ratio=plan.meter.flicker, strength=plan.meter.strength)
-    assemble_video(store, indices, output, info.fps, settings.crf, audio, text)
+                        flicker_ratio=plan.meter.flicker, strength=plan.meter.strength, **extra)
+    assemble_video(frames, indices, output, info.fps, settings.crf, audio, text)
     finish(store, options)
     progress.note(plan.meter.summary())
     return output
