@@ -101,8 +101,7 @@ def dream_chunk(job: ChunkJob) -> Iterator[tuple[int, bytes, float | None]]:
     info = sources.probe(ray_backend.materialise(job.source))
     with tempfile.TemporaryDirectory(prefix="dreamvideo-chunk-") as scratch:
         frames = _plan(job, engine, chunk_frames(info, job), Path(scratch))
-        for local in frames.indices():
-            index = chunk.dream_start + local
+        for index in frames.indices():   # the plan counts from the chunk's first frame
             dreamed = frames.make(index, _ignore)
             if chunk.role(index) != "warmup":
                 yield index, png_bytes(dreamed), _gain(frames)
