@@ -14,24 +14,21 @@ process (the ratios to cadence 1 are what count; absolute times depend on the sh
 A frame sheet per clip and step count (input, cadence 1, 2, 3; 6 consecutive frames) goes to
 --sheets.
 
-    python benchmarks/bench_cadence_video.py --threads 1 [--steps 3 10] [--frames 24] [--clips ...]
+    python benchmarks/bench_cadence_video.py [--threads 1] [--steps 3 10] [--frames 24] [--clips ...]
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import clips  # noqa: E402
-from bench_coherence import sheet  # noqa: E402
+from harness import clip_path, clips, parser, ratios, sheet, start  # noqa: E402
 from dreamvideo.motion import coherence, flow, metrics  # noqa: E402
 from dreamvideo.render import Engine, RunOptions  # noqa: E402
 from dreamvideo.render.store import FrameStore  # noqa: E402
@@ -70,21 +67,33 @@ def energy_of(engine: Engine, frame: np.ndarray):
     return metrics.activation_energy(engine.model, engine.dreamer.objective(engine.objective_at(0, frame)))
 
 
+def compare(engine: Engine, settings: Settings, inputs: list[np.ndarray], cadences: list[int],
+            energy) -> tuple[dict[str, dict[str, float]], list[list[np.ndarray]]]:
+    """Every cadence on the same frames; cadence 1 is timed again after the others and averaged,
+    so a load that drifts during the run does not favour either side."""
+    runs = {c: render(engine, settings.model_copy(update={"cadence": c}), inputs) for c in cadences}
+    again = render(engine, settings, inputs)
+    assert all(np.array_equal(a, b) for a, b in zip(runs[1][0], again[0]))
+    runs[1] = (again[0], (runs[1][1] + again[1]) / 2)
+    figures = {f"cadence {c}": {"s/frame": seconds, "flicker": metrics.flicker_ratio(inputs, outputs),
+                                "warp err": metrics.warp_error(inputs, outputs),
+                                "strength": metrics.strength(inputs, outputs, energy)}
+               for c, (outputs, seconds) in runs.items()}
+    return figures, [inputs, *(outputs for outputs, _ in runs.values())]
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clips", nargs="+", default=list(clips.CLIPS))
-    parser.add_argument("--steps", nargs="+", type=int, default=[3, 10])
-    parser.add_argument("--frames", type=int, default=24)
-    parser.add_argument("--size", type=int, default=320)
-    parser.add_argument("--cadences", nargs="+", type=int, default=[1, 2, 3])
-    parser.add_argument("--sheets", type=Path, default=Path("bench-sheets"))
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (1 on a shared CPU)")
-    args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    args.sheets.mkdir(parents=True, exist_ok=True)
+    args = parser(__doc__)
+    args.add_argument("--clips", nargs="+", default=list(clips.CLIPS))
+    args.add_argument("--steps", nargs="+", type=int, default=[3, 10])
+    args.add_argument("--frames", type=int, default=24)
+    args.add_argument("--size", type=int, default=320)
+    args.add_argument("--cadences", nargs="+", type=int, default=[1, 2, 3])
+    args.add_argument("--sheets", type=Path, default=Path("bench-sheets"))
+    args = args.parse_args()
+    start(args)
     for name in args.clips:
-        inputs = clips.frames(clips.clip(name), args.frames, args.size)
+        inputs = clips.frames(clip_path(name), args.frames, args.size)
         h, w = inputs[0].shape[:2]
         print(f"\n{name}: {len(inputs)} frames {w}x{h}; input warp error {metrics.warp_error(inputs, inputs):.2f}")
         for span in (2, 3):
@@ -93,23 +102,11 @@ def main() -> int:
         for steps in args.steps:
             settings = resolve(None, {"steps": steps, "seed": 0})
             engine = Engine(settings, RunOptions(device="cpu"))
-            energy = energy_of(engine, inputs[0])
-            print(f"  steps {steps}\n  {'cadence':>7} {'s/frame':>7} {'speed':>6} {'flicker':>7} {'vs 1':>5} "
-                  f"{'warp err':>8} {'strength':>8} {'vs 1':>5}")
             render(engine, settings, inputs[:2])   # warm-up: the first frames of a process are slower
-            runs = {c: render(engine, settings.model_copy(update={"cadence": c}), inputs) for c in args.cadences}
-            again = render(engine, settings, inputs)   # cadence 1 again, after the others: a drifting load evens out
-            assert all(np.array_equal(a, b) for a, b in zip(runs[1][0], again[0]))
-            runs[1] = (again[0], (runs[1][1] + again[1]) / 2)
-            rows, base = [inputs], None
-            for cadence, (outputs, seconds) in runs.items():
-                figures = (seconds, metrics.flicker_ratio(inputs, outputs), metrics.strength(inputs, outputs, energy))
-                base = base or figures
-                print(f"  {cadence:7d} {seconds:7.2f} {base[0] / seconds:5.2f}x {figures[1]:7.2f} "
-                      f"{figures[1] / base[1]:5.2f} {metrics.warp_error(inputs, outputs):8.2f} {figures[2]:8.2f} "
-                      f"{figures[2] / base[2]:5.2f}", flush=True)
-                rows.append(outputs)
-            sheet(args.sheets / f"cadence-{name}-steps{steps}.png", rows)
+            figures, rows = compare(engine, settings, inputs, args.cadences, energy_of(engine, inputs[0]))
+            print(f"  steps {steps} (CPU s/frame)\n{ratios(figures, 'cadence 1')}", flush=True)
+            sheet(args.sheets / f"cadence-{name}-steps{steps}.png", [r[3:9] for r in rows],
+                  labels=["input", *figures], columns=[f"frame {i}" for i in range(3, 9)])
     return 0
 
 

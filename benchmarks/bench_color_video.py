@@ -6,24 +6,21 @@ the output's colours are from the source's, per LAB channel (mean over frames of
 flicker ratio and the strength (activation gain over the input) and its ratio to `none`.
 A frame sheet (input, none, lab, hsv, rgb) goes to --sheets.
 
-    python benchmarks/bench_color_video.py --threads 1 [--clip bigbuckbunny] [--steps 10] [--frames 12]
+    python benchmarks/bench_color_video.py [--threads 1] [--clip bigbuckbunny] [--steps 10] [--frames 12]
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
-import torch
 from skimage.color import rgb2lab
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import clips  # noqa: E402
 from bench_cadence_video import energy_of, render  # noqa: E402
-from bench_coherence import sheet  # noqa: E402
+from harness import clip_path, clips, parser, sheet, start  # noqa: E402
 from dreamvideo.motion import metrics  # noqa: E402
 from dreamvideo.motion.color import SPACES  # noqa: E402
 from dreamvideo.render import Engine, RunOptions  # noqa: E402
@@ -40,18 +37,15 @@ def lab_distance(inputs: list[np.ndarray], outputs: list[np.ndarray]) -> np.ndar
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clip", default="bigbuckbunny", choices=clips.CLIPS)
-    parser.add_argument("--steps", type=int, default=10)
-    parser.add_argument("--frames", type=int, default=12)
-    parser.add_argument("--strength", type=float, default=1.0)
-    parser.add_argument("--sheets", type=Path, default=Path("bench-sheets"))
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (1 on a shared CPU)")
-    args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    args.sheets.mkdir(parents=True, exist_ok=True)
-    inputs = clips.frames(clips.clip(args.clip), args.frames, 320)
+    args = parser(__doc__)
+    args.add_argument("--clip", default="bigbuckbunny", choices=clips.CLIPS)
+    args.add_argument("--steps", type=int, default=10)
+    args.add_argument("--frames", type=int, default=12)
+    args.add_argument("--strength", type=float, default=1.0)
+    args.add_argument("--sheets", type=Path, default=Path("bench-sheets"))
+    args = args.parse_args()
+    start(args)
+    inputs = clips.frames(clip_path(args.clip), args.frames, 320)
     settings = resolve(None, {"steps": args.steps, "seed": 0, "color_strength": args.strength})
     engine = Engine(settings, RunOptions(device="cpu"))
     energy = energy_of(engine, inputs[0])
@@ -67,7 +61,8 @@ def main() -> int:
         print(f"  {space:5} {dl:5.2f} {da:5.2f} {db:5.2f} {sl:5.2f} {sa:5.2f} {sb:5.2f} "
               f"{metrics.flicker_ratio(inputs, outputs):7.2f} {gain:8.2f} {gain / base:7.2f}", flush=True)
         rows.append(outputs)
-    sheet(args.sheets / f"color-{args.clip}-steps{args.steps}.png", rows)
+    sheet(args.sheets / f"color-{args.clip}-steps{args.steps}.png", [r[3:9] for r in rows],
+          labels=["input", *SPACES], columns=[f"frame {i}" for i in range(3, 9)])
     return 0
 
 
