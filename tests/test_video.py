@@ -122,3 +122,18 @@ def test_every_video_render_reports_flicker_and_strength(tmp_path, moving_clip, 
     assert isinstance(meta["flicker_ratio"], float) and meta["flicker_ratio"] > 0
     assert isinstance(meta["strength"], float) and meta["strength"] > 0
     assert f"{meta['flicker_ratio']:.2f}" in line and f"{meta['strength']:.2f}" in line
+
+
+def test_a_damaged_frame_whose_state_was_dropped_is_dreamed_again_on_the_next_run(tmp_path, moving_clip, runner):
+    settings = resolve(None, {**FAST, "seed": 2})
+    render_video(settings, moving_clip, tmp_path / "a.mp4", RunOptions(frames_dir=tmp_path / "a"))
+    straight = _frames(tmp_path / "a")
+    _truncate(tmp_path / "a" / "frame_000003.png")   # its state (frame 2's) is no longer kept
+    args = ["video", str(moving_clip), "-o", str(tmp_path / "a.mp4"), "--seed", "2",
+            "--frames-dir", str(tmp_path / "a"), *FAST_ARGS]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 1 and "run the same command again" in first.output
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert all(np.array_equal(x, y) for x, y in zip(straight, _frames(tmp_path / "a")))
+    assert len(_frames(tmp_path / "a")) == 6

@@ -69,11 +69,11 @@ class VideoPlan:
         missing = self.store.first_missing()
         if self.total is not None and missing >= self.start + self.total:
             return None  # every frame is finished: nothing will be dreamed
-        arrays, note = self.states.repair(missing)
+        arrays, redo = self.states.repair(missing)
         if arrays is not None:
             self.coherence.restore(arrays)
             self.chain = self.states.needed(self.store.first_missing())
-        return note
+        return None if redo is None else self.states.lost(missing, redo)
 
     def indices(self) -> Iterator[int]:
         for local, raw in enumerate(self.frames):
@@ -87,8 +87,10 @@ class VideoPlan:
             return
         arrays = read_state(self.states.path(need))
         if arrays is None:  # a finished frame was found damaged after the state it needs was dropped
-            _, note = self.states.repair(index)
-            raise DreamError(f"frame {index} must be dreamed again but {note}; run the same command again")
+            _, redo = self.states.repair(index)
+            raise DreamError(f"frame {index} was damaged and the coherence state of frame {need}, which it is "
+                             f"made from, is no longer kept; the frames from {redo} on were deleted: run the "
+                             "same command again to dream them again")
         self.coherence.restore(arrays)
         self.chain = need
 

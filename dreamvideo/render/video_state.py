@@ -71,11 +71,11 @@ class ChainStates:
                 return index, arrays
         return None
 
-    def repair(self, missing: int) -> tuple[Arrays | None, str | None]:
+    def repair(self, missing: int) -> tuple[Arrays | None, int | None]:
         """Make the chain resumable at the first missing frame ``missing``.
 
-        Returns the state to continue from (None when none is needed) and, when frames had
-        to be deleted, one line saying which frames are dreamed again and why.
+        Returns the state to continue from (None when none is needed) and, when finished
+        frames had to be deleted, the first of them (None when the state was good).
         """
         need = self.needed(missing)
         if need is None:
@@ -87,6 +87,9 @@ class ChainStates:
         for png in self.store.folder.glob("frame_*.png"):
             if int(png.name[6:12]) >= redo:
                 png.unlink()
-        note = (f"the coherence state of frame {need} is missing or damaged: dreaming again from frame "
-                f"{redo} (the frames after it depend on it)")
-        return (None if good is None else good[1]), note
+        return (None if good is None else good[1]), redo
+
+    def lost(self, index: int, redo: int) -> str:
+        """One line: what a resume dreams again because frame ``index``'s state was bad."""
+        return (f"the coherence state of frame {self.needed(index)} is missing or damaged: dreaming again "
+                f"from frame {redo} (the frames after it depend on it)")
