@@ -28,6 +28,11 @@ Arrays = dict[str, np.ndarray]
 _DAMAGED = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile)
 
 
+def frame_index(path: Path) -> int:
+    """The index in ``frame_N.png`` or ``frame_N.coherence.npz`` (N has six digits or more)."""
+    return int(path.name.split(".")[0][len("frame_"):])
+
+
 def read_state(path: Path) -> Arrays | None:
     """The arrays of a saved state; None when it is missing, damaged or not a coherence state."""
     try:
@@ -65,7 +70,7 @@ class ChainStates:
 
     def _newest_good(self, below: int) -> tuple[int, Arrays] | None:
         """The newest keyframe before ``below`` with a readable state."""
-        found = sorted((int(p.name[6:12]) for p in self.store.folder.glob("frame_*.coherence.npz")), reverse=True)
+        found = sorted((frame_index(p) for p in self.store.folder.glob("frame_*.coherence.npz")), reverse=True)
         for index in (i for i in found if i < below):
             if (arrays := read_state(self.path(index))) is not None:
                 return index, arrays
@@ -85,7 +90,7 @@ class ChainStates:
         good = self._newest_good(need)
         redo = self.start if good is None else (good[0] // self.cadence + 1) * self.cadence
         for png in self.store.folder.glob("frame_*.png"):
-            if int(png.name[6:12]) >= redo:
+            if frame_index(png) >= redo:
                 png.unlink()
         return (None if good is None else good[1]), redo
 
