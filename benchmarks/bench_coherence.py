@@ -18,7 +18,6 @@ synthetic pans over Images/chelsea.jpg are kept as well. A PNG frame sheet per c
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from dataclasses import replace
@@ -26,16 +25,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
+from harness import clips, parser, sheet, start
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import clips  # noqa: E402
-from dreamvideo.core.dream import DreamConfig, Dreamer  # noqa: E402
-from dreamvideo.core.transforms import to_tensor, to_uint8  # noqa: E402
-from dreamvideo.media.sources import load_image  # noqa: E402
-from dreamvideo.models import get_model  # noqa: E402
-from dreamvideo.motion import coherence, metrics  # noqa: E402
+from dreamvideo.core.dream import DreamConfig, Dreamer
+from dreamvideo.core.transforms import to_tensor, to_uint8
+from dreamvideo.media.sources import load_image
+from dreamvideo.models import get_model
+from dreamvideo.motion import coherence, metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"bigbuckbunny": 320, "bikes": 320, "carphone_pristine": 176}
@@ -78,27 +74,18 @@ def run_mode(mode: coherence.Coherence, inputs, dream) -> tuple[list[np.ndarray]
     return outputs, (time.perf_counter() - start) / len(inputs)
 
 
-def sheet(path: Path, rows: list[list[np.ndarray]], first: int = 3, count: int = 6) -> None:
-    """Rows of ``count`` consecutive frames from ``first``, stacked: one PNG to look at."""
-    grid = np.concatenate([np.concatenate(r[first:first + count], axis=1) for r in rows], axis=0)
-    Image.fromarray(grid).save(path)
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clips", nargs="+", default=[*clips.CLIPS, *PANS])
-    parser.add_argument("--steps", nargs="+", type=int, default=[3, 10])
-    parser.add_argument("--frames", type=int, default=12)
-    parser.add_argument("--modes", nargs="+", default=["none", "flow", "pyramid"], choices=coherence.MODES)
-    parser.add_argument("--pull", type=float, default=None, help="pyramid pull (default: the mode's own)")
-    parser.add_argument("--carry", type=float, default=0.97)
-    parser.add_argument("--flow-size", type=int, default=512)
-    parser.add_argument("--sheets", type=Path, default=Path("bench-sheets"))
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch CPU threads (1 is much faster on a CPU shared with other jobs)")
-    args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    args_in = parser(__doc__)
+    args_in.add_argument("--clips", nargs="+", default=[*clips.CLIPS, *PANS])
+    args_in.add_argument("--steps", nargs="+", type=int, default=[3, 10])
+    args_in.add_argument("--frames", type=int, default=12)
+    args_in.add_argument("--modes", nargs="+", default=["none", "flow", "pyramid"], choices=coherence.MODES)
+    args_in.add_argument("--pull", type=float, default=None, help="pyramid pull (default: the mode's own)")
+    args_in.add_argument("--carry", type=float, default=0.97)
+    args_in.add_argument("--flow-size", type=int, default=512)
+    args_in.add_argument("--sheets", type=Path, default=Path("bench-sheets"))
+    args = args_in.parse_args()
+    start(args)
     torch.manual_seed(0)
     model = get_model("efficientnet-lite0")
     dreamer = Dreamer(model)
@@ -112,7 +99,7 @@ def main() -> int:
             dream = dream_fn(dreamer, DreamConfig(steps=steps))
             print(f"  steps {steps}\n  {'mode':8} {'flicker':>7} {'warp err':>8} {'strength':>8} "
                   f"{'texture':>7} {'s/frame':>7} {'vs none':>7}")
-            rows, base_time = [inputs], None
+            rows, labels, base_time = [inputs], ["input"], None
             for name_mode in args.modes:
                 extra = {"pull": args.pull} if args.pull is not None else {}
                 mode = coherence.make(name_mode, flow_steps=max(1, steps // 2), carry=args.carry,
@@ -125,7 +112,9 @@ def main() -> int:
                       flush=True)
                 if name_mode in ("none", "pyramid"):
                     rows.append(outputs)
-            sheet(args.sheets / f"{name}-steps{steps}.png", rows)
+                    labels.append(name_mode)
+            sheet(args.sheets / f"{name}-steps{steps}.png", [row[3:9] for row in rows], labels,
+                  [f"frame {t}" for t in range(3, 9)])
     return 0
 
 

@@ -16,12 +16,12 @@ Weights are random: speed does not depend on their values, and nothing is downlo
 from __future__ import annotations
 
 import argparse
-import math
 import time
 
 import torch
 import torch.nn.functional as F
 import torchvision
+from harness import parser, start
 from torch.utils.flop_counter import FlopCounterMode
 
 from dreamvideo.core.dream import DreamConfig, Dreamer
@@ -89,17 +89,19 @@ def timed(fn, device: torch.device, repeats: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--sizes", nargs="+", default=["128x128", "224x224"], help="WxH")
-    parser.add_argument("--layer", default="28", help="VGG19 layer (seed index or name)")
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--peak-tflops", type=float, default=None, help="device peak, for %% of peak")
-    parser.add_argument("--compile", action="store_true", help="torch.compile the model (CUDA)")
-    parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"])
-    parser.add_argument("--also-lite0", action="store_true",
+    args_in = parser(__doc__)
+    args_in.set_defaults(threads=0)
+    args_in.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    args_in.add_argument("--sizes", nargs="+", default=["128x128", "224x224"], help="WxH")
+    args_in.add_argument("--layer", default="28", help="VGG19 layer (seed index or name)")
+    args_in.add_argument("--repeats", type=int, default=2)
+    args_in.add_argument("--peak-tflops", type=float, default=None, help="device peak, for %% of peak")
+    args_in.add_argument("--compile", action="store_true", help="torch.compile the model (CUDA)")
+    args_in.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"])
+    args_in.add_argument("--also-lite0", action="store_true",
                         help="also time the bundled model against its unoptimised form")
-    args = parser.parse_args()
+    args = args_in.parse_args()
+    start(args)
     device = torch.device(args.device)
     torch.manual_seed(0)
     layer = resolve_layers("vgg19", [args.layer])[0]

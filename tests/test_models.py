@@ -4,7 +4,6 @@ from urllib.error import URLError
 import numpy as np
 import pytest
 import torch
-import torchvision
 from PIL import Image
 
 from dreamvideo.errors import DreamError

@@ -66,19 +66,48 @@ def test_pyramid_is_the_default_and_resume_mid_clip_gives_identical_frames(tmp_p
     assert all(np.array_equal(x, y) for x, y in zip(straight, resumed))
 
 
-def test_the_saved_per_octave_state_is_what_makes_the_resume_exact(tmp_path, moving_clip):
-    settings = resolve(None, {**FAST, "seed": 2, "max_frames": 3})
+def _interrupted(settings, clip, folder, monkeypatch, after=4):
+    """A render of ``clip`` into ``folder`` stopped by Ctrl-C after ``after`` dreamed frames."""
+    real, calls = Engine.dream_octaves, []
+
+    def stop(engine, *args, **kwargs):
+        if len(calls) == after:
+            raise KeyboardInterrupt
+        calls.append(1)
+        return real(engine, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "dream_octaves", stop)
+    with pytest.raises(Interrupted):
+        render_video(settings, clip, folder.with_suffix(".mp4"), RunOptions(frames_dir=folder))
+    monkeypatch.undo()
+
+
+def _truncate(path):
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _zero(path):
+    path.write_bytes(bytes(path.stat().st_size))
+
+
+@pytest.mark.parametrize("damage, frames", [(_truncate, [3]), (_zero, [3, 2, 0]), (lambda p: p.unlink(), [3])],
+                         ids=["truncated", "zero-filled-all", "deleted"])
+def test_a_damaged_or_deleted_state_is_made_again_and_the_resume_matches(tmp_path, moving_clip, monkeypatch,
+                                                                        runner, damage, frames):
+    settings = resolve(None, {**FAST, "seed": 2})
     render_video(settings, moving_clip, tmp_path / "a.mp4", RunOptions(frames_dir=tmp_path / "a"))
-    straight = _frames(tmp_path / "a")
-    assert (tmp_path / "a" / "frame_000001.coherence.npz").is_file()
-    (tmp_path / "a" / "frame_000002.png").unlink()   # frame 2 is made again from the saved state
-    render_video(settings, moving_clip, tmp_path / "a.mp4", RunOptions(frames_dir=tmp_path / "a"))
-    assert np.array_equal(_frames(tmp_path / "a")[2], straight[2])
-    (tmp_path / "a" / "frame_000002.png").unlink()   # and without it, it would not be the same
-    for state in (tmp_path / "a").glob("*.npz"):
-        state.unlink()
-    render_video(settings, moving_clip, tmp_path / "a.mp4", RunOptions(frames_dir=tmp_path / "a"))
-    assert not np.array_equal(_frames(tmp_path / "a")[2], straight[2])
+    _interrupted(settings, moving_clip, tmp_path / "b", monkeypatch)
+    for index in frames:   # the state frame 4 is made from, and the kept ones before it (2, checkpoint 0)
+        damage(tmp_path / "b" / f"frame_{index:06d}.coherence.npz")
+    result = runner.invoke(app, ["video", str(moving_clip), "-o", str(tmp_path / "b.mp4"), "--seed", "2",
+                                 "--frames-dir", str(tmp_path / "b"), *FAST_ARGS])
+    assert result.exit_code == 0, result.output
+    assert "unexpected" not in result.output
+    redo = 3 if frames == [3] else 0
+    assert f"dreaming again from frame {redo}" in " ".join(result.output.split())
+    straight, resumed = _frames(tmp_path / "a"), _frames(tmp_path / "b")
+    assert len(straight) == len(resumed) == 6
+    assert all(np.array_equal(x, y) for x, y in zip(straight, resumed))
 
 
 def test_every_video_render_reports_flicker_and_strength(tmp_path, moving_clip, runner):
@@ -93,3 +122,18 @@ def test_every_video_render_reports_flicker_and_strength(tmp_path, moving_clip, 
     assert isinstance(meta["flicker_ratio"], float) and meta["flicker_ratio"] > 0
     assert isinstance(meta["strength"], float) and meta["strength"] > 0
     assert f"{meta['flicker_ratio']:.2f}" in line and f"{meta['strength']:.2f}" in line
+
+
+def test_a_damaged_frame_whose_state_was_dropped_is_dreamed_again_on_the_next_run(tmp_path, moving_clip, runner):
+    settings = resolve(None, {**FAST, "seed": 2})
+    render_video(settings, moving_clip, tmp_path / "a.mp4", RunOptions(frames_dir=tmp_path / "a"))
+    straight = _frames(tmp_path / "a")
+    _truncate(tmp_path / "a" / "frame_000003.png")   # its state (frame 2's) is no longer kept
+    args = ["video", str(moving_clip), "-o", str(tmp_path / "a.mp4"), "--seed", "2",
+            "--frames-dir", str(tmp_path / "a"), *FAST_ARGS]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 1 and "run the same command again" in first.output
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert all(np.array_equal(x, y) for x, y in zip(straight, _frames(tmp_path / "a")))
+    assert len(_frames(tmp_path / "a")) == 6

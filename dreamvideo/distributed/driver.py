@@ -26,7 +26,7 @@ from ..render.common import finish, with_seed, work_folder
 from ..render.engine import Engine, RunOptions
 from ..render.sidecar import manifest, sidecar_text
 from ..render.store import FrameStore
-from ..render.video import first_frame, open_clip
+from ..render.video import check_animation, first_frame, open_clip
 from ..settings import Settings
 from . import ray_backend
 from .chunks import (DEFAULT_CHUNK, DEFAULT_OVERLAP, DEFAULT_WARMUP, Chunk, fade_weight, flicker, mix, plan,
@@ -186,7 +186,10 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
                  dist: Distribution, progress: Reporter = Silent()) -> Path:
     """Dream a clip in chunks on Ray workers; the same output as one process, seams aside."""
     info, start, end, size = open_clip(settings, source, output, progress)
+    if settings.loop:  # the cross-fade joins the clip's two ends, which different chunks dream
+        raise DreamError("`loop` is not available with `workers`; render the loop in one process")
     expected = sources.expected_frames(info, start, end, settings.max_frames) or None
+    check_animation(settings, expected)
     total = expected or _estimate(info, settings, start, end)
     plan_ = plan(total, dist.chunk_frames, dist.warmup, dist.overlap, open_end=True)
     work = work_folder(output, options)

@@ -21,7 +21,7 @@ from PIL import Image
 from ..media import sources
 from ..render.engine import Engine, RunOptions
 from ..render.store import FrameStore
-from ..render.video import VideoPlan
+from ..render.video_plan import VideoPlan
 from ..settings import Settings
 from . import ray_backend
 from .chunks import Chunk
@@ -101,8 +101,7 @@ def dream_chunk(job: ChunkJob) -> Iterator[tuple[int, bytes, float | None]]:
     info = sources.probe(ray_backend.materialise(job.source))
     with tempfile.TemporaryDirectory(prefix="dreamvideo-chunk-") as scratch:
         frames = _plan(job, engine, chunk_frames(info, job), Path(scratch))
-        for local in frames.indices():
-            index = chunk.dream_start + local
+        for index in frames.indices():   # the plan counts from the chunk's first frame
             dreamed = frames.make(index, _ignore)
             if chunk.role(index) != "warmup":
                 yield index, png_bytes(dreamed), _gain(frames)
@@ -112,7 +111,7 @@ def _plan(job: ChunkJob, engine: Engine, frames: Iterator[np.ndarray], scratch: 
     """The single-process video plan. Its per-frame coherence state goes to a scratch store:
     a chunk is redone whole, so that state is never read back."""
     return VideoPlan(engine, job.settings, frames, job.total, FrameStore(scratch, {"kind": "chunk"}),
-                     fps=job.fps, octaves=job.octaves)
+                     fps=job.fps, octaves=job.octaves, start=job.chunk.dream_start)
 
 
 def _gain(plan: VideoPlan) -> float | None:

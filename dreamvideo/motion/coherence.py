@@ -134,7 +134,7 @@ class Coherence:
         os.replace(tmp, path)
 
     def load(self, path: Path) -> None:
-        with np.load(path) as data:
+        with np.load(path, allow_pickle=False) as data:
             self.restore({key: data[key] for key in data.files})
 
 

@@ -11,7 +11,7 @@ import contextlib
 import os
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator, Protocol, Sequence
 
 import numpy as np
 
@@ -20,9 +20,16 @@ from ..media.encode import VideoWriter, check_output, partial_path, save_image, 
 from ..media.files import clean_stale, fsync_dir, fsync_file
 from ..media.sources import load_image
 from .sidecar import sidecar_path
-from .store import FrameStore
 
 Audio = tuple[Path, float, float]  # source, start, duration (seconds)
+
+
+class Frames(Protocol):
+    """Finished frames by index: a :class:`FrameStore`, or a view over one (a video loop's fade)."""
+
+    folder: Path
+
+    def load(self, index: int) -> np.ndarray | None: ...
 
 
 def check_target(output: Path, suffixes: tuple[str, ...], *inputs: Path) -> None:
@@ -68,7 +75,7 @@ def published(output: Path, sidecar: str) -> Iterator[Path]:
         out_tmp.unlink(missing_ok=True)
 
 
-def assemble_video(store: FrameStore, indices: Sequence[int], output: Path, fps: Fraction | float,
+def assemble_video(store: Frames, indices: Sequence[int], output: Path, fps: Fraction | float,
                    crf: int, audio: Audio | None, sidecar: str) -> Path:
     """Encode the store's frames in order, mux audio, verify, then publish with the sidecar."""
     if not indices:

@@ -12,7 +12,7 @@ is refused, ``restart`` or not, so nothing is lost.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -27,6 +27,7 @@ from .engine import RunOptions
 from .loop import fill
 from .sidecar import manifest, sidecar_text
 from .store import FrameStore, read_manifest
+from .video_loop import LoopFrames
 
 PREVIEW_WEIGHTS = "none (motion preview: no model)"
 
@@ -95,13 +96,15 @@ class SpanPlan:
 
 
 def render_video_preview(settings: Settings, source: Path, output: Path, options: RunOptions,
-                         progress: Reporter, open_clip: Callable) -> Path:
+                         progress: Reporter, clip: tuple[sources.VideoInfo, float, float, tuple[int, int]]) -> Path:
     """The clip's span at the working size, with its audio, and no dream: what a video render will cover.
 
-    ``open_clip`` is the video render's own check of target, clip and span, passed
-    in so that this module, which the video render calls, does not import it back.
+    ``clip``: the video render's checked clip, span and working size. Without a dream,
+    a video's cadence (which carries a keyframe's dream detail onto the frames between)
+    and its colour coherence (each frame matched to its own source) leave the source
+    frames as they are; ``loop`` fades the tail into the head as the render would.
     """
-    info, start, end, size = open_clip(settings, source, output, progress)
+    info, start, end, size = clip
     settings = with_seed(settings, None if options.restart else preview_folder(output, options))
     stat = source.stat()
     store = preview_store(output, options, "video", settings, input=str(source.resolve()),
@@ -110,11 +113,14 @@ def render_video_preview(settings: Settings, source: Path, output: Path, options
     indices = fill(SpanPlan(iter(reader), reader.expected or None), store, progress)
     if not indices:
         raise DreamError(f"{source.name} has no video frames between {start:g}s and {end or info.duration:g}s")
+    frames: FrameStore | LoopFrames = store
+    if settings.loop:
+        frames = LoopFrames(store, len(indices), float(info.fps))
+        indices = frames.indices()
     keep_audio = info.has_audio and output.suffix.lower() == ".mp4"
     audio = (source, *sources.audio_span(start, len(indices), info.fps)) if keep_audio else None
     text = sidecar_text(output, settings, "video", PREVIEW_WEIGHTS, input=str(source), fps=str(info.fps),
                         frames=len(indices), preview=True)
-    assemble_video(store, indices, output, info.fps, settings.crf, audio, text)
+    assemble_video(frames, indices, output, info.fps, settings.crf, audio, text)
     finish(store, options)
     return output
-
