@@ -22,7 +22,6 @@ settings, bundled model at its default layer, zoom 1.04 per frame.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import tempfile
@@ -34,6 +33,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
+import harness  # noqa: I001  (benchmarks/harness.py: parser, threads, load, sheets)
 from dreamvideo.core.transforms import to_tensor
 from dreamvideo.media.sources import noise
 from dreamvideo.motion.camera import Camera
@@ -191,10 +191,9 @@ def click_track(path: Path, seconds: float, rate: int = 22050) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--frames", type=int, default=120)
-    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--variants", nargs="+", default=["1", "2", "3", "4", "3s1", "3c", "3l", "3f"],
                         choices=sorted(SPECS),
                         help="cadence 1..4; cadence 3 with: 3s1/3s2 key step x1/x2, 3c chained resamples, "
@@ -204,7 +203,7 @@ def main() -> None:
     parser.add_argument("--clicks", type=float, default=0, help="seconds of a click track as --audio")
     parser.add_argument("--sheet", type=Path, default=Path("Images/cadence_sheet.jpg"))
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    harness.start(args)
     overrides = {"size": f"{args.size}x{args.size}", "frames": args.frames, "seed": 0}
     with tempfile.TemporaryDirectory() as work:
         if args.clicks:  # a music preset: its expressions read the clicks' onsets and bass
@@ -212,8 +211,7 @@ def main() -> None:
             del overrides["frames"]
         settings = resolve(args.preset, overrides if args.preset else {**overrides, "zoom": 1.04})
         print(f"zoom {timeline(settings)[0].frames} frames at {args.size}x{args.size}, "
-              f"{args.preset or 'default settings, zoom 1.04'}, {torch.get_num_threads()} thread(s), "
-              f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
+              f"{args.preset or 'default settings, zoom 1.04'}", flush=True)
         engine, variants = zoom_run(settings, args.size, Path(work), [SPECS[v] for v in args.variants])
         zoom_sheet(variants, args.sheet)
         dreamed_s = zoom_report(engine, variants)

@@ -21,7 +21,6 @@ inside the loop; goal <= 1.3), the mean step against the same zoom without
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import tempfile
@@ -30,9 +29,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw
 from skimage import color
 
+import harness  # noqa: I001  (benchmarks/harness.py: parser, threads, load, sheets)
 from dreamvideo.core.transforms import to_tensor
 from dreamvideo.media.sources import load_image
 from dreamvideo.motion.camera import Camera, start_frame
@@ -40,7 +39,7 @@ from dreamvideo.render import Engine, RunOptions, render_zoom
 from dreamvideo.render.cadence import ColorLock, ZoomPlan
 from dreamvideo.render.store import FrameStore
 from dreamvideo.render.zoom import engine_dream, timeline
-from dreamvideo.render.zoomloop import seam_ratio
+from dreamvideo.render.video_loop import seam_ratio
 from dreamvideo.settings import resolve
 
 COFFEE = Path(__file__).resolve().parent.parent / "Images" / "coffee.jpg"
@@ -100,21 +99,6 @@ def color_report(engine: Engine, first: np.ndarray, frames: dict[str, list[np.nd
         print(f"  {name:<12} {d:12.2f}                  {d / base[0]:5.2f}x   {e:10.3f}   {e / base[1]:5.2f}x")
 
 
-def sheet(rows: list[tuple[str, list[np.ndarray]]], columns: list[str], path: Path, cell: int = 150) -> None:
-    label_w = 110
-    out = Image.new("RGB", (label_w + cell * len(columns), 20 + cell * len(rows)), "white")
-    draw = ImageDraw.Draw(out)
-    for c, text in enumerate(columns):
-        draw.text((label_w + c * cell + 4, 4), text, fill="black")
-    for r, (name, tiles) in enumerate(rows):
-        draw.text((4, 20 + r * cell + cell // 2 - 6), name, fill="black")
-        for c, tile in enumerate(tiles):
-            out.paste(Image.fromarray(tile).resize((cell, cell), Image.Resampling.LANCZOS),
-                      (label_w + c * cell, 20 + r * cell))
-    out.save(path, quality=90)
-    print(f"sheet: {path}")
-
-
 def loop_part(frames: int, size: int, work: Path, path: Path) -> None:
     results = {}
     for loop in (True, False):
@@ -134,25 +118,22 @@ def loop_part(frames: int, size: int, work: Path, path: Path) -> None:
           f"{np.mean(plain_steps):.2f}, seam ratio {seam_ratio(plain):.2f}; "
           f"{results[True][1]:.0f} s with loop, {results[False][1]:.0f} s without")
     around = list(range(frames - 4, frames)) + [0, 1, 2]
-    sheet([("loop", [looped[i] for i in around]), ("no loop", [plain[i] for i in around])],
-          [f"frame {i}" for i in around], path)
+    harness.sheet(path, [[looped[i] for i in around], [plain[i] for i in around]], ["loop", "no loop"],
+                  [f"frame {i}" for i in around], cell=150)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--frames", type=int, default=240)
     parser.add_argument("--size", type=int, default=192)
     parser.add_argument("--variants", nargs="+", default=["none", "lab input", "lab both"], choices=list(VARIANTS))
     parser.add_argument("--loop-frames", type=int, default=48)
     parser.add_argument("--loop-size", type=int, default=128)
     parser.add_argument("--part", choices=["color", "loop", "both"], default="both")
-    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--color-sheet", type=Path, default=Path("Images/color_sheet.jpg"))
     parser.add_argument("--loop-sheet", type=Path, default=Path("Images/loop_sheet.jpg"))
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    print(f"{torch.get_num_threads()} thread(s), load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}",
-          flush=True)
+    harness.start(args)
     with tempfile.TemporaryDirectory() as work:
         if args.part in ("loop", "both"):
             loop_part(args.loop_frames, args.loop_size, Path(work), args.loop_sheet)
@@ -161,8 +142,8 @@ def main() -> None:
                                       "zoom": 1.04})
             engine, first, frames = color_run(settings, args.variants, Path(work))
             picks = [0, args.frames // 4, args.frames // 2, 3 * args.frames // 4, args.frames - 1]
-            sheet([(name, [first] + [kept[i] for i in picks]) for name, kept in frames.items()],
-                  ["start image"] + [f"frame {i}" for i in picks], args.color_sheet)
+            harness.sheet(args.color_sheet, [[first] + [kept[i] for i in picks] for kept in frames.values()],
+                          list(frames), ["start image"] + [f"frame {i}" for i in picks], cell=150)
             color_report(engine, first, frames)
     print(f"load average now {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 

@@ -13,7 +13,7 @@ from dreamvideo.errors import DreamError, Interrupted
 from dreamvideo.media.sources import load_image
 from dreamvideo.render import Engine, RunOptions, render_zoom
 from dreamvideo.render.store import FrameStore
-from dreamvideo.render.zoomloop import seam_ratio
+from dreamvideo.render.video_loop import seam_ratio
 from dreamvideo.settings import resolve
 
 from .conftest import FAST, FAST_ARGS, make_clip
@@ -128,6 +128,7 @@ def test_loop_closes_seamlessly_and_resumes_exactly(tmp_path, monkeypatch):
     assert len(loop) == 12 and imageio_ffmpeg.count_frames_and_secs(str(out))[0] == 12
     assert np.array_equal(loop[-1], kept[2])  # the last frame leads into the first as frame 2 did into 3
     assert seam_ratio(loop) < 1.3
+    assert yaml.safe_load((tmp_path / "loop.gif.yaml").read_text())["meta"]["loop_seam_ratio"] < 1.3
     _stop_after(monkeypatch, 13)  # inside the fade
     with pytest.raises(Interrupted):
         render_zoom(settings, "noise", out, RunOptions(frames_dir=tmp_path / "resumed"))

@@ -30,7 +30,7 @@ from .loop import fill
 from .preview import PREVIEW_WEIGHTS, no_dream, preview_folder, preview_store, test_pattern
 from .sidecar import manifest, sidecar_text
 from .store import FrameStore
-from .zoomloop import LoopTail, check_loop, lead_frames
+from .zoomloop import LoopTail, check_loop, lead_frames, loop_seam
 
 DEFAULT_FRAMES = 60
 # With cadence > 1 a key dream follows N frames of zoom instead of one; a 1.5x step
@@ -152,7 +152,11 @@ def render_zoom(settings: Settings, origin: str, output: Path, options: RunOptio
                     color=color, tail=tail)
     indices = fill(plan, store, progress)[lead:]  # a loop's lead-in frames are not shown
     sound = (track.path, 0.0, times.frames / settings.fps) if track and output.suffix.lower() == ".mp4" else None
-    extra = {"preview": True} if settings.preview else {}
+    extra: dict = {"preview": True} if settings.preview else {}
+    if settings.loop:
+        extra["loop_seam_ratio"] = loop_seam(store, indices)
+        progress.note(f"loop of {len(indices)} frames, the last {lead} faded into the first; seam ratio "
+                      f"{extra['loop_seam_ratio'] or float('nan'):.2f} (1.0 = the seam is like any other step)")
     text = sidecar_text(output, settings, "zoom", weights, **{"from": origin}, **extra)
     assemble_video(store, indices, output, settings.fps, settings.crf, sound, text)
     finish(store, options)

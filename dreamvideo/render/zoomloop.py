@@ -19,9 +19,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DreamError
+from ..motion import metrics
 from ..motion.camera import MOVES, Camera
 from .cadence import detail_crossfade
 from .store import FrameStore
+from .video_loop import seam_ratio
 
 MAX_LEAD = 24
 
@@ -52,6 +54,11 @@ def _fmt(value: np.ndarray) -> str:
     return ",".join(f"{v:g}" for v in value)
 
 
+def loop_seam(store: FrameStore, indices: list[int]) -> float | None:
+    """The written loop's seam ratio, measured at the size a render measures itself (for the sidecar)."""
+    return seam_ratio([metrics.shrink(store.load(i), metrics.METER_SIZE) for i in indices])
+
+
 class LoopTail:
     """Cross-fades frames L..L+T-1 toward head frames 0..T-1, read back from the store."""
 
@@ -66,10 +73,3 @@ class LoopTail:
         if head is None:
             raise DreamError(f"frame {k} is missing from {self.store.folder}; run again to remake it")
         return detail_crossfade(frame, head, (k + 1) / self.lead)
-
-
-def seam_ratio(frames: list[np.ndarray]) -> float:
-    """mean |f[0] - f[last]| over the mean step inside the loop: 1.0 = the seam is like any step."""
-    as_float = [f.astype(np.float32) for f in frames]
-    steps = [np.abs(b - a).mean() for a, b in zip(as_float, as_float[1:])]
-    return float(np.abs(as_float[0] - as_float[-1]).mean() / max(np.mean(steps), 1e-6))
