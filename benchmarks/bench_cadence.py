@@ -17,7 +17,7 @@ settings, bundled model at its default layer, zoom 1.04 per frame.
   frame and how many times faster than cadence 1's dreamed frames;
 - a frame sheet: every variant at frames 60-64 (keyframes and in-betweens) and the last.
 
-    python benchmarks/bench_cadence.py [--size 256] [--frames 120] [--threads 1] [--sheet Images/cadence_sheet.jpg]
+    python benchmarks/bench_cadence.py [--size 256] [--frames 120] [--threads 1] [--sheet Images/examples/zoom-cadence.jpg]
 """
 
 from __future__ import annotations
@@ -201,7 +201,7 @@ def main() -> None:
     parser.add_argument("--no-preview", action="store_true")
     parser.add_argument("--preset", help="a shipped preset instead of the default settings (e.g. music-dive)")
     parser.add_argument("--clicks", type=float, default=0, help="seconds of a click track as --audio")
-    parser.add_argument("--sheet", type=Path, default=Path("Images/cadence_sheet.jpg"))
+    parser.add_argument("--sheet", type=Path, default=Path("Images/examples/zoom-cadence.jpg"))
     args = parser.parse_args()
     harness.start(args)
     overrides = {"size": f"{args.size}x{args.size}", "frames": args.frames, "seed": 0}

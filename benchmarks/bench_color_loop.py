@@ -130,8 +130,8 @@ def main() -> None:
     parser.add_argument("--loop-frames", type=int, default=48)
     parser.add_argument("--loop-size", type=int, default=128)
     parser.add_argument("--part", choices=["color", "loop", "both"], default="both")
-    parser.add_argument("--color-sheet", type=Path, default=Path("Images/color_sheet.jpg"))
-    parser.add_argument("--loop-sheet", type=Path, default=Path("Images/loop_sheet.jpg"))
+    parser.add_argument("--color-sheet", type=Path, default=Path("Images/examples/zoom-colour-coffee.jpg"))
+    parser.add_argument("--loop-sheet", type=Path, default=Path("Images/examples/zoom-loop.jpg"))
     args = parser.parse_args()
     harness.start(args)
     with tempfile.TemporaryDirectory() as work:
