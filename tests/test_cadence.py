@@ -10,6 +10,7 @@ from skimage import color
 
 from dreamvideo.cli import app
 from dreamvideo.errors import DreamError, Interrupted
+from dreamvideo.media.audio import decode
 from dreamvideo.media.sources import load_image
 from dreamvideo.render import Engine, RunOptions, render_zoom
 from dreamvideo.render.store import FrameStore
@@ -168,6 +169,7 @@ def test_zoom_preview_builds_no_model_and_says_it_is_a_preview(runner, tmp_path,
                                  "--cadence", "2", "--color-coherence", "lab", "--rotate", "2", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert imageio_ffmpeg.count_frames_and_secs(str(out))[0] == 8
+    assert abs(len(decode(out)) / 22050 - 1.0) <= 1 / 8  # the track is muxed in
     sidecar = yaml.safe_load((tmp_path / "p.mp4.yaml").read_text())
     assert sidecar["meta"]["preview"] is True and sidecar["preview"] is True
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.mp4", "p.mp4.yaml"]
