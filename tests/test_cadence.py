@@ -13,12 +13,23 @@ from dreamvideo.errors import DreamError, Interrupted
 from dreamvideo.media.audio import decode
 from dreamvideo.media.sources import load_image
 from dreamvideo.render import Engine, RunOptions, render_zoom
+from dreamvideo.render.preview import Numbered
 from dreamvideo.render.store import FrameStore
 from dreamvideo.render.video_loop import seam_ratio
 from dreamvideo.settings import resolve
 
 from .conftest import FAST, FAST_ARGS, make_clip
 from .test_zoom import song  # noqa: F401  (fixture)
+
+
+class _Folder:
+    """A kept frames folder, read as the store does."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def load(self, index: int) -> np.ndarray:
+        return load_image(self.folder / f"frame_{index:06d}.png")
 
 
 def _settings(**extra):
@@ -120,8 +131,9 @@ def test_color_coherence_keeps_the_start_images_colours(tmp_path, chelsea):
     assert distances["lab"] < 0.7 * distances["none"], distances
 
 
-def test_loop_closes_seamlessly_and_resumes_exactly(tmp_path, monkeypatch):
-    settings = _settings(cadence=1, frames=12, zoom=1.05, loop=True)
+@pytest.mark.parametrize("cadence", [1, 2])
+def test_loop_closes_seamlessly_and_resumes_exactly(tmp_path, monkeypatch, cadence):
+    settings = _settings(cadence=cadence, frames=12, zoom=1.05, loop=True)
     out = tmp_path / "loop.gif"
     render_zoom(settings, "noise", out, RunOptions(frames_dir=tmp_path / "straight"))
     kept = [load_image(p) for p in sorted((tmp_path / "straight").glob("frame_??????.png"))]
@@ -202,6 +214,9 @@ def test_preview_from_noise_shows_a_test_pattern(tmp_path, no_model, monkeypatch
     first, last = (load_image(tmp_path / "f" / f"frame_00000{i}.png") for i in (0, 2))
     assert first.std() > 40  # a contrasty pattern, not grey noise
     assert not np.array_equal(first, last)
+    stamped = Numbered(_Folder(tmp_path / "f")).load(2)
+    changed = np.argwhere((stamped != last).any(-1))
+    assert len(changed) and changed[:, 0].max() < 20  # "frame 2" at the top; what feeds the next frame is clean
     monkeypatch.undo()
     with pytest.raises(DreamError, match="settings changed"):  # a real render never resumes a preview's frames
         render_zoom(_settings(frames=3, zoom=1.2), "noise", tmp_path / "r.mp4", RunOptions(frames_dir=tmp_path / "f"))

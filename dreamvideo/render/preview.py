@@ -2,6 +2,8 @@
 
 A preview builds no model. A zoom from noise starts from a test pattern (a grid
 with numbered cells and a circle) so the motion reads; from an image, the image.
+Each written frame carries its number (only on the way out: the frames that feed
+the next ones stay clean).
 Cadence and colour coherence apply as they would, with the dream left out.
 
 A preview never mixes with a real render's frames: its work folder is its own
@@ -46,6 +48,27 @@ def test_pattern(width: int, height: int) -> np.ndarray:
     r = min(width, height) // 4
     draw.ellipse((width // 2 - r, height // 2 - r, width // 2 + r, height // 2 + r), outline=(255, 40, 40), width=3)
     return np.asarray(canvas)
+
+
+class Numbered:
+    """A preview's frames as written: each stamped with its frame number (the store keeps them clean).
+
+    ``first`` is the output number of stored frame ``first`` (a loop's lead-in is not shown).
+    """
+
+    def __init__(self, frames, first: int = 0) -> None:
+        self.frames, self.folder, self.first = frames, frames.folder, first
+
+    def load(self, index: int) -> np.ndarray | None:
+        frame = self.frames.load(index)
+        if frame is None:
+            return None
+        canvas = Image.fromarray(frame)
+        draw = ImageDraw.Draw(canvas)
+        text = f"frame {index - self.first}"
+        draw.rectangle((2, 2, 8 + 6 * len(text), 16), fill=(0, 0, 0))
+        draw.text((5, 4), text, fill=(255, 255, 0))
+        return np.asarray(canvas)
 
 
 def no_dream(frame: np.ndarray, index: int, advance: Advance, first: bool) -> np.ndarray:
@@ -121,6 +144,6 @@ def render_video_preview(settings: Settings, source: Path, output: Path, options
     audio = (source, *sources.audio_span(start, len(indices), info.fps)) if keep_audio else None
     text = sidecar_text(output, settings, "video", PREVIEW_WEIGHTS, input=str(source), fps=str(info.fps),
                         frames=len(indices), preview=True)
-    assemble_video(frames, indices, output, info.fps, settings.crf, audio, text)
+    assemble_video(Numbered(frames), indices, output, info.fps, settings.crf, audio, text)
     finish(store, options)
     return output

@@ -27,7 +27,7 @@ from .cadence import ColorLock, Dream, ZoomPlan
 from .common import finish, with_seed, work_folder
 from .engine import Engine, RunOptions, dream_config
 from .loop import fill
-from .preview import PREVIEW_WEIGHTS, no_dream, preview_folder, preview_store, test_pattern
+from .preview import PREVIEW_WEIGHTS, Numbered, no_dream, preview_folder, preview_store, test_pattern
 from .sidecar import manifest, sidecar_text
 from .store import FrameStore
 from .zoomloop import LoopTail, check_loop, lead_frames, loop_seam
@@ -158,6 +158,7 @@ def render_zoom(settings: Settings, origin: str, output: Path, options: RunOptio
         progress.note(f"loop of {len(indices)} frames, the last {lead} faded into the first; seam ratio "
                       f"{extra['loop_seam_ratio'] or float('nan'):.2f} (1.0 = the seam is like any other step)")
     text = sidecar_text(output, settings, "zoom", weights, **{"from": origin}, **extra)
-    assemble_video(store, indices, output, settings.fps, settings.crf, sound, text)
+    frames = Numbered(store, lead) if settings.preview else store
+    assemble_video(frames, indices, output, settings.fps, settings.crf, sound, text)
     finish(store, options)
     return output
