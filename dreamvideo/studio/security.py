@@ -5,7 +5,8 @@ can forget it. A token proves the caller read the URL the terminal printed; the
 Host check stops DNS rebinding (a hostile site whose name resolves to 127.0.0.1
 would send its own Host); the Origin check stops another site's page from
 posting forms or fetches here with the user's cookie. The first visit with
-``?token=`` swaps the URL token for an HttpOnly, SameSite=Strict cookie.
+``?token=`` swaps the URL token for an HttpOnly, SameSite=Strict cookie and
+redirects to the bare URL.
 """
 
 from __future__ import annotations
@@ -69,3 +70,8 @@ def guard(request: Request, response: Response) -> None:
         raise HTTPException(401, "missing or wrong token; open the URL the studio printed")
     if from_query:
         response.set_cookie(COOKIE, gate.token, httponly=True, samesite="strict", path="/")
+        if request.method == "GET" and request.url.path == "/":
+            # The page itself: redirect to the bare URL, so the token leaves the address bar and history
+            # (and an HTML response, which FastAPI returns as is, still gets the cookie).
+            cookie = response.headers["set-cookie"]
+            raise HTTPException(303, "signed in", headers={"Location": "/", "Set-Cookie": cookie})
