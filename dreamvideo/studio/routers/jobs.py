@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal, Optional
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
 from ..child import Watch
@@ -124,8 +124,8 @@ def resume(job_id: str, request: Request) -> dict[str, Any]:
     return job.public()
 
 
-@router.get("/api/jobs/{job_id}/frame", response_model=None)
-def latest_frame(job_id: str, request: Request) -> FileResponse | Response:
+@router.get("/api/jobs/{job_id}/frame")
+def latest_frame(job_id: str, request: Request) -> Response:
     """The newest finished frame of a job (a PNG from its work folder), for the live view.
 
     204 when there is none (yet, or any more: a finished render's work folder is gone), not 404,
@@ -134,10 +134,13 @@ def latest_frame(job_id: str, request: Request) -> FileResponse | Response:
     job = find(request, job_id)
     output = folder(request) / job.output
     indices = Watch(output, None).indices()
-    if not indices:
+    try:  # read now: the render may finish and remove its work folder at any moment
+        data = (work_folder(output) / f"frame_{max(indices):06d}.png").read_bytes() if indices else None
+    except OSError:
+        data = None
+    if data is None:
         return Response(status_code=204)
-    path = work_folder(output) / f"frame_{max(indices):06d}.png"
-    return FileResponse(path, media_type="image/png", headers={"Cache-Control": "no-store"})
+    return Response(data, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
 @router.get("/api/events")

@@ -73,6 +73,7 @@ function buildField(name, prop) {
                type.values.map((v) => el("option", { value: v, text: v })));
   } else if (type.kind === "bool") {
     input = el("input", { id, name, type: "checkbox" });
+    input.dataset.kind = type.kind;
     return el("div", { class: "field bool", "data-field": name },
               el("label", { for: id }, input, prop.title || name), help, error);
   } else if (type.kind === "number") {
