@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("fastapi")
 with warnings.catch_warnings():  # starlette's note about httpx2: not ours to act on
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient  # noqa: E402
 
 from dreamvideo.studio.app import create_app  # noqa: E402

@@ -352,7 +352,7 @@ function compare() {
   $("diff").replaceChildren(
     el("tr", {}, el("th", { text: "setting" }), chosen.map((r) => el("th", { text: r.path }))),
     ...(names.length ? names.map((name) => el("tr", {}, el("td", { text: name }),
-                                               chosen.map((r) => el("td", { text: asText(r.settings[name]) || "—" }))))
+                                               chosen.map((r) => el("td", { text: asText(r.settings[name]) || "(default)" }))))
       : [el("tr", {}, el("td", { text: "The settings are the same." }))]));
   $("compare-panel").hidden = false;
   syncVideos();
