@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import IMAGES
 from tests.studio_server import StudioServer
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -77,6 +78,8 @@ def test_preview_render_watch_play_and_compare_in_a_browser(page, tmp_path):
     page.fill("#output", "first.mp4")
     page.click("#render-button")
     page.wait_for_selector('.job[data-state="running"]', timeout=60_000)
+    page.set_input_files("#upload", str(IMAGES / "chelsea.jpg"))  # the second dives into an uploaded image
+    page.wait_for_function("() => document.getElementById('input').value === 'uploads/chelsea.jpg'")
     fill_tiny(page, **{"f-zoom": "1.2", "f-seed": "7"})
     page.fill("#output", "second.mp4")
     page.click("#render-button")
@@ -101,7 +104,11 @@ def test_preview_render_watch_play_and_compare_in_a_browser(page, tmp_path):
     rows = page.locator("#diff tr td:first-child").all_inner_texts()
     assert "zoom" in rows and "seed" in rows and "octaves" not in rows
     page.click("#play-all")
-    page.wait_for_function("() => [...document.querySelectorAll('#compare video')].every(v => !v.paused && v.currentTime > 0)",
-                           timeout=15_000)
+    page.wait_for_function("() => [...document.querySelectorAll('#compare video')]"
+                           ".every(v => !v.paused && v.currentTime > 0)", timeout=15_000)
     shot(page, tmp_path, "compare")
+
+    page.click('[data-render="second.mp4"] button:has-text("Edit")')  # its sidecar back in the form
+    assert (page.input_value("#f-zoom"), page.input_value("#f-seed")) == ("1.2", "7")
+    assert page.input_value("#input") == "uploads/chelsea.jpg"
     assert page.errors == []

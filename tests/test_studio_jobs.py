@@ -8,6 +8,7 @@ import json
 import httpx
 import yaml
 
+from tests.conftest import IMAGES
 from tests.studio_fixtures import TINY, client, folder, wait_for  # noqa: F401
 from tests.studio_server import StudioServer
 
@@ -51,12 +52,19 @@ def test_cancel_keeps_the_frames_and_resume_finishes_from_them(client, folder):
     assert (folder / "long.gif").read_bytes()[:3] == b"GIF"
 
 
-def test_a_failed_render_reports_the_cli_error_line(client, folder):
+def test_a_still_renders_and_a_failed_render_reports_the_cli_error_line(client, folder):
     (folder / "broken.mp4").write_text("not a video")
-    made = client.post("/api/jobs", json={"kind": "video", "input": "broken.mp4", "settings": TINY}).json()
-    failed = wait_for(client, made["id"], ("done", "failed", "cancelled"))
+    (folder / "cat.jpg").write_bytes((IMAGES / "chelsea.jpg").read_bytes())
+    bad = client.post("/api/jobs", json={"kind": "video", "input": "broken.mp4", "settings": TINY}).json()
+    still = client.post("/api/jobs", json={"kind": "still", "input": "cat.jpg", "settings": TINY}).json()
+    assert still["output"].startswith("renders/still-") and still["output"].endswith(".png")
+    failed = wait_for(client, bad["id"], ("done", "failed", "cancelled"))
     assert failed["state"] == "failed"
     assert failed["error"] == "error: cannot read video broken.mp4: not a video file or it is corrupt"
+    done = wait_for(client, still["id"], ("done", "failed", "cancelled"))
+    assert (done["state"], done["frames_done"], done["frames_total"]) == ("done", 1, 1)
+    card = {r["path"]: r for r in client.get("/api/renders").json()}[still["output"]]
+    assert (card["kind"], card["input"], card["size"]) == ("still", "cat.jpg", [64, 64])
 
 
 def test_ctrl_c_on_the_server_stops_the_render_keeping_frames_for_resume(folder):
