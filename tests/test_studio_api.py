@@ -74,6 +74,8 @@ def test_preview_of_a_still_and_of_a_video_dream_their_first_frame(client, folde
     assert still.status_code == 200 and max(png_size(still.content)) == 256
     video = client.post("/api/preview", json={"kind": "video", "input": "clip.mp4", "settings": fast})
     assert video.status_code == 200 and png_size(video.content) == (96, 64)
+    zoom = client.post("/api/preview", json={"kind": "zoom", "input": "cat.jpg", "settings": {**fast, "size": "96x80"}})
+    assert png_size(zoom.content) == (96, 80)  # a zoom from an image covers its WxH, as the render does
     missing = client.post("/api/preview", json={"kind": "still", "settings": fast})
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "input"
 

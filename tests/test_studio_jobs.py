@@ -30,6 +30,11 @@ def test_a_tiny_zoom_goes_queued_running_done_and_shows_in_the_gallery(client, f
     again = client.post("/api/jobs", json={"kind": "zoom", "output": "dive.mp4", "settings": TINY})
     assert again.status_code == 409  # the finished render is not overwritten without replace
     assert [j["id"] for j in client.get("/api/jobs").json()] == [made["id"]]
+    first_seed = sidecar["seed"]
+    replaced = client.post("/api/jobs", json={"kind": "zoom", "output": "dive.mp4", "settings": {**TINY, "seed": 9},
+                                              "replace": True}).json()
+    assert wait_for(client, replaced["id"], ("done", "failed", "cancelled"))["state"] == "done"
+    assert yaml.safe_load((folder / "dive.mp4.yaml").read_text())["seed"] == 9 != first_seed
 
 
 def test_cancel_keeps_the_frames_and_resume_finishes_from_them(client, folder):

@@ -22,6 +22,7 @@ from ..media import sources
 from ..media.images import fit_longest
 from ..models import get_model
 from ..models.base import FeatureModel
+from ..render.common import longest_side
 from ..render.engine import Engine, pick_device
 from ..render.video import first_frame as clip_frame
 from ..settings import Settings
@@ -47,24 +48,29 @@ def cached_model(settings: Settings) -> FeatureModel:
     return _models[key]
 
 
-def _shrunk(size: tuple[int, int]) -> tuple[int, int]:
-    return fit_longest(*size, min(SIDE, max(size)))
+def _shrunk(size: tuple[int, int], settings: Settings) -> tuple[int, int]:
+    """``size`` scaled down to the preview's side, or to the render's own ``size`` when smaller."""
+    side = min(SIDE, longest_side(settings) or max(size), max(size))
+    return fit_longest(*size, side)
 
 
 def first_frame(kind: str, source: Path | None, settings: Settings) -> np.ndarray:
-    """What the render dreams first: the image, the clip's first frame, or the seeded noise."""
+    """What the render dreams first, fitted as the render fits it: the image, the clip's first frame,
+    or the seeded noise of a zoom from noise."""
     if source is None:  # a zoom from noise, at the render's aspect
         size = settings.size or 512
-        width, height = _shrunk((size, size) if isinstance(size, int) else size)
+        width, height = _shrunk((size, size) if isinstance(size, int) else size, settings)
         return sources.noise(width, height, settings.seed or 0)
     if kind == "video":
         info = sources.probe(source)
-        frame = clip_frame(info, _shrunk((info.width, info.height)), settings.start, settings.end)
+        frame = clip_frame(info, _shrunk((info.width, info.height), settings), settings.start, settings.end)
         if frame is None:
             raise DreamError(f"{source.name} has no video frames from `start` {settings.start:g}s")
         return frame
+    if kind == "zoom" and isinstance(settings.size, tuple):  # a zoom covers WxH with its image
+        return sources.load_image(source, cover=_shrunk(settings.size, settings))
     image = sources.load_image(source)
-    return sources.load_image(source, min(SIDE, max(image.shape[:2])))
+    return sources.load_image(source, max(_shrunk((image.shape[1], image.shape[0]), settings)))
 
 
 def render_preview(kind: str, source: Path | None, settings: Settings) -> bytes:
