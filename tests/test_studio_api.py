@@ -102,3 +102,11 @@ def test_unknown_job_is_404(client):
     assert client.get("/api/jobs/nope").status_code == 404
     assert client.delete("/api/jobs/nope").status_code == 404
     assert client.post("/api/jobs/nope/resume").status_code == 404
+
+
+def test_pairs_and_layer_lists_are_read_as_the_cli_reads_them(client, runner, tmp_path):
+    bad = client.post("/api/jobs", json={"kind": "zoom", "settings": {"center": "left"}}).json()["errors"][0]
+    cli = runner.invoke(cli_app, ["zoom", "-o", str(tmp_path / "x.mp4"), "--center", "left"])
+    assert bad["field"] == "center" and bad["line"] == cli.output.strip()
+    layers = client.post("/api/jobs", json={"kind": "zoom", "settings": {"layers": "block5, nope"}}).json()
+    assert layers["errors"][0]["flag"] == "--layer" and "nope" in layers["error"]

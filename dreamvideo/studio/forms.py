@@ -25,11 +25,11 @@ KINDS = {"still": "dream", "zoom": "zoom", "video": "video"}  # studio kind -> C
 FILE_SETTINGS = ("audio", "weights")
 
 
-def problem(field: str, message: str) -> dict[str, str]:
-    """One validation problem, named as the form names it and as the CLI does."""
+def problem(field: str, message: str, line: str | None = None) -> dict[str, str]:
+    """One validation problem, named as the form names it and as the CLI does (``line``: the CLI's own)."""
     named = flag(field) if field else ""
-    line = flags_in(f"error: `{field}`: {message}") if field else f"error: {flags_in(message)}"
-    return {"field": field, "flag": named, "message": flags_in(message), "line": line}
+    line = line or (f"error: `{field}`: {message}" if field else f"error: {message}")
+    return {"field": field, "flag": named, "message": flags_in(message), "line": flags_in(line)}
 
 
 def refuse(field: str, message: str, status: int = 422) -> HTTPException:
@@ -43,8 +43,9 @@ def _typed(data: dict[str, Any]) -> dict[str, Any]:
         if isinstance(out.get(name), str):
             try:
                 out[name] = parse_pair(name, out[name])
-            except DreamError as exc:
-                raise refuse(name, str(exc).split(": ", 1)[-1] if "`" in str(exc) else str(exc)) from None
+            except DreamError as exc:  # "`center` must be two numbers X,Y ...", as the CLI says it
+                one = problem(name, str(exc).removeprefix(f"`{name}` "), f"error: {exc}")
+                raise HTTPException(422, {"errors": [one], "error": one["line"]}) from None
     if isinstance(out.get("layers"), str):
         out["layers"] = [part.strip() for part in out["layers"].replace(" ", ",").split(",") if part.strip()]
     return out
