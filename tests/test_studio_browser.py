@@ -58,23 +58,26 @@ def shot(page, tmp_path: Path, name: str) -> None:
         page.screenshot(path=os.environ["DREAMVIDEO_STUDIO_SHOT"], full_page=True)
 
 
-def test_preview_render_watch_play_and_compare_in_a_browser(page, tmp_path):
-    assert page.url.endswith("/") and "token" not in page.url  # the cookie holds the token now
+def form_errors_show_beside_the_field(page) -> None:
     fill_tiny(page)
     page.fill("#f-octave_scale", "0.5")
     page.click("#render-button")
     page.wait_for_selector('.field.invalid [data-error-for="octave_scale"]')
     assert page.inner_text('[data-error-for="octave_scale"]') == "--octave-scale: Input should be greater than 1"
     page.fill("#f-octave_scale", "1.4")
-    # Chrome logs every 4xx fetch; this one 422 is the point of the step above, nothing else may appear.
+    # Chrome logs every 4xx fetch; this one 422 is the point of the step, nothing else may appear.
     assert [e for e in page.errors if "status of 422" not in e] == [] and len(page.errors) == 1
     page.errors.clear()
 
+
+def preview_shows_the_first_frame(page) -> None:
     page.click("#preview-button")
     page.wait_for_selector("#preview-image:not([hidden])", timeout=60_000)
     assert page.inner_text("#preview-note").startswith("first frame")
     assert page.eval_on_selector("#preview-image", "img => img.naturalWidth") == 64
 
+
+def render_two_and_watch_them(page, tmp_path: Path) -> None:
     page.fill("#output", "first.mp4")
     page.click("#render-button")
     page.wait_for_selector('.job[data-state="running"]', timeout=60_000)
@@ -87,27 +90,34 @@ def test_preview_render_watch_play_and_compare_in_a_browser(page, tmp_path):
     shot(page, tmp_path, "running")
     page.wait_for_function("() => document.querySelectorAll('.job[data-state=done]').length === 2", timeout=150_000)
     page.wait_for_selector('[data-render="second.mp4"]', timeout=10_000)
-    cards = page.locator(".card")
-    assert cards.count() == 2
+    assert page.locator(".card").count() == 2
     assert "zoom · 64x64 px · 4 frames" in page.inner_text('[data-render="first.mp4"] .info')
 
+
+def gallery_plays_and_compares(page, tmp_path: Path) -> None:
     video = page.locator('[data-render="first.mp4"] video')
     video.evaluate("v => v.play()")
     page.wait_for_function("v => v.currentTime > 0 && v.videoWidth === 64", arg=video.element_handle(),
                            timeout=15_000)
-
     for path in ("first.mp4", "second.mp4"):
         page.check(f'[data-render="{path}"] input[type=checkbox]')
     page.click("#compare-button")
     page.wait_for_selector("#compare-panel:not([hidden])")
     assert page.locator("#compare video").count() == 2
     rows = page.locator("#diff tr td:first-child").all_inner_texts()
-    assert "zoom" in rows and "seed" in rows and "octaves" not in rows
+    assert "zoom" in rows and "seed" in rows and "octaves" not in rows  # only what differs
     page.click("#play-all")
     page.wait_for_function("() => [...document.querySelectorAll('#compare video')]"
                            ".every(v => !v.paused && v.currentTime > 0)", timeout=15_000)
     shot(page, tmp_path, "compare")
 
+
+def test_preview_render_watch_play_and_compare_in_a_browser(page, tmp_path):
+    assert page.url.endswith("/") and "token" not in page.url  # the cookie holds the token now
+    form_errors_show_beside_the_field(page)
+    preview_shows_the_first_frame(page)
+    render_two_and_watch_them(page, tmp_path)
+    gallery_plays_and_compares(page, tmp_path)
     page.click('[data-render="second.mp4"] button:has-text("Edit")')  # its sidecar back in the form
     assert (page.input_value("#f-zoom"), page.input_value("#f-seed")) == ("1.2", "7")
     assert page.input_value("#input") == "uploads/chelsea.jpg"
