@@ -65,24 +65,39 @@ def last_line(log: Path) -> str:
 
 @dataclass
 class Watch:
-    """Frames done, seconds per frame and the newest frame, from the work folder alone."""
+    """Frames done, seconds per frame and the newest frame, from the work folder alone.
+
+    The rate is measured between frames this run made (the first one also pays for the
+    child's start-up), and changes only when a frame arrives, so the page hears news once
+    per frame, not on every poll.
+    """
 
     output: Path
     total: int | None
     started: float = field(default_factory=time.monotonic)
     first: int | None = None  # frames already there when this run began (a resume)
+    arrivals: list[float] = field(default_factory=list)
+    seen: dict = field(default_factory=dict)
 
     def poll(self) -> dict:
         indices = self.indices()
         done = len(indices)
         if self.first is None:
             self.first = done
-        made = done - self.first
-        rate = (time.monotonic() - self.started) / made if made else None
+        if done == self.seen.get("frames_done"):
+            return self.seen
+        self.arrivals += [time.monotonic()] * max(0, done - self.first - len(self.arrivals))
+        made = len(self.arrivals)
+        rate = None
+        if made >= 2:
+            rate = (self.arrivals[-1] - self.arrivals[0]) / (made - 1)
+        elif made == 1:
+            rate = self.arrivals[0] - self.started
         left = (self.total - done) if self.total else None
-        return {"frames_done": done, "latest": max(indices) if indices else None,
-                "s_per_frame": round(rate, 2) if rate else None,
-                "eta_s": round(rate * max(left, 0), 1) if rate and left is not None else None}
+        self.seen = {"frames_done": done, "latest": max(indices) if indices else None,
+                     "s_per_frame": round(rate, 2) if rate else None,
+                     "eta_s": round(rate * max(left, 0), 1) if rate and left is not None else None}
+        return self.seen
 
     def indices(self) -> list[int]:
         try:

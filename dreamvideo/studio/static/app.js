@@ -251,6 +251,7 @@ function jobItem(job) {
   const meter = el("div");
   meter.style.width = `${job.frames_total ? Math.min(100, 100 * job.frames_done / job.frames_total) : 0}%`;
   const buttons = [];
+  if (job.state === "done") buttons.push(el("a", { href: fileUrl(job.output), target: "_blank", text: "open" }));
   if (job.state === "queued" || job.state === "running")
     buttons.push(el("button", { type: "button", text: "Cancel", onclick: () => api(`/api/jobs/${job.id}`, { method: "DELETE" }).catch((e) => say(e.message)) }));
   if (job.state === "cancelled" || job.state === "failed")
