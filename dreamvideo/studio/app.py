@@ -33,13 +33,13 @@ def create_app(folder: Path, token: str, host: str = "127.0.0.1", port: int = 0,
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
-        app.state.jobs.stop()  # a running render stops as Ctrl-C stops it: frames kept
+        app.state.stopped_job = app.state.jobs.stop()  # a running render stops as Ctrl-C stops it: frames kept
 
     app = FastAPI(title="dreamvideo studio", dependencies=[Depends(guard)], lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url=None)
     app.state.folder, app.state.max_upload = folder, max_upload
     app.state.gate = Gate(token, host, port)
-    app.state.jobs = JobQueue(folder)
+    app.state.jobs, app.state.stopped_job = JobQueue(folder), None
     for module in (meta, uploads, preview, jobs, renders, files):
         app.include_router(module.router)
     _errors(app)

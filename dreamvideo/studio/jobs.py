@@ -113,15 +113,17 @@ class JobQueue:
             job.state, job.error, job.restart, job.finished = "queued", None, False, None
             self._changed(job)
 
-    def stop(self) -> None:
-        """Server shutdown: stop the running render as Ctrl-C would, so its frames are kept."""
+    def stop(self) -> Job | None:
+        """Server shutdown: stop the running render as Ctrl-C would, so its frames are kept; return it."""
         with self.lock:
             self.stopping = True
             process = self.process
+            running = next((job for job in self.jobs.values() if job.state == "running"), None)
             self.lock.notify_all()
         if process is not None:
             child.interrupt(process)
         self.thread.join(timeout=35)
+        return running
 
     def _changed(self, job: Job) -> None:
         """Record the job (job.json) and wake the worker and the event streams. Called under the lock."""

@@ -3,7 +3,8 @@
 The socket is bound here (not by uvicorn) so ``--port 0`` can print the port the
 system picked, and so the app knows the exact ``host:port`` its Host check allows.
 Ctrl-C makes uvicorn shut down, and the app's shutdown stops a running render with
-SIGINT, as Ctrl-C stops a CLI render: its frames are kept for resume.
+SIGINT, as Ctrl-C stops a CLI render: its frames are kept for resume. The studio
+then says so in one line and exits 0: Ctrl-C is how a server is meant to stop.
 """
 
 from __future__ import annotations
@@ -73,4 +74,11 @@ def serve(folder: Path, host: str, port: int, browser: bool, max_upload: str) ->
     if browser:
         threading.Timer(0.5, webbrowser.open, (url,)).start()
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=3)
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C once it has shut down: for a server, a clean stop
+        pass
+    job = app.state.stopped_job
+    note = (f"; {job.output} stopped with {job.frames_done} finished frame(s) kept: resume it in the studio"
+            if job is not None else "")
+    print(f"studio stopped{note}", file=sys.stderr, flush=True)
