@@ -110,3 +110,14 @@ def test_pairs_and_layer_lists_are_read_as_the_cli_reads_them(client, runner, tm
     assert bad["field"] == "center" and bad["line"] == cli.output.strip()
     layers = client.post("/api/jobs", json={"kind": "zoom", "settings": {"layers": "block5, nope"}}).json()
     assert layers["errors"][0]["flag"] == "--layer" and "nope" in layers["error"]
+
+
+def test_form_text_becomes_the_settings_the_cli_would_make(folder):
+    from dreamvideo.studio.forms import validate
+
+    typed = validate({"layers": "block5, block10", "translate": "1,-2", "size": "64x48", "zoom": "1.1"}, folder)
+    assert typed.layers == {0: ["block5", "block10"]} and typed.translate == {0: (1.0, -2.0)}
+    assert typed.size == (64, 48) and typed.zoom == {0: 1.1}
+    keyed = validate({"layers": {"0": ["block5"], "60": ["block10"]}, "zoom": "0:(1.04), 60:(1.1)"}, folder)
+    assert keyed.layers == {0: ["block5"], 60: ["block10"]} and "60:(1.1)" in str(keyed.zoom)  # a Deforum string
+    assert validate({}, folder, preset="seed-dive").zoom == {0: 1.2}

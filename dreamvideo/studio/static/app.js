@@ -57,7 +57,11 @@ function asText(value) {
   if (typeof value === "object") {
     const keys = Object.keys(value);
     if (keys.length === 1 && keys[0] === "0") return asText(value["0"]);
-    return keys.map((k) => `${k}:(${asText(value[k])})`).join(", ");
+    const numeric = (v) => typeof v === "number" || (Array.isArray(v) && v.every((x) => typeof x === "number"));
+    // Number keyframes read back as a Deforum schedule; anything else (layer or objective keyframes) as JSON.
+    if (keys.every((k) => /^\d+$/.test(k)) && Object.values(value).every(numeric))
+      return keys.map((k) => `${k}:(${asText(value[k])})`).join(", ");
+    return JSON.stringify(value);
   }
   return String(value);
 }
@@ -140,9 +144,15 @@ function readForm() {
     if (input.dataset.kind === "bool") settings[name] = input.checked;
     else if (input.value.trim() === "") continue;
     else if (input.dataset.kind === "number") settings[name] = Number(input.value);
-    else settings[name] = input.value.trim();
+    else settings[name] = maybeJson(input.value.trim());
   }
   return settings;
+}
+
+function maybeJson(text) {
+  // {"0": ["block5"], "60": ["block10"]}: keyframes as the gallery's Edit writes them; else the text itself.
+  if (!text.startsWith("{")) return text;
+  try { return JSON.parse(text); } catch (error) { return text; }
 }
 
 function request(extra = {}) {
