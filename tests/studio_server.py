@@ -9,7 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
+import pytest
+
+httpx = pytest.importorskip("httpx")
 
 URL_PREFIX = "studio: "
 

@@ -114,6 +114,8 @@ def gallery_plays_and_compares(page, tmp_path: Path) -> None:
 
 def test_preview_render_watch_play_and_compare_in_a_browser(page, tmp_path):
     assert page.url.endswith("/") and "token" not in page.url  # the cookie holds the token now
+    from dreamvideo.settings import Settings
+    assert page.is_visible("#motion-button") == ("preview" in Settings.model_fields)  # only with the setting
     form_errors_show_beside_the_field(page)
     preview_shows_the_first_frame(page)
     render_two_and_watch_them(page, tmp_path)

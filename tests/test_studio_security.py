@@ -98,6 +98,10 @@ def test_a_job_may_not_overwrite_an_input_or_another_render(client, folder):
     itself = client.post("/api/jobs", json={"kind": "still", "input": "cat.png", "output": "cat.png", "replace": True})
     assert itself.status_code == 409 and itself.json()["errors"][0]["field"] == "output"
     assert (folder / "old.mp4").read_bytes() == b"a render" and (folder / "cat.png").read_bytes() == b"an input"
+    first = client.post("/api/jobs", json={"kind": "zoom", "output": "new.mp4", "settings": {"frames": 1}}).json()
+    second = client.post("/api/jobs", json={"kind": "zoom", "output": "new.mp4", "replace": True})
+    assert second.status_code == 409 and "another job is writing new.mp4" in second.json()["error"]
+    client.delete(f"/api/jobs/{first['id']}")
 
 
 def test_uploads_past_the_cap_are_413_and_leave_nothing(folder):

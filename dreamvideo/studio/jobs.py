@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
 import subprocess
 import threading
 import time
@@ -27,6 +28,10 @@ from . import child
 ACTIVE = ("queued", "running")
 PUBLIC = ("id", "kind", "input", "output", "state", "frames_done", "frames_total", "eta_s", "s_per_frame",
           "latest", "error", "created", "started", "finished")
+
+
+class Busy(Exception):
+    """The output is already being written by another job."""
 
 
 @dataclass
@@ -81,6 +86,9 @@ class JobQueue:
             self.jobs[job.id] = job
 
     def submit(self, kind: str, source: str, output: str, settings: dict[str, Any], restart: bool) -> Job:
+        """Queue a job; ``Busy`` when another queued or running job writes the same output."""
+        if output in self.active_outputs():
+            raise Busy(f"another job is writing {output}")
         job = Job(secrets.token_hex(4), kind, source, output, settings, restart=restart)
         job.frames_total = child.frames_total(kind, settings, self.folder / source if source != "noise" else None)
         folder = self.root / job.id
@@ -88,6 +96,9 @@ class JobQueue:
         with atomic(folder / "settings.yaml") as tmp:
             tmp.write_text(yaml.safe_dump(settings, sort_keys=False, width=1000))
         with self.lock:
+            if output in {j.output for j in self.jobs.values() if j.state in ACTIVE}:
+                shutil.rmtree(folder, ignore_errors=True)  # two requests at once: the second loses
+                raise Busy(f"another job is writing {output}")
             self.jobs[job.id] = job
             self._changed(job)
         return job

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from ..child import Watch
 from ..forms import refuse, validate
-from ..jobs import ACTIVE, Job, JobQueue
+from ..jobs import ACTIVE, Busy, Job, JobQueue
 from ..paths import free_name, inside, relative, taken, work_folder
 from .base import OneLineRoute, folder
 
@@ -87,8 +87,11 @@ def submit(body: JobBody, request: Request) -> dict[str, str]:
     source = source_path(folder(request), body.kind, body.input)
     output = output_path(request, body, source)
     data = {k: v for k, v in settings.to_yaml_dict().items() if k != "meta"}
-    job = queue(request).submit(body.kind, relative(folder(request), source) if source else "noise",
-                                relative(folder(request), output), data, restart=body.replace)
+    try:
+        job = queue(request).submit(body.kind, relative(folder(request), source) if source else "noise",
+                                    relative(folder(request), output), data, restart=body.replace)
+    except Busy as exc:
+        raise refuse("output", str(exc), 409) from None
     return {"id": job.id, "output": job.output}
 
 
