@@ -41,7 +41,7 @@ def test_cancel_keeps_the_frames_and_resume_finishes_from_them(client, folder):
     settings = {**TINY, "frames": 10}
     made = client.post("/api/jobs", json={"kind": "zoom", "output": "long.gif", "settings": settings}).json()
     running = wait_for(client, made["id"], ("done", "failed"), until=lambda j: j["frames_done"] >= 2)
-    assert running["state"] == "running" and running["s_per_frame"] and running["eta_s"] is not None
+    assert running["state"] == "running" and running["s_per_frame"] is not None and running["eta_s"] is not None
     frame = client.get(f"/api/jobs/{made['id']}/frame")
     assert frame.status_code == 200 and frame.content[:4] == b"\x89PNG"  # the live view's latest frame
     assert client.delete(f"/api/jobs/{made['id']}").status_code == 200
@@ -119,3 +119,22 @@ def test_without_fastapi_the_command_says_how_to_install(runner, monkeypatch, tm
     result = runner.invoke(app, ["studio", str(tmp_path), "--no-browser"])
     assert result.exit_code == 1
     assert result.output.strip() == 'error: the studio needs FastAPI and uvicorn: pip install "dreamvideo[studio]"'
+
+
+def test_progress_is_read_from_the_work_folder(tmp_path):
+    from dreamvideo.studio.child import Watch
+
+    output = tmp_path / "out.mp4"
+    work = tmp_path / ".out.mp4.frames"
+    work.mkdir()
+    (work / "frame_000000.png").write_bytes(b"kept")  # a resume: one frame from an earlier run
+    watch = Watch(output, total=5, started=0.0)
+    assert watch.poll() == {"frames_done": 1, "latest": 0, "s_per_frame": None, "eta_s": None}
+    for index in (1, 2):  # two frames between polls still give a rate
+        (work / f"frame_{index:06d}.png").write_bytes(b"new")
+    first = watch.poll()
+    assert first["frames_done"] == 3 and first["latest"] == 2 and first["s_per_frame"] > 0
+    (work / "frame_000003.png").write_bytes(b"new")
+    (work / ".frame_000004.123.partial.png").write_bytes(b"half")  # not a frame until renamed
+    later = watch.poll()
+    assert later["frames_done"] == 4 and later["s_per_frame"] is not None and later["eta_s"] >= 0

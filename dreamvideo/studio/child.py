@@ -76,27 +76,27 @@ class Watch:
     total: int | None
     started: float = field(default_factory=time.monotonic)
     first: int | None = None  # frames already there when this run began (a resume)
-    arrivals: list[float] = field(default_factory=list)
+    mark: tuple[float, int] | None = None  # when this run's first frame(s) were seen, and the count then
     seen: dict = field(default_factory=dict)
 
     def poll(self) -> dict:
-        indices = self.indices()
+        indices, now = self.indices(), time.monotonic()
         done = len(indices)
         if self.first is None:
             self.first = done
         if done == self.seen.get("frames_done"):
             return self.seen
-        self.arrivals += [time.monotonic()] * max(0, done - self.first - len(self.arrivals))
-        made = len(self.arrivals)
+        if self.mark is None and done > self.first:
+            self.mark = (now, done)
         rate = None
-        if made >= 2:
-            rate = (self.arrivals[-1] - self.arrivals[0]) / (made - 1)
-        elif made == 1:
-            rate = self.arrivals[0] - self.started
+        if self.mark and done > self.mark[1]:  # frames made since the first: the steady rate
+            rate = (now - self.mark[0]) / (done - self.mark[1])
+        elif self.mark:  # only the first frame(s) so far: their time includes the child's start-up
+            rate = (self.mark[0] - self.started) / (self.mark[1] - self.first)
         left = (self.total - done) if self.total else None
         self.seen = {"frames_done": done, "latest": max(indices) if indices else None,
-                     "s_per_frame": round(rate, 2) if rate else None,
-                     "eta_s": round(rate * max(left, 0), 1) if rate and left is not None else None}
+                     "s_per_frame": round(rate, 2) if rate is not None else None,
+                     "eta_s": round(rate * max(left, 0), 1) if rate is not None and left is not None else None}
         return self.seen
 
     def indices(self) -> list[int]:
