@@ -11,9 +11,9 @@ import pytest
 pytest.importorskip("fastapi")
 with warnings.catch_warnings():  # starlette's note about httpx2: not ours to act on
     warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient  # noqa: E402
+    from fastapi.testclient import TestClient
 
-from dreamvideo.studio.app import create_app  # noqa: E402
+from dreamvideo.studio.app import create_app
 
 TOKEN = "test-token-123"
 BASE = "http://127.0.0.1:8188"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+# ruff: noqa: F811  (fixtures are imported by name, pytest injects them by name)
 import io
 from pathlib import Path
 

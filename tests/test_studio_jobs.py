@@ -3,9 +3,9 @@ a failure reports the CLI's one line, and Ctrl-C on the server stops a render as
 
 from __future__ import annotations
 
+# ruff: noqa: F811  (fixtures are imported by name, pytest injects them by name)
 import json
 
-import httpx
 import yaml
 
 from tests.conftest import IMAGES

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+# ruff: noqa: F811  (fixtures are imported by name, pytest injects them by name)
 import os
 from pathlib import Path
 
@@ -124,7 +125,7 @@ def test_upload_names_cannot_climb_or_replace(client, folder):
 
 
 def test_a_server_error_is_one_line_without_traceback(client, monkeypatch, caplog):
-    import dreamvideo.studio.routers.renders as renders
+    from dreamvideo.studio.routers import renders
 
     def broken(folder):
         raise RuntimeError("boom\nsecond line")

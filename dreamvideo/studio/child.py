@@ -119,5 +119,5 @@ def frames_total(kind: str, settings: dict, source: Path | None) -> int | None:
         info = sources.probe(source)
         return sources.expected_frames(info, settings.get("start") or 0.0, settings.get("end"),
                                        settings.get("max_frames")) or None
-    except Exception:  # an unreadable clip fails in the child with the CLI's own message
+    except Exception:  # noqa: BLE001 - an unreadable clip fails in the child with the CLI's own message
         return None

@@ -158,7 +158,7 @@ class JobQueue:
         while (job := self._next()) is not None:
             try:
                 self._run(job)
-            except Exception as exc:  # a studio bug must not stop the queue; the job says what happened
+            except Exception as exc:  # noqa: BLE001 - a studio bug must not stop the queue; the job says what happened
                 with self.lock:
                     job.state, job.error = "failed", f"studio error: {type(exc).__name__}: {exc}"[:300]
                     self._changed(job)

@@ -14,7 +14,6 @@ from pathlib import Path, PurePosixPath
 from fastapi import HTTPException
 
 
-
 def inside(folder: Path, relative: str, must_exist: bool = False) -> Path:
     """The real path of ``relative`` under ``folder``; 403 when it would leave it, 404 when missing.
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -34,7 +35,7 @@ class OneLineRoute(APIRoute):
                 return JSONResponse({"error": f"error: {flags_in(first_line(exc, 300))}"}, 400)
             except OSError as exc:
                 return JSONResponse({"error": f"error: {exc.strerror or exc}"}, 400)
-            except Exception as exc:  # a bug: one line, never a traceback on the page or terminal
+            except Exception as exc:  # noqa: BLE001 - a bug: one line, never a traceback on the page or terminal
                 line = f"error: unexpected {type(exc).__name__}: {first_line(exc)}"
                 log.error("studio: %s %s: %s", request.method, request.url.path, line)
                 return JSONResponse({"error": line}, 500)

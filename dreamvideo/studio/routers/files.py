@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request

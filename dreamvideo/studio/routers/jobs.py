@@ -6,7 +6,7 @@ import asyncio
 import json
 import time
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
@@ -25,9 +25,9 @@ OUTPUTS = {"still": (".png", ".jpg", ".jpeg"), "zoom": (".mp4", ".gif"), "video"
 class JobBody(BaseModel):
     kind: Literal["still", "zoom", "video"]
     input: str = "noise"
-    output: Optional[str] = None
+    output: str | None = None
     settings: dict[str, Any] = {}
-    preset: Optional[str] = None
+    preset: str | None = None
     replace: bool = False
 
 

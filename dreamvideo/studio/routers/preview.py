@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -20,7 +20,7 @@ class PreviewBody(BaseModel):
     kind: Literal["still", "zoom", "video"]
     input: str = "noise"
     settings: dict[str, Any] = {}
-    preset: Optional[str] = None
+    preset: str | None = None
 
 
 @router.post("/api/preview")

@@ -12,6 +12,7 @@ import contextlib
 import os
 import secrets
 
+import anyio
 from fastapi import APIRouter, HTTPException, Request
 
 from ...media.files import fsync_dir, fsync_file, partial_path
@@ -43,12 +44,12 @@ async def upload(request: Request, name: str) -> dict[str, str]:
     tmp = partial_path(target, secrets.token_hex(3))  # two uploads of one name never share it
     try:
         size = 0
-        with open(tmp, "xb") as sink:
+        async with await anyio.open_file(tmp, "xb") as sink:  # writes off the event loop
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > cap:
                     raise too_big(cap)
-                sink.write(chunk)
+                await sink.write(chunk)
         if not size:
             raise HTTPException(400, "the upload is empty")
         fsync_file(tmp)
