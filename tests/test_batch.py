@@ -174,6 +174,18 @@ def test_a_remote_worker_sends_its_output_back_as_bytes(tmp_path):
     assert yaml.safe_load((tmp_path / "cat.png.yaml").read_text())["steps"] == 2
 
 
+def test_a_hostile_expression_in_a_preset_or_a_batch_item_is_one_line(tmp_path):
+    """Presets and batch options take the same bounded path as --zoom (this hung before)."""
+    (tmp_path / "tower.yaml").write_text('zoom: "0:(9**9**9**9)"\n')
+    jobs = write(tmp_path / "jobs.yaml", [{"kind": "zoom", "output": "a.mp4", "preset": "tower.yaml"},
+                                          {"kind": "zoom", "output": "b.mp4", "options": {"zoom": "0:(" + "+".join(["1"] * 1500) + ")"}}])
+    with pytest.raises(SettingsError) as caught:
+        load_jobs(jobs)
+    assert str(caught.value).splitlines() == [
+        f"{jobs}: item 1: preset: zoom: keyframe 0: '9**9**9' is too large a number (beyond 1e308)",
+        f"{jobs}: item 2: options.zoom: keyframe 0: expression of 2999 characters; at most 2000"]
+
+
 def test_a_large_batch_is_checked_whole(tmp_path):
     """2,000 items sharing presets and inputs load (each preset read once, outputs checked
     against each other by key, not pairwise; 10,001 items took 36 s before, 3.5-4 s after,

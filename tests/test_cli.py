@@ -83,6 +83,8 @@ def test_zoom_keeps_png_frames_when_asked(runner, tmp_path):
     (["--size", "24x24"], ["smaller than this layer's minimum of 32 px"]),
     (["--from", "missing.png"], ["not found"]),
     (["--translate", "3"], ["--translate"]),
+    (["--zoom", "0:(9**9**9**9)"], ["--zoom: keyframe 0: '9**9**9' is too large a number"]),  # hung
+    (["--zoom", "0:(1.04), 1e15:(1.05)"], ["--zoom: keyframe 1e15: position 1e+15 is beyond the last frame"]),
 ])
 def test_zoom_bad_options_fail_in_one_line(runner, tmp_path, args, words):
     result = runner.invoke(app, ["zoom", "-o", str(tmp_path / "d.mp4"), "-n", "2", *args])

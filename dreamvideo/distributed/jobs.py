@@ -74,8 +74,10 @@ def _settings(where: str, entry: JobEntry, folder: Path, presets: Presets) -> tu
     try:
         return Settings.model_validate(data, context={"base_dir": base_dir}), source
     except ValidationError as exc:
-        raise SettingsError("\n".join(f"{where}: options.{line[len(where) + 2:]}"
-                                      for line in format_errors(where, exc, data).splitlines())) from None
+        lines = [line[len(where) + 2:] for line in format_errors(where, exc, data).splitlines()]
+        raise SettingsError("\n".join(  # name where the bad value was written: the options or the preset
+            f"{where}: {'options.' if line.split(':')[0].split('.')[0] in given else 'preset: '}{line}"
+            for line in lines)) from None
 
 
 def _reads(settings: Settings, source: Path | None, preset: str | None) -> tuple[tuple[str, Path], ...]:
