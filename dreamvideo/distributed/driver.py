@@ -102,6 +102,13 @@ class Distribution:
     warmup: int = DEFAULT_WARMUP
     overlap: int = DEFAULT_OVERLAP
 
+    def __post_init__(self) -> None:
+        """Refused when made, before a clip is opened or a work folder written: a refused run
+        must leave nothing that the corrected command would then call "settings changed"."""
+        if self.workers < (0 if self.address else 1):
+            raise DreamError(f"`workers` must be at least 1, or 0 with `ray_address` (every GPU or core "
+                             f"of the cluster); got {self.workers}")
+
 
 def _estimate(info: sources.VideoInfo, settings: Settings, start: float, end: float | None) -> int:
     """Frames in the span, from the header; the last chunk reads to the real end anyway."""
@@ -185,6 +192,8 @@ def _measure(store: FrameStore, count: int, plan_: list[Chunk], inputs: Iterator
 def render_video(settings: Settings, source: Path, output: Path, options: RunOptions,
                  dist: Distribution, progress: Reporter = Silent()) -> Path:
     """Dream a clip in chunks on Ray workers; the same output as one process, seams aside."""
+    if dist.address:  # an unreachable cluster is named before anything is read or written
+        ray_backend.probe(dist.address, ray_backend.connect_timeout())
     info, start, end, size = open_clip(settings, source, output, progress)
     expected = sources.expected_frames(info, start, end, settings.max_frames) or None
     total = expected or _estimate(info, settings, start, end)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import socket
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Hashable, Iterator
@@ -23,6 +25,8 @@ RETRIES = 2  # Ray re-runs a task whose worker died this many times before it fa
 # chain turns that into visible differences within frames. CPU workers therefore
 # always use this many threads, so the frames never depend on how many workers run.
 CPU_THREADS = 1
+# How long to wait for a cluster given by --ray-address (Ray itself retries for minutes).
+TIMEOUT_ENV, DEFAULT_TIMEOUT = "DREAMVIDEO_RAY_TIMEOUT", 15.0
 
 
 @dataclass(frozen=True)
@@ -52,16 +56,66 @@ def ray_module() -> Any:
 
 
 def _quiet() -> dict[str, Any]:
-    """Keep Ray's own chatter off the user's terminal; errors still reach us as exceptions."""
+    """Keep Ray's own chatter off the user's terminal; errors still reach us as exceptions.
+
+    Ray's C++ core logs warnings (failed GCS connections, retries) straight to stderr;
+    ``RAY_BACKEND_LOG_LEVEL`` quiets them unless the user set it.
+    """
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "error")
     return {"log_to_driver": False, "logging_level": logging.ERROR, "configure_logging": True}
+
+
+def connect_timeout() -> float:
+    """Seconds to wait for a cluster: ``DREAMVIDEO_RAY_TIMEOUT``, else 15."""
+    text = os.environ.get(TIMEOUT_ENV, "").strip()
+    try:
+        value = float(text) if text else DEFAULT_TIMEOUT
+    except ValueError:
+        raise DreamError(f"{TIMEOUT_ENV} must be a number of seconds, got '{text}'") from None
+    return value if value > 0 else DEFAULT_TIMEOUT
+
+
+def probe(address: str, timeout: float) -> None:
+    """A TCP connection to ``host:port`` first: a closed port or an unreachable host is named
+    at once, where ``ray.init`` would retry for minutes, printing its own log lines."""
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit():
+        return  # "auto" and the like: Ray finds the address itself, and fails fast when none runs
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        reason = "no answer" if isinstance(exc, TimeoutError) else (exc.strerror or type(exc).__name__).lower()
+        raise DreamError(f"cannot connect to the Ray cluster at {address}: {reason} "
+                         f"(waited up to {timeout:g} s; {TIMEOUT_ENV} sets how long)") from None
+
+
+def _join(ray: Any, address: str, timeout: float) -> None:
+    """``ray.init`` on an existing cluster, given at most ``timeout`` seconds: something that
+    accepts connections but is not Ray would otherwise keep it waiting. The attempt runs in a
+    daemon thread, so a command that gives up can still exit."""
+    outcome: dict[str, BaseException] = {}
+
+    def attempt() -> None:
+        try:
+            ray.init(address=address, **_quiet())
+        except Exception as exc:  # ConnectionError, ValueError, RuntimeError, depending on the failure
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=attempt, name="dreamvideo-ray-connect", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise DreamError(f"cannot connect to the Ray cluster at {address}: no answer from Ray within "
+                         f"{timeout:g} s ({TIMEOUT_ENV} sets how long)")
+    if "error" in outcome:
+        raise DreamError(f"cannot connect to the Ray cluster at {address}: {first_line(outcome['error'])}")
 
 
 def _start(ray: Any, workers: int, address: str | None) -> None:
     if address:
-        try:
-            ray.init(address=address, **_quiet())
-        except Exception as exc:  # ConnectionError, ValueError, RuntimeError, depending on the failure
-            raise DreamError(f"cannot connect to the Ray cluster at {address}: {first_line(exc)}") from None
+        timeout = connect_timeout()
+        probe(address, timeout)
+        _join(ray, address, timeout)
         return
     import torch
 
@@ -91,8 +145,9 @@ def connect(workers: int, address: str | None = None) -> Iterator[Cluster]:
     A runtime that is already up (a test session, a notebook) is used as it is and
     left running; one started here is shut down at the end.
     """
-    if workers < 1 and not address:
-        raise DreamError(f"`workers` must be at least 1, got {workers}")
+    if workers < (0 if address else 1):
+        raise DreamError(f"`workers` must be at least 1, or 0 with `ray_address` (every GPU or core "
+                         f"of the cluster); got {workers}")
     ray = ray_module()
     started = not ray.is_initialized()
     if started:
