@@ -112,9 +112,9 @@ def _check_item(where: str, number: int, item: Any, folder: Path, presets: Prese
     if entry.kind != "zoom" and not entry.input:
         errors.append(f"{where}: input: a {entry.kind} job needs an input file")
     elif source and not source.is_file():
-        errors.append(f"{where}: input: file not found: {source}")
+        errors.append(f"{where}: input: {'a directory, not a file' if source.is_dir() else 'file not found'}: {source}")
     if settings.audio and not Path(settings.audio).is_file():
-        errors.append(f"{where}: options.audio: file not found: {settings.audio}")
+        errors.append(f"{where}: audio: file not found: {settings.audio}")
     return Job(number, entry.kind, settings, source, output, _reads(settings, source, preset)), errors
 
 
