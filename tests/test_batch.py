@@ -177,8 +177,9 @@ def test_a_remote_worker_sends_its_output_back_as_bytes(tmp_path):
 def test_a_hostile_expression_in_a_preset_or_a_batch_item_is_one_line(tmp_path):
     """Presets and batch options take the same bounded path as --zoom (this hung before)."""
     (tmp_path / "tower.yaml").write_text('zoom: "0:(9**9**9**9)"\n')
+    long_sum = "0:(" + "+".join(["1"] * 1500) + ")"
     jobs = write(tmp_path / "jobs.yaml", [{"kind": "zoom", "output": "a.mp4", "preset": "tower.yaml"},
-                                          {"kind": "zoom", "output": "b.mp4", "options": {"zoom": "0:(" + "+".join(["1"] * 1500) + ")"}}])
+                                          {"kind": "zoom", "output": "b.mp4", "options": {"zoom": long_sum}}])
     with pytest.raises(SettingsError) as caught:
         load_jobs(jobs)
     assert str(caught.value).splitlines() == [

@@ -241,7 +241,8 @@ def test_an_unreachable_ray_address_is_one_line_within_the_timeout(tmp_path, lis
     reason = ("no answer from Ray within 2 s (" if listening else "connection refused (waited up to 2 s; ")
     assert done.returncode == 1
     lines = [line for line in done.stderr.strip().splitlines() if "━" not in line and not line.startswith("frames ")]
-    assert lines[-1] == f"error: cannot connect to the Ray cluster at {address}: {reason}DREAMVIDEO_RAY_TIMEOUT sets how long)"
+    assert lines[-1] == (f"error: cannot connect to the Ray cluster at {address}: {reason}"
+                         "DREAMVIDEO_RAY_TIMEOUT sets how long)")
     assert all(line.startswith("64x48: dreaming with") for line in lines[:-1]), lines  # dreamvideo's note only
     if not listening:  # named before the clip is even opened
         assert lines == lines[-1:] and sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]

@@ -192,8 +192,7 @@ def _measure(store: FrameStore, count: int, plan_: list[Chunk], inputs: Iterator
 def render_video(settings: Settings, source: Path, output: Path, options: RunOptions,
                  dist: Distribution, progress: Reporter = Silent()) -> Path:
     """Dream a clip in chunks on Ray workers; the same output as one process, seams aside."""
-    if dist.address:  # an unreachable cluster is named before anything is read or written
-        ray_backend.probe(dist.address, ray_backend.connect_timeout())
+    ray_backend.probe(dist.address)  # an unreachable cluster is named before anything is read or written
     info, start, end, size = open_clip(settings, source, output, progress)
     expected = sources.expected_frames(info, start, end, settings.max_frames) or None
     total = expected or _estimate(info, settings, start, end)

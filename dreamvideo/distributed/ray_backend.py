@@ -75,12 +75,13 @@ def connect_timeout() -> float:
     return value if value > 0 else DEFAULT_TIMEOUT
 
 
-def probe(address: str, timeout: float) -> None:
+def probe(address: str | None, timeout: float | None = None) -> None:
     """A TCP connection to ``host:port`` first: a closed port or an unreachable host is named
     at once, where ``ray.init`` would retry for minutes, printing its own log lines."""
-    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    host, sep, port = (address or "").removeprefix("ray://").rpartition(":")
     if not sep or not port.isdigit():
         return  # "auto" and the like: Ray finds the address itself, and fails fast when none runs
+    timeout = timeout or connect_timeout()
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
     except OSError as exc:
