@@ -12,8 +12,9 @@ import contextlib
 import logging
 import os
 import socket
+import subprocess
+import sys
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Hashable, Iterator
@@ -56,12 +57,7 @@ def ray_module() -> Any:
 
 
 def _quiet() -> dict[str, Any]:
-    """Keep Ray's own chatter off the user's terminal; errors still reach us as exceptions.
-
-    Ray's C++ core logs warnings (failed GCS connections, retries) straight to stderr;
-    ``RAY_BACKEND_LOG_LEVEL`` quiets them unless the user set it.
-    """
-    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "error")
+    """Keep Ray's own chatter off the user's terminal; errors still reach us as exceptions."""
     return {"log_to_driver": False, "logging_level": logging.ERROR, "configure_logging": True}
 
 
@@ -85,38 +81,42 @@ def probe(address: str | None, timeout: float | None = None) -> None:
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
     except OSError as exc:
-        reason = "no answer" if isinstance(exc, TimeoutError) else (exc.strerror or type(exc).__name__).lower()
-        raise DreamError(f"cannot connect to the Ray cluster at {address}: {reason} "
-                         f"(waited up to {timeout:g} s; {TIMEOUT_ENV} sets how long)") from None
+        reason = (f"no answer within {timeout:g} s ({TIMEOUT_ENV} sets how long)" if isinstance(exc, TimeoutError)
+                  else (exc.strerror or type(exc).__name__).lower())
+        raise DreamError(f"cannot connect to the Ray cluster at {address}: {reason}") from None
 
 
-def _join(ray: Any, address: str, timeout: float) -> None:
-    """``ray.init`` on an existing cluster, given at most ``timeout`` seconds: something that
-    accepts connections but is not Ray would otherwise keep it waiting. The attempt runs in a
-    daemon thread, so a command that gives up can still exit."""
-    outcome: dict[str, BaseException] = {}
+# Connects and leaves, in a child process: a stand-in for ray.init that can be stopped.
+_TRIAL = ("import logging, sys, ray; ray.init(address=sys.argv[1], log_to_driver=False, "
+          "logging_level=logging.ERROR); ray.shutdown()")
 
-    def attempt() -> None:
-        try:
-            ray.init(address=address, **_quiet())
-        except Exception as exc:  # ConnectionError, ValueError, RuntimeError, depending on the failure
-            outcome["error"] = exc
 
-    thread = threading.Thread(target=attempt, name="dreamvideo-ray-connect", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
+def _trial(address: str, timeout: float) -> None:
+    """Ray itself must answer at ``address`` within ``timeout``: a port that accepts
+    connections but is not Ray keeps ``ray.init`` retrying for minutes, printing its own
+    log lines. So a child process connects first, quietly, and is killed if it takes too
+    long; only then does this process connect (at the cost of one extra Ray start-up)."""
+    try:
+        done = subprocess.run([sys.executable, "-c", _TRIAL, address], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
         raise DreamError(f"cannot connect to the Ray cluster at {address}: no answer from Ray within "
-                         f"{timeout:g} s ({TIMEOUT_ENV} sets how long)")
-    if "error" in outcome:
-        raise DreamError(f"cannot connect to the Ray cluster at {address}: {first_line(outcome['error'])}")
+                         f"{timeout:g} s ({TIMEOUT_ENV} sets how long)") from None
+    if done.returncode:
+        lines = [line for line in done.stderr.splitlines() if line.strip() and not line.startswith((" ", "["))]
+        raise DreamError(f"cannot connect to the Ray cluster at {address}: "
+                         f"{first_line(lines[-1] if lines else done.stderr)}")
 
 
 def _start(ray: Any, workers: int, address: str | None) -> None:
     if address:
         timeout = connect_timeout()
         probe(address, timeout)
-        _join(ray, address, timeout)
+        _trial(address, timeout)
+        try:
+            ray.init(address=address, **_quiet())
+        except Exception as exc:  # ConnectionError, ValueError, RuntimeError, depending on the failure
+            raise DreamError(f"cannot connect to the Ray cluster at {address}: {first_line(exc)}") from None
         return
     import torch
 
