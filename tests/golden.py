@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from .conftest import FAST, make_clip  # (conftest sets 2 torch threads when imported)
+
 DATA = Path(__file__).resolve().parent / "data"
 MODES = ("blend", "flow", "none")
-FAST = {"octaves": 1, "steps": 2, "jitter": 4}  # as tests/conftest.py's FAST
 
 
 def zoom_frames(folder: Path) -> list[np.ndarray]:
@@ -38,8 +39,6 @@ def video_frames(folder: Path, mode: str) -> list[np.ndarray]:
     """The pinned video: a 0.25 s 24 fps testsrc2 clip at 64x48, seed 1, ``coherence`` mode."""
     from dreamvideo.render import render_video
     from dreamvideo.settings import resolve
-
-    from .conftest import make_clip
 
     clip = make_clip(folder / "clip.mp4", seconds=0.25, rate="24", size="64x48", audio=False)
     settings = resolve(None, {**FAST, "seed": 1, "coherence": mode, "blend": 0.7})
@@ -89,7 +88,7 @@ def compare(a: Path, b: Path) -> None:
 if __name__ == "__main__":
     import torch
 
-    torch.set_num_threads(int(__import__("os").environ.get("GOLDEN_THREADS", "2")))
+    torch.set_num_threads(int(__import__("os").environ.get("GOLDEN_THREADS", "2")))  # after conftest's
     command, *paths = sys.argv[1:]
     if command == "write":
         render_all(DATA)
