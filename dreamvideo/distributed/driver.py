@@ -105,9 +105,7 @@ class Distribution:
     def __post_init__(self) -> None:
         """Refused when made, before a clip is opened or a work folder written: a refused run
         must leave nothing that the corrected command would then call "settings changed"."""
-        if self.workers < (0 if self.address else 1):
-            raise DreamError(f"`workers` must be at least 1, or 0 with `ray_address` (every GPU or core "
-                             f"of the cluster); got {self.workers}")
+        ray_backend.check_workers(self.workers, self.address)
 
 
 def _estimate(info: sources.VideoInfo, settings: Settings, start: float, end: float | None) -> int:

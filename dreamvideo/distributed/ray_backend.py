@@ -61,6 +61,13 @@ def _quiet() -> dict[str, Any]:
     return {"log_to_driver": False, "logging_level": logging.ERROR, "configure_logging": True}
 
 
+def check_workers(workers: int, address: str | None) -> None:
+    """One bound, said the same wherever it is checked: 0 means "all of a cluster's"."""
+    if workers < (0 if address else 1):
+        raise DreamError(f"`workers` must be at least 1, or 0 with `ray_address` (every GPU or core "
+                         f"of the cluster); got {workers}")
+
+
 def connect_timeout() -> float:
     """Seconds to wait for a cluster: ``DREAMVIDEO_RAY_TIMEOUT``, else 15."""
     text = os.environ.get(TIMEOUT_ENV, "").strip()
@@ -146,9 +153,7 @@ def connect(workers: int, address: str | None = None) -> Iterator[Cluster]:
     A runtime that is already up (a test session, a notebook) is used as it is and
     left running; one started here is shut down at the end.
     """
-    if workers < (0 if address else 1):
-        raise DreamError(f"`workers` must be at least 1, or 0 with `ray_address` (every GPU or core "
-                         f"of the cluster); got {workers}")
+    check_workers(workers, address)
     ray = ray_module()
     started = not ray.is_initialized()
     if started:
