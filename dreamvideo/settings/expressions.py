@@ -152,19 +152,19 @@ def _fold_constants(tree: ast.Expression, expr: str, where: str) -> None:
     values: dict[int, float] = {}
     for node in reversed(list(ast.walk(tree))):  # breadth-first, reversed: children first
         if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
-            operands = []
-            value: object = float(node.value) if abs(node.value) < 1e308 else math.inf
+            args, fold = [node.value], float
         elif isinstance(node, (ast.BinOp, ast.UnaryOp)) and type(node.op) in _FOLD:
             operands = [node.left, node.right] if isinstance(node, ast.BinOp) else [node.operand]
             if not all(id(o) in values for o in operands):
                 continue
-            try:
-                value = _FOLD[type(node.op)](*(values[id(o)] for o in operands))
-            except OverflowError:
-                value = math.inf
-            except (ArithmeticError, ValueError):  # 1/0 and the like: numexpr's to report
-                continue
+            args, fold = [values[id(o)] for o in operands], _FOLD[type(node.op)]
         else:
+            continue
+        try:
+            value = fold(*args)
+        except OverflowError:
+            value = math.inf
+        except (ArithmeticError, ValueError):  # 1/0 and the like: numexpr's to report
             continue
         if isinstance(value, complex):
             continue
