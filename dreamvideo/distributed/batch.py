@@ -24,7 +24,7 @@ from ..render.engine import RunOptions
 from . import ray_backend
 from .jobs import Job, load_jobs
 
-__all__ = ["Job", "Result", "load_jobs", "run_batch", "run_job", "summary", "default_workers"]
+__all__ = ["Job", "Result", "default_workers", "load_jobs", "run_batch", "run_job", "summary"]
 
 @dataclass(frozen=True)
 class Result:

@@ -105,7 +105,7 @@ def _trial(address: str, timeout: float) -> None:
     long; only then does this process connect (at the cost of one extra Ray start-up)."""
     try:
         done = subprocess.run([sys.executable, "-c", _TRIAL, address], stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=timeout)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise DreamError(f"cannot connect to the Ray cluster at {address}: no answer from Ray within "
                          f"{timeout:g} s ({TIMEOUT_ENV} sets how long)") from None
