@@ -238,7 +238,8 @@ def test_an_unreachable_ray_address_is_one_line_within_the_timeout(tmp_path, lis
                               env=env, timeout=90, check=False)
     finally:
         server.close()
-    reason = "no answer from Ray within 7 s (DREAMVIDEO_RAY_TIMEOUT sets how long)" if listening else "connection refused"
+    reason = ("no answer from Ray within 7 s (DREAMVIDEO_RAY_TIMEOUT sets how long)" if listening
+              else "connection refused")
     assert done.returncode == 1
     lines = [line for line in done.stderr.strip().splitlines() if "━" not in line and not line.startswith("frames ")]
     assert lines[-1] == f"error: cannot connect to the Ray cluster at {address}: {reason}"

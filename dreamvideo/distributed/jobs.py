@@ -75,9 +75,9 @@ def _settings(where: str, entry: JobEntry, folder: Path, presets: Presets) -> tu
         return Settings.model_validate(data, context={"base_dir": base_dir}), source
     except ValidationError as exc:
         lines = [line[len(where) + 2:] for line in format_errors(where, exc, data).splitlines()]
+        mine = lambda line: not source or line.split(":")[0].split(".")[0] in given  # noqa: E731
         raise SettingsError("\n".join(  # name where the bad value was written: the options or the preset
-            f"{where}: {'options.' if line.split(':')[0].split('.')[0] in given else 'preset: '}{line}"
-            for line in lines)) from None
+            f"{where}: {'options.' if mine(line) else 'preset: '}{line}" for line in lines)) from None
 
 
 def _reads(settings: Settings, source: Path | None, preset: str | None) -> tuple[tuple[str, Path], ...]:
@@ -112,7 +112,8 @@ def _check_item(where: str, number: int, item: Any, folder: Path, presets: Prese
     if entry.kind != "zoom" and not entry.input:
         errors.append(f"{where}: input: a {entry.kind} job needs an input file")
     elif source and not source.is_file():
-        errors.append(f"{where}: input: {'a directory, not a file' if source.is_dir() else 'file not found'}: {source}")
+        problem = "a directory, not a file" if source.is_dir() else "file not found"
+        errors.append(f"{where}: input: {problem}: {source}")
     if settings.audio and not Path(settings.audio).is_file():
         errors.append(f"{where}: audio: file not found: {settings.audio}")
     return Job(number, entry.kind, settings, source, output, _reads(settings, source, preset)), errors

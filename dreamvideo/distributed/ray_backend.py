@@ -104,8 +104,8 @@ def _trial(address: str, timeout: float) -> None:
     log lines. So a child process connects first, quietly, and is killed if it takes too
     long; only then does this process connect (at the cost of one extra Ray start-up)."""
     try:
-        done = subprocess.run([sys.executable, "-c", _TRIAL, address], stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=timeout, check=False)
+        done = subprocess.run([sys.executable, "-c", _TRIAL, address], capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise DreamError(f"cannot connect to the Ray cluster at {address}: no answer from Ray within "
                          f"{timeout:g} s ({TIMEOUT_ENV} sets how long)") from None
