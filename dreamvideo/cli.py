@@ -165,6 +165,21 @@ def presets_show(name: Annotated[str, typer.Argument(metavar="NAME|FILE", help="
                           markup=False, end=""))
 
 
+@app.command()
+def studio(
+    folder: Annotated[Path, typer.Argument(metavar="FOLDER", help="Folder of inputs and renders.")] = Path("."),
+    host: Annotated[str, typer.Option("--host", metavar="HOST", help="Address to listen on; not local = reachable by others.")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, metavar="PORT", help="Port; 0 picks a free one.")] = 8188,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")] = False,
+    max_upload: Annotated[str, typer.Option("--max-upload", metavar="SIZE", help="Largest upload.")] = "2GB",
+) -> None:
+    """Serve the studio: a local page to preview, render, browse and compare (needs the studio extra)."""
+    from .studio.serve import serve
+
+    run(lambda: serve(folder, host, port, not no_browser, max_upload))
+
+
 def version_callback(value: bool) -> None:
     if value:
         out.print(f"dreamvideo {__version__}")

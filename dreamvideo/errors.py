@@ -17,6 +17,15 @@ class Interrupted(Exception):
     """Ctrl-C during a render; the message says where the frames are and how to resume."""
 
 
+def not_a_file(what: str, path: object) -> DreamError:
+    """``what`` at ``path`` cannot be read: "is a directory" when it is one, else "not found"
+    (a folder given by mistake is not missing, and saying so sends the user looking)."""
+    from pathlib import Path
+
+    found = "is a directory, not a file" if Path(str(path)).expanduser().is_dir() else "not found"
+    return DreamError(f"{what} {found}: {path}")
+
+
 def first_line(error: BaseException | str, limit: int = 200) -> str:
     """The first non-empty line of an error, shortened: tool errors can run to pages."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]

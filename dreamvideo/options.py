@@ -22,7 +22,7 @@ from .settings import Settings
 # Flags that are not simply --field-name, and short forms.
 FLAGS: dict[str, tuple[str, ...]] = {
     "layers": ("--layer", "-l"), "model": ("--model", "-m"), "size": ("--size", "-s"),
-    "frames": ("--frames", "-n"),
+    "frames": ("--frames", "-n"), "class_": ("--class",),
 }
 DREAM = "Dream"
 MOTION = "Zoom and video"
@@ -132,8 +132,9 @@ def parse_translate(value: str | None) -> tuple[float, float] | str | None:
 
 RAY = "Distributed (Ray)"
 Workers = Annotated[Optional[int], typer.Option(
-    "--workers", min=0, metavar="N", rich_help_panel=RAY,
-    help="Render in chunks on N Ray workers: one per GPU when there are GPUs, else N CPU workers.")]
+    "--workers", metavar="N", rich_help_panel=RAY,  # its bound (>= 1, or 0 with --ray-address) is the driver's
+    help="Render in chunks on N Ray workers: one per GPU when there are GPUs, else N CPU workers; "
+         "0 with --ray-address: all of the cluster's.")]
 RayAddress = Annotated[Optional[str], typer.Option(
     "--ray-address", metavar="auto|HOST:PORT", rich_help_panel=RAY,
     help="Use a running Ray cluster (`ray start --head`) instead of a local runtime.")]
@@ -168,15 +169,41 @@ def distribution(params: dict[str, Any]) -> Any:
                         overlap=pick("overlap_frames", DEFAULT_OVERLAP))
 
 
+def term_origins(params: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """Each objective term ``--channel``, ``--class`` and ``--guide`` make, with the option
+    and the value the user typed: an error in that term then names that flag."""
+    from .core.objective_spec import split_terms
+    from .errors import DreamError
+
+    origins = {text: ("channel", text) for text in params.get("channel") or []}
+    for name in params.get("class_") or []:
+        if len(split_terms(name)) > 1 or "*" in name:  # "tabby + block5" would add a layer term
+            raise DreamError(f"`class_` takes one class, not '{name}'; repeat `class_` for more, "
+                             "or write a sum in `objective`")
+        origins[f"class:{name}"] = ("class_", name)
+    origins.update({f"guide:{path}": ("guide", path) for path in params.get("guide") or []})
+    return origins
+
+
 def objective_overrides(params: dict[str, Any]) -> dict[str, Any]:
     """``--channel``, ``--class`` and ``--guide`` as objective terms, added to ``--objective``.
 
     With any of them, ``--layer`` names become layer terms of the same sum, so
     ``--layer block10 --class "tabby cat"`` dreams both.
     """
-    terms = [*(params.get("channel") or []), *(f"class:{name}" for name in params.get("class_") or []),
-             *(f"guide:{path}" for path in params.get("guide") or [])]
+    terms = list(term_origins(params))
     if not terms:
         return {}
     base = [params["objective"]] if params.get("objective") else list(params.get("layers") or [])
     return {"objective": " + ".join(base + terms), "layers": None}
+
+
+def name_term_flags(message: str, origins: dict[str, tuple[str, str]]) -> str:
+    """``error: `objective`: objective term 'class:x': why`` -> ``error: `class_` 'x': why`` when
+    --class made that term: the user never typed --objective."""
+    def rename(match: re.Match) -> str:
+        if match.group(1) not in origins:
+            return match.group(0)
+        name, value = origins[match.group(1)]
+        return f"`{name}` '{value}': "
+    return re.sub(r"`objective`: objective term '(.*?)': ", rename, message)

@@ -17,8 +17,8 @@ import typer
 from rich.console import Console
 
 from .errors import DreamError, Interrupted, SettingsError, first_line
-from .options import (DREAM, MOTION, OBJECTIVE_OPTIONS, distribution, flags_in, objective_overrides, parse_pair,
-                      setting_option)
+from .options import (DREAM, MOTION, OBJECTIVE_OPTIONS, distribution, flags_in, name_term_flags, objective_overrides,
+                      parse_pair, setting_option, term_origins)
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -127,4 +127,7 @@ def settings_from(params: dict[str, Any]) -> Any:
         if pair in params:
             overrides[pair] = parse_pair(pair, params.get(pair))
     overrides.update(objective_overrides(params))
-    return resolve(params.get("preset"), overrides)
+    try:
+        return resolve(params.get("preset"), overrides)
+    except SettingsError as exc:
+        raise SettingsError(name_term_flags(str(exc), term_origins(params))) from None

@@ -49,12 +49,14 @@ def test_dream_bad_options_fail_in_one_line(runner, tmp_path, chelsea, args, wor
 def test_dream_bad_inputs_fail_in_one_line(runner, tmp_path, chelsea):
     corrupt = tmp_path / "corrupt.jpg"
     corrupt.write_bytes(chelsea.read_bytes()[:2000])
-    for source, words in [(tmp_path / "nope.jpg", "not found"), (corrupt, "cannot read image")]:
+    (tmp_path / "folder.jpg").mkdir()
+    for source, words in [(tmp_path / "nope.jpg", "not found"), (corrupt, "cannot read image"),
+                          (tmp_path / "folder.jpg", "input image is a directory, not a file")]:
         result = runner.invoke(app, ["dream", str(source), "-o", str(tmp_path / "o.jpg")])
         _assert_clean_failure(result, words)
     result = runner.invoke(app, ["dream", str(chelsea), "-o", str(tmp_path / "no" / "o.jpg")])
     _assert_clean_failure(result, "output directory does not exist")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["corrupt.jpg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corrupt.jpg", "folder.jpg"]
 
 
 def test_zoom_command_renders_n_frames(runner, tmp_path):
@@ -83,6 +85,8 @@ def test_zoom_keeps_png_frames_when_asked(runner, tmp_path):
     (["--size", "24x24"], ["smaller than this layer's minimum of 32 px"]),
     (["--from", "missing.png"], ["not found"]),
     (["--translate", "3"], ["--translate"]),
+    (["--zoom", "0:(9**9**9**9)"], ["--zoom: keyframe 0: '9**9**9' is too large a number"]),  # hung
+    (["--zoom", "0:(1.04), 1e15:(1.05)"], ["--zoom: keyframe 1e15: position 1e+15 is beyond the last frame"]),
 ])
 def test_zoom_bad_options_fail_in_one_line(runner, tmp_path, args, words):
     result = runner.invoke(app, ["zoom", "-o", str(tmp_path / "d.mp4"), "-n", "2", *args])
@@ -174,15 +178,46 @@ def test_objective_flags_compose_and_the_sidecar_replays_them(runner, tmp_path):
 
 @pytest.mark.parametrize("args, words", [
     (["--objective", "block10 + 0.5*block5:999"], ["objective term '0.5*block5:999'", "channels 0-79"]),
-    (["--class", "cat"], ["'cat' matches", "Persian cat (283)"]),
-    (["--guide", "missing.jpg"], ["guide image 'missing.jpg' not found"]),
-    (["--channel", "block10:warm"], ["term 'block10:warm'", "block10:42,17"]),
+    (["--class", "cat"], ["--class 'cat': class 'cat' matches", "Persian cat (283)"]),
+    (["--guide", "missing.jpg"], ["--guide 'missing.jpg': guide image 'missing.jpg' not found"]),
+    (["--channel", "block10:warm"], ["--channel 'block10:warm': ", "block10:42,17"]),
+    (["--channel", "block10:999"], ["--channel 'block10:999': channel 999 out of range"]),
     (["--objective", "block10", "--objective-blend", "0"], ["--objective-blend"]),
+    (["--objective", "1e400*block10"], ["--objective: objective term '1e400*block10': weight 1e400 is too large"]),
+    (["--class", "tabby + block5"], ["--class takes one class, not 'tabby + block5'"]),  # added a layer term
+    (["--guide", str(IMAGES)], [f"--guide '{IMAGES}': guide image '{IMAGES}' is a directory, not an image file"]),
+    (["--preset", str(IMAGES)], [f"preset '{IMAGES}' is a directory, not a YAML file"]),
 ])
 def test_bad_objectives_fail_in_one_line_naming_the_term(runner, tmp_path, chelsea, args, words):
+    """The line names the flag the user typed (--channel, --class and --guide become
+    objective terms, but the user never wrote --objective), and a folder is not "not found"."""
     result = runner.invoke(app, ["dream", str(chelsea), "-o", str(tmp_path / "o.jpg"), *args])
     _assert_clean_failure(result, *words)
+    assert ("--objective:" in result.stderr) == (args[0] == "--objective" and args[1] != "block10")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_guide_over_the_bomb_limit_is_dreamed_at_the_dream_size(runner, tmp_path, chelsea, monkeypatch):
+    """A 225 MP guide was refused with "pass --size N" although --size was given (and does
+    not apply to guides); it is now decoded straight at the dream's size. Simulated with a
+    lowered PIL limit, under which coffee.jpg counts as a bomb."""
+    from PIL import Image as PILImage
+
+    monkeypatch.setattr(PILImage, "MAX_IMAGE_PIXELS", 20_000)
+    result = runner.invoke(app, ["dream", str(chelsea), "-o", str(tmp_path / "o.png"), "--size", "64",
+                                 "--guide", str(IMAGES / "coffee.jpg"), *FAST_ARGS])
+    assert result.exit_code == 0, result.output
+    recorded = yaml.safe_load((tmp_path / "o.png.yaml").read_text())["objective"]
+    assert recorded == f"block10:guide:{IMAGES / 'coffee.jpg'}"
+
+
+def test_a_frame_too_small_for_smaller_octaves_says_it_dreams_at_full_size(runner, tmp_path, chelsea):
+    """64x42 with one octave said "dreaming with 0 of 1 octaves", which reads as no dream."""
+    result = runner.invoke(app, ["dream", str(chelsea), "-o", str(tmp_path / "o.png"), "--size", "64",
+                                 "--octaves", "1", "--steps", "1"])
+    assert result.exit_code == 0, result.output
+    assert ("64x42: dreaming at full size only (no smaller octaves: the 1 asked for would be under the "
+            "32 px the layer needs)") in result.stderr
 
 
 def test_classes_lists_matches_with_indices(runner):

@@ -236,3 +236,48 @@ def test_a_loop_with_workers_is_refused_before_any_work(renders, tmp_path):
         driver.render_video(settings.model_copy(update={"loop": True}), clip, tmp_path / "o.mp4",
                             RunOptions(), DIST)
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("listening", [False, True], ids=["closed port", "not Ray"])
+def test_an_unreachable_ray_address_is_one_line_within_the_timeout(tmp_path, listening):
+    """``--ray-address 127.0.0.1:1`` ran for minutes printing Ray's log lines. Now a closed
+    port is named at once (a TCP probe), and a port that answers but is not Ray after
+    DREAMVIDEO_RAY_TIMEOUT (7 s here, past Ray's first retry line); nothing from Ray reaches stderr. In a subprocess:
+    a Ray connection left waiting must not meet the session's runtime."""
+    import socket
+
+    clip = make_clip(tmp_path / "clip.mp4", seconds=0.2, audio=False)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)  # the kernel accepts connections; nothing ever answers them
+    address = f"127.0.0.1:{server.getsockname()[1] if listening else 1}"
+    env = {**os.environ, "DREAMVIDEO_RAY_TIMEOUT": "7"}  # past Ray's first retry line, at 5 s
+    try:
+        done = subprocess.run([sys.executable, "-m", "dreamvideo", "video", str(clip), "-o", str(tmp_path / "o.mp4"),
+                               "--workers", "2", "--ray-address", address], capture_output=True, text=True,
+                              env=env, timeout=90, check=False)
+    finally:
+        server.close()
+    reason = ("no answer from Ray within 7 s (DREAMVIDEO_RAY_TIMEOUT sets how long)" if listening
+              else "connection refused")
+    assert done.returncode == 1
+    lines = [line for line in done.stderr.strip().splitlines() if "━" not in line and not line.startswith("frames ")]
+    assert lines[-1] == f"error: cannot connect to the Ray cluster at {address}: {reason}"
+    assert all(line.startswith("64x48: dreaming with") for line in lines[:-1]), lines  # dreamvideo's note only
+    if not listening:  # named before the clip is even opened
+        assert lines == lines[-1:] and sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]
+
+
+@pytest.mark.parametrize("workers", ["0", "-1"])
+def test_a_refused_workers_count_says_one_bound_and_leaves_no_work_folder(tmp_path, runner, workers):
+    """``--workers 0`` used to be refused only after the work folder and its manifest were
+    written, so the corrected command then said "settings changed"; and ``-1`` was told
+    ">= 0" by the option, then 0 was refused. Both now get the same line, before anything."""
+    from dreamvideo.cli import app
+
+    clip = make_clip(tmp_path / "clip.mp4", seconds=0.2, audio=False)
+    result = runner.invoke(app, ["video", str(clip), "-o", str(tmp_path / "r0.mp4"), "--workers", workers])
+    assert result.exit_code == 1
+    assert result.output.strip() == ("error: --workers must be at least 1, or 0 with --ray-address (every GPU or "
+                                     f"core of the cluster); got {workers}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]

@@ -85,6 +85,41 @@ def test_bad_expressions_are_one_line_errors_naming_the_keyframe(text, message):
     assert problem["loc"] == ("zoom",) and message in problem["msg"] and "\n" not in problem["msg"]
 
 
+SUM = "+".join(["0.0001"] * 30000)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("0:(9**9**9**9)", "keyframe 0: '9**9**9' is too large a number (beyond 1e308)"),
+    ("0:(1+(9**99)**99*t)", "keyframe 0: '(9**99)**99' is too large a number"),
+    ("0:(1e400*t)", "keyframe 0: '1e400' is too large a number"),
+    (f"0:({SUM})", "keyframe 0: expression of 209999 characters; at most 2000"),
+    ("0:(" + "+".join(["t"] * 300) + ")", "keyframe 0: expression nested more than 200 levels deep"),
+    ("0:(1.04), (1e6*max_f):(1.05)", None),
+])
+def test_expressions_that_would_hang_or_overflow_the_stack_are_refused_at_once(text, message):
+    """``9**9**9**9`` used to never return (numexpr folds constants in Python integers) and a
+    long sum raised RecursionError; each is now one line, found before numexpr runs."""
+    if message is None:  # a far position passes the parse and is refused when placed
+        with pytest.raises(DreamError, match=r"^`zoom`: keyframe \(1e6\*max_f\): position 2e\+07 is beyond the last "
+                                             r"frame \(a render has at most 100000 frames\)$"):
+            zooms(text, 20)
+        return
+    with pytest.raises(ValidationError) as error:
+        Motion(zoom=text)
+    (problem,) = error.value.errors()
+    assert message in problem["msg"] and "\n" not in problem["msg"]
+
+
+def test_a_keyframe_far_beyond_the_last_frame_is_refused_not_allocated():
+    """``1e15`` as a position used to size the series (1e15 floats: "out of memory");
+    a keyframe past the last frame still shapes the ramp up to it."""
+    with pytest.raises(DreamError, match=r"^`zoom`: keyframe 1e15: position 1e\+15 is beyond the last frame"):
+        zooms("0:(1.0), 1e15:(1.1)", 20)
+    with pytest.raises(ValidationError, match="position 1e\\+15 is beyond the last frame"):
+        Motion(zoom={0: 1.0, 10**15: 1.1})
+    assert zooms("0:(1.0), 40:(1.2)", 21)[20] == pytest.approx(1.1)
+
+
 def test_values_out_of_range_or_not_finite_are_caught_before_rendering():
     with pytest.raises(DreamError, match=r"^`zoom`: keyframe 10: value 2.1 at frame 11 is out of range \(must be <= 2\)$"):
         zooms("0:(1.04), 10:(1 + t/10)", 20)

@@ -16,6 +16,7 @@ Every error names the bad term, so a long spec is easy to fix.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -103,6 +104,8 @@ def _parse_term(sign: float, piece: str, model: str, base_dir: Path | None) -> T
     match = _WEIGHT.match(piece)
     if match:
         weight, body = sign * float(match.group(1)), match.group(2).strip()
+        if not math.isfinite(weight):  # else it would be stored, and later refused, as 'inf*...'
+            raise DreamError(f"weight {match.group(1)} is too large a number")
     elif "*" in piece:
         raise DreamError("write a weight as NUMBER*TERM, e.g. 0.5*block5")
     head, _, rest = body.partition(":")
@@ -156,6 +159,8 @@ def _guide_term(weight: float, layer: str, path: str, base_dir: Path | None) -> 
     found = Path(path).expanduser()
     if not found.is_absolute() and base_dir is not None and (base_dir / found).is_file():
         found = base_dir / found
+    if found.is_dir():
+        raise DreamError(f"guide image '{path}' is a directory, not an image file")
     if not found.is_file():
         raise DreamError(f"guide image '{path}' not found")
     return Term("guide", layer, weight, guide=str(found.resolve()))

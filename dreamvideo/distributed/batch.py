@@ -1,9 +1,10 @@
 """``dreamvideo batch JOBS.yaml``: many renders at once, each a Ray task on its own GPU or cores.
 
-The whole file is checked before anything runs (every problem as
-``file: item N: field: message``), so a typo does not surface hours in. Once
-running, a job that fails is reported and the others carry on. A zoom is
-sequential, so a batch is how zooms use many GPUs: several looks at once.
+The whole file is checked before anything runs (``jobs.py``: every problem as
+``file: item N: field: message``), so a typo or an output that would overwrite
+an input does not surface hours in. Once running, a job that fails is reported
+and the others carry on. A zoom is sequential, so a batch is how zooms use many
+GPUs: several looks at once.
 Outputs come back through Ray's object store when the workers are on other
 machines, so no shared file system is needed.
 """
@@ -14,48 +15,16 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from ..errors import DreamError, SettingsError, first_line
-from ..media.encode import IMAGE_SUFFIXES, VIDEO_SUFFIXES, atomic
+from ..errors import DreamError, first_line
+from ..media.encode import atomic
 from ..progress import Reporter, Silent
 from ..render.engine import RunOptions
-from ..settings import Settings
-from ..settings.presets import format_errors, read_preset
 from . import ray_backend
+from .jobs import Job, load_jobs
 
-SUFFIXES = {"dream": IMAGE_SUFFIXES, "zoom": VIDEO_SUFFIXES, "video": VIDEO_SUFFIXES}
-
-
-class JobEntry(BaseModel):
-    """One item of a batch file, as written."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    kind: Literal["dream", "zoom", "video"] = Field(description="dream, zoom or video")
-    output: str = Field(min_length=1)
-    input: Optional[str] = Field(None, description="image or clip; a zoom's start image (default: noise)")
-    preset: Optional[str] = None
-    options: dict[str, Any] = Field(default_factory=dict, description="settings, as in a preset")
-
-
-@dataclass(frozen=True)
-class Job:
-    """A checked job: resolved settings and absolute paths."""
-
-    number: int
-    kind: str
-    settings: Settings
-    input: Path | None
-    output: Path
-
-    @property
-    def name(self) -> str:
-        return f"{self.number} {self.kind}"
-
+__all__ = ["Job", "Result", "default_workers", "load_jobs", "run_batch", "run_job", "summary"]
 
 @dataclass(frozen=True)
 class Result:
@@ -63,60 +32,6 @@ class Result:
     ok: bool
     seconds: float
     message: str  # the output path, or the one-line reason it failed
-
-
-def _check_item(where: str, item: Any, folder: Path) -> tuple[Job | None, list[str]]:
-    """One item: entry fields, then preset and options together, then paths."""
-    try:
-        entry = JobEntry.model_validate(item)
-    except ValidationError as exc:
-        return None, format_errors(where, exc, item if isinstance(item, dict) else {}).splitlines()
-    try:
-        _, data = read_preset(entry.preset) if entry.preset else ("", {})
-    except DreamError as exc:
-        return None, [f"{where}: preset: {first_line(exc)}"]
-    data = {**{k: v for k, v in data.items() if k != "meta"}, **entry.options}
-    try:
-        settings = Settings(**data)
-    except ValidationError as exc:
-        return None, [f"{where}: options.{line[len(where) + 2:]}"
-                      for line in format_errors(where, exc, data).splitlines()]
-    errors = []
-    output = (folder / entry.output).resolve()
-    if output.suffix.lower() not in SUFFIXES[entry.kind]:
-        errors.append(f"{where}: output: a {entry.kind} writes one of {', '.join(SUFFIXES[entry.kind])}")
-    elif not output.parent.is_dir():
-        errors.append(f"{where}: output: folder does not exist: {output.parent}")
-    source = (folder / entry.input).resolve() if entry.input and entry.input != "noise" else None
-    if entry.kind != "zoom" and not entry.input:
-        errors.append(f"{where}: input: a {entry.kind} job needs an input file")
-    elif source and not source.is_file():
-        errors.append(f"{where}: input: file not found: {source}")
-    return Job(0, entry.kind, settings, source, output), errors
-
-
-def load_jobs(path: Path) -> list[Job]:
-    """Read and check a batch file; every problem at once, as ``file: item N: field: message``."""
-    try:
-        items = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DreamError(f"batch file not found: {path}") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise SettingsError(f"{path}: cannot read: {first_line(exc)}") from None
-    if not isinstance(items, list) or not items:
-        raise SettingsError(f"{path}: a batch file is a YAML list of jobs (kind, input, output, preset, options)")
-    jobs, errors = [], []
-    for number, item in enumerate(items, 1):
-        job, problems = _check_item(f"{path}: item {number}", item, path.parent)
-        errors += problems
-        if job is not None:
-            jobs.append(Job(number, job.kind, job.settings, job.input, job.output))
-    outputs = [job.output for job in jobs]
-    errors += [f"{path}: item {job.number}: output: also the output of an earlier item"
-               for k, job in enumerate(jobs) if job.output in outputs[:k]]
-    if errors:
-        raise SettingsError("\n".join(errors))
-    return jobs
 
 
 def _render(job: Job, source: Path | None, output: Path, device: str | None) -> None:

@@ -102,6 +102,11 @@ class Distribution:
     warmup: int = DEFAULT_WARMUP
     overlap: int = DEFAULT_OVERLAP
 
+    def __post_init__(self) -> None:
+        """Refused when made, before a clip is opened or a work folder written: a refused run
+        must leave nothing that the corrected command would then call "settings changed"."""
+        ray_backend.check_workers(self.workers, self.address)
+
 
 def _estimate(info: sources.VideoInfo, settings: Settings, start: float, end: float | None) -> int:
     """Frames in the span, from the header; the last chunk reads to the real end anyway."""
@@ -185,6 +190,7 @@ def _measure(store: FrameStore, count: int, plan_: list[Chunk], inputs: Iterator
 def render_video(settings: Settings, source: Path, output: Path, options: RunOptions,
                  dist: Distribution, progress: Reporter = Silent()) -> Path:
     """Dream a clip in chunks on Ray workers; the same output as one process, seams aside."""
+    ray_backend.probe(dist.address)  # an unreachable cluster is named before anything is read or written
     info, start, end, size = open_clip(settings, source, output, progress)
     if settings.loop:  # the cross-fade joins the clip's two ends, which different chunks dream
         raise DreamError("`loop` is not available with `workers`; render the loop in one process")

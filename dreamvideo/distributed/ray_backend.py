@@ -11,6 +11,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import socket
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +26,8 @@ RETRIES = 2  # Ray re-runs a task whose worker died this many times before it fa
 # chain turns that into visible differences within frames. CPU workers therefore
 # always use this many threads, so the frames never depend on how many workers run.
 CPU_THREADS = 1
+# How long to wait for a cluster given by --ray-address (Ray itself retries for minutes).
+TIMEOUT_ENV, DEFAULT_TIMEOUT = "DREAMVIDEO_RAY_TIMEOUT", 15.0
 
 
 @dataclass(frozen=True)
@@ -56,8 +61,65 @@ def _quiet() -> dict[str, Any]:
     return {"log_to_driver": False, "logging_level": logging.ERROR, "configure_logging": True}
 
 
+def check_workers(workers: int, address: str | None) -> None:
+    """One bound, said the same wherever it is checked: 0 means "all of a cluster's"."""
+    if workers < (0 if address else 1):
+        raise DreamError(f"`workers` must be at least 1, or 0 with `ray_address` (every GPU or core "
+                         f"of the cluster); got {workers}")
+
+
+def connect_timeout() -> float:
+    """Seconds to wait for a cluster: ``DREAMVIDEO_RAY_TIMEOUT``, else 15."""
+    text = os.environ.get(TIMEOUT_ENV, "").strip()
+    try:
+        value = float(text) if text else DEFAULT_TIMEOUT
+    except ValueError:
+        raise DreamError(f"{TIMEOUT_ENV} must be a number of seconds, got '{text}'") from None
+    return value if value > 0 else DEFAULT_TIMEOUT
+
+
+def probe(address: str | None, timeout: float | None = None) -> None:
+    """A TCP connection to ``host:port`` first: a closed port or an unreachable host is named
+    at once, where ``ray.init`` would retry for minutes, printing its own log lines."""
+    host, sep, port = (address or "").removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit():
+        return  # "auto" and the like: Ray finds the address itself, and fails fast when none runs
+    timeout = timeout or connect_timeout()
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        reason = (f"no answer within {timeout:g} s ({TIMEOUT_ENV} sets how long)" if isinstance(exc, TimeoutError)
+                  else (exc.strerror or type(exc).__name__).lower())
+        raise DreamError(f"cannot connect to the Ray cluster at {address}: {reason}") from None
+
+
+# Connects and leaves, in a child process: a stand-in for ray.init that can be stopped.
+_TRIAL = ("import logging, sys, ray; ray.init(address=sys.argv[1], log_to_driver=False, "
+          "logging_level=logging.ERROR); ray.shutdown()")
+
+
+def _trial(address: str, timeout: float) -> None:
+    """Ray itself must answer at ``address`` within ``timeout``: a port that accepts
+    connections but is not Ray keeps ``ray.init`` retrying for minutes, printing its own
+    log lines. So a child process connects first, quietly, and is killed if it takes too
+    long; only then does this process connect (at the cost of one extra Ray start-up)."""
+    try:
+        done = subprocess.run([sys.executable, "-c", _TRIAL, address], capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise DreamError(f"cannot connect to the Ray cluster at {address}: no answer from Ray within "
+                         f"{timeout:g} s ({TIMEOUT_ENV} sets how long)") from None
+    if done.returncode:
+        lines = [line for line in done.stderr.splitlines() if line.strip() and not line.startswith((" ", "["))]
+        raise DreamError(f"cannot connect to the Ray cluster at {address}: "
+                         f"{first_line(lines[-1] if lines else done.stderr)}")
+
+
 def _start(ray: Any, workers: int, address: str | None) -> None:
     if address:
+        timeout = connect_timeout()
+        probe(address, timeout)
+        _trial(address, timeout)
         try:
             ray.init(address=address, **_quiet())
         except Exception as exc:  # ConnectionError, ValueError, RuntimeError, depending on the failure
@@ -91,8 +153,7 @@ def connect(workers: int, address: str | None = None) -> Iterator[Cluster]:
     A runtime that is already up (a test session, a notebook) is used as it is and
     left running; one started here is shut down at the end.
     """
-    if workers < 1 and not address:
-        raise DreamError(f"`workers` must be at least 1, got {workers}")
+    check_workers(workers, address)
     ray = ray_module()
     started = not ray.is_initialized()
     if started:

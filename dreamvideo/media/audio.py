@@ -24,7 +24,7 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 
-from ..errors import DreamError, first_line
+from ..errors import DreamError, first_line, not_a_file
 from .encode import atomic
 
 SAMPLE_RATE = 22050
@@ -56,7 +56,7 @@ def frame_count(duration: float, fps: float) -> int:
 def decode(path: Path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     """Mono float32 PCM in [-1, 1] from any file ffmpeg reads (mp3, wav, m4a, a video's audio)."""
     if not path.is_file():
-        raise DreamError(f"audio file not found: {path}")
+        raise not_a_file("audio file", path)
     cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(path), "-vn",
            "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "pipe:1"]
     result = subprocess.run(cmd, capture_output=True)

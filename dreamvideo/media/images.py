@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ..errors import DreamError
+from ..errors import DreamError, not_a_file
 
 BACKGROUND = (255, 255, 255)  # transparency is composited on white
 # Longest working side for inputs given without --size. Dreaming time and activation memory
@@ -51,10 +51,14 @@ def working_size(width: int, height: int, longest: int | None,
                   f"(default limit {DEFAULT_MAX_SIDE} px; pass `size` N for another size)")
 
 
+class _TooLarge(DreamError):
+    """Over PIL's decompression-bomb limit (or, with a size, over :data:`HARD_MAX_PIXELS`)."""
+
+
 def _too_big(path: Path, sized: bool) -> DreamError:
     if sized:
-        return DreamError(f"image {path} is too large to open (over {HARD_MAX_PIXELS // 10**6} megapixels)")
-    return DreamError(f"image {path} is too large to open safely (over PIL's decompression-bomb limit); "
+        return _TooLarge(f"image {path} is too large to open (over {HARD_MAX_PIXELS // 10**6} megapixels)")
+    return _TooLarge(f"image {path} is too large to open safely (over PIL's decompression-bomb limit); "
                       f"pass `size` N (e.g. `size` {DEFAULT_MAX_SIDE}) to dream a scaled-down copy")
 
 
@@ -105,7 +109,7 @@ def load_image(path: Path, size: int | None = None, cover: tuple[int, int] | Non
     (see :func:`working_size`).
     """
     if not path.is_file():
-        raise DreamError(f"input image not found: {path}")
+        raise not_a_file("input image", path)
     img = _open(path, size or (max(cover) if cover else None))
     if cover:
         return np.asarray(ImageOps.fit(img, cover, Image.Resampling.LANCZOS))
@@ -115,6 +119,21 @@ def load_image(path: Path, size: int | None = None, cover: tuple[int, int] | Non
     if new != img.size:
         img = img.resize(new, Image.Resampling.LANCZOS)
     return np.asarray(img)
+
+
+def load_guide(path: Path, longest: int) -> np.ndarray:
+    """A guide image as uint8 RGB, whole as before, so renders with guides replay unchanged.
+
+    The objective scales a guide to the dream's longest side anyway, so one above PIL's
+    bomb limit is decoded at ``longest`` px instead (JPEGs at reduced scale): `size` does
+    not apply to guides, and telling the user to pass it would send them nowhere.
+    """
+    if not path.is_file():
+        raise not_a_file("guide image", path)
+    try:
+        return np.asarray(_open(path, None))
+    except _TooLarge:
+        return load_image(path, size=longest)
 
 
 def image_size(path: Path) -> tuple[int, int]:

@@ -21,9 +21,9 @@ from typing import Iterable, Iterator, TypeVar
 import imageio_ffmpeg
 import numpy as np
 
-from ..errors import DreamError, first_line
+from ..errors import DreamError, first_line, not_a_file
 from . import ffmpeg
-from .images import fit_longest, load_image, working_size  # noqa: F401  (part of this module's API)
+from .images import fit_longest, load_guide, load_image, working_size  # noqa: F401  (part of this module's API)
 
 T = TypeVar("T")
 
@@ -111,7 +111,7 @@ def parse_header(path: Path, header: str) -> VideoInfo:
 def probe(path: Path) -> VideoInfo:
     """Read a clip's header without decoding frames."""
     if not path.is_file():
-        raise DreamError(f"input video not found: {path}")
+        raise not_a_file("input video", path)
     header = ffmpeg.run(["-i", str(path)]).stderr
     if "Invalid data found" in header or not _video_line(header):
         raise DreamError(f"cannot read video {path}: not a video file or it is corrupt")

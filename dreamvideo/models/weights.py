@@ -15,7 +15,7 @@ from urllib.error import URLError
 
 import torch
 
-from ..errors import DreamError
+from ..errors import DreamError, not_a_file
 from .registry import ModelSpec
 
 State = dict[str, torch.Tensor]
@@ -34,7 +34,7 @@ def package_file(spec: ModelSpec) -> Path | None:
 def read_state(path: Path, name: str) -> State:
     """A state dict from a file; a missing or foreign file is one clear line."""
     if not path.is_file():
-        raise DreamError(f"weights file not found: {path}")
+        raise not_a_file("weights file", path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -74,7 +74,7 @@ class Engine:
         if not self.settings.objective or start is None:
             return self.settings
         device = self.model.mean.device
-        guides = {path: to_tensor(sources.load_image(Path(path)), device)
+        guides = {path: to_tensor(sources.load_guide(Path(path), max(start.shape[:2])), device)
                   for path in guide_paths(self.settings.objective, self.settings.model)}
         self.plan = ObjectivePlan(self.settings.objective, self.settings.objective_blend, self.model,
                                   to_tensor(start, device), guides)
@@ -95,8 +95,11 @@ class Engine:
         config = dream_config(self.settings)
         used = usable_octaves(height, width, config, self.model.min_size)
         if used < config.octaves and progress is not None:
-            progress.note(f"{width}x{height}: dreaming with {used} of {config.octaves} octaves "
-                          f"(smaller ones would be under the {self.model.min_size} px the layer needs)")
+            under = f"under the {self.model.min_size} px the layer needs"
+            # "dreaming with 0 of 1 octaves" read as "no dream at all": full size always dreams
+            progress.note(f"{width}x{height}: dreaming with {used} of {config.octaves} octaves (smaller ones "
+                          f"would be {under})" if used else f"{width}x{height}: dreaming at full size only (no "
+                          f"smaller octaves: the {config.octaves} asked for would be {under})")
         return used
 
     def dream_octaves(self, frame: np.ndarray, index: int, advance: Advance | None = None,

@@ -5,11 +5,19 @@
 Python's ``eval``): numexpr compiles arithmetic and a fixed set of elementwise
 functions only, so a preset cannot run code. Names are checked here first so a
 typo gets a plain message instead of numexpr's ``KeyError``.
+
+Work is bounded before numexpr sees an expression: numexpr folds constants with
+Python's integers (``9**9**9**9`` would never return) and recurses once per level
+(a 500-term sum overflows the stack). So an expression is at most
+``MAX_LENGTH`` characters and ``MAX_DEPTH`` levels deep, and every constant part
+must stay a finite float when folded here in floats, which cannot hang.
 """
 
 from __future__ import annotations
 
 import ast
+import math
+import operator
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -29,6 +37,11 @@ FUNCTIONS = frozenset({
 PER_FRAME = frozenset(FRAME_VARIABLES + AUDIO_FEATURES)
 VALUE_NAMES = frozenset(FRAME_VARIABLES + CONSTANTS + AUDIO_FEATURES)
 POSITION_NAMES = frozenset(CONSTANTS)
+MAX_LENGTH = 2000  # characters in one expression
+MAX_DEPTH = 200    # levels of its syntax tree (numexpr needs about two stack frames a level)
+_FOLD = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+         ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow,
+         ast.USub: operator.neg, ast.UAdd: operator.pos}
 _ALLOWED_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Name, ast.Load,
                   ast.Constant, ast.operator, ast.unaryop, ast.cmpop)
 
@@ -112,12 +125,58 @@ def names(expr: str) -> set[str]:
     return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and id(node) not in called}
 
 
-def check(expr: str, allowed: frozenset[str], where: str) -> None:
-    """Syntax, names and functions; then a trial evaluation so numexpr's own limits show now."""
+def _parse(expr: str, where: str) -> ast.Expression:
+    """The syntax tree, refusing what numexpr could not evaluate in bounded time and stack."""
+    if len(expr) > MAX_LENGTH:
+        raise ValueError(f"{where}: expression of {len(expr)} characters; at most {MAX_LENGTH}")
     try:
         tree = ast.parse(expr.strip(), mode="eval")
     except SyntaxError:
         raise ValueError(f"{where}: syntax error in '{expr}'") from None
+    except (RecursionError, MemoryError):
+        raise ValueError(f"{where}: expression nested too deeply") from None
+    levels, depth = [(tree, 0)], 0
+    while levels:
+        node, depth = levels.pop()
+        if depth > MAX_DEPTH:
+            raise ValueError(f"{where}: expression nested more than {MAX_DEPTH} levels deep "
+                             "(each term of a sum is a level)")
+        levels += [(child, depth + 1) for child in ast.iter_child_nodes(node)]
+    _fold_constants(tree, expr, where)
+    return tree
+
+
+def _fold_constants(tree: ast.Expression, expr: str, where: str) -> None:
+    """Fold every constant part in floats (children first, no recursion); one that is not a
+    finite float (``9**9**9``, ``1e400``) is refused here instead of hanging numexpr."""
+    values: dict[int, float] = {}
+    for node in reversed(list(ast.walk(tree))):  # breadth-first, reversed: children first
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            args, fold = [node.value], float
+        elif isinstance(node, (ast.BinOp, ast.UnaryOp)) and type(node.op) in _FOLD:
+            operands = [node.left, node.right] if isinstance(node, ast.BinOp) else [node.operand]
+            if not all(id(o) in values for o in operands):
+                continue
+            args, fold = [values[id(o)] for o in operands], _FOLD[type(node.op)]
+        else:
+            continue
+        try:
+            value = fold(*args)
+        except OverflowError:
+            value = math.inf
+        except (ArithmeticError, ValueError):  # 1/0 and the like: numexpr's to report
+            continue
+        if isinstance(value, complex):
+            continue
+        if not math.isfinite(value):
+            raise ValueError(f"{where}: '{ast.get_source_segment(expr.strip(), node) or expr}' "
+                             "is too large a number (beyond 1e308)")
+        values[id(node)] = value
+
+
+def check(expr: str, allowed: frozenset[str], where: str) -> None:
+    """Syntax, size, names and functions; then a trial evaluation so numexpr's own limits show now."""
+    tree = _parse(expr, where)
     nodes = list(ast.walk(tree))
     for node in nodes:
         if not isinstance(node, _ALLOWED_NODES) or (isinstance(node, ast.Constant)

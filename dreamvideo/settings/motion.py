@@ -6,7 +6,7 @@ from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, Field
 
-from .schedule import Interpolation, schedule
+from .schedule import MAX_FRAMES, Interpolation, schedule
 
 Zoom = Annotated[float, Field(ge=0.5, le=2.0)]
 Rotate = Annotated[float, Field(ge=-45, le=45)]
@@ -23,7 +23,7 @@ class ZoomSection(BaseModel):
     audio features (see ``settings/schedule.py``).
     """
 
-    frames: Optional[int] = Field(None, ge=1, le=100000,
+    frames: Optional[int] = Field(None, ge=1, le=MAX_FRAMES,
                                   description="Frames to render (default 60, or the audio's length at fps).")
     zoom: schedule(Zoom) = Field({0: 1.04}, description="Zoom per frame, 0.5 to 2 (> 1 dives in).")
     rotate: schedule(Rotate) = Field({0: 0.0}, description="Rotation per frame in degrees.")

@@ -45,20 +45,22 @@ def shipped_presets() -> dict[str, Path]:
             if entry.name.endswith(".yaml")}
 
 
-def preset_path(name_or_path: str) -> Path:
-    """A shipped preset's name, or a path to a YAML file."""
+def preset_path(name_or_path: str, base_dir: Path | None = None) -> Path:
+    """A shipped preset's name, or a path to a YAML file (relative to ``base_dir`` when given)."""
     shipped = shipped_presets()
     if name_or_path in shipped:
         return shipped[name_or_path]
-    path = Path(name_or_path)
+    path = (base_dir or Path()) / Path(name_or_path).expanduser()
     if path.is_file():
         return path
+    if path.is_dir():
+        raise DreamError(f"preset '{name_or_path}' is a directory, not a YAML file")
     raise DreamError(f"preset not found: '{name_or_path}'; shipped presets: {', '.join(shipped)}")
 
 
-def read_preset(name_or_path: str) -> tuple[str, dict[str, Any]]:
+def read_preset(name_or_path: str, base_dir: Path | None = None) -> tuple[str, dict[str, Any]]:
     """Parse a preset's YAML into a dict; malformed YAML is a one-line error."""
-    path = preset_path(name_or_path)
+    path = preset_path(name_or_path, base_dir)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -79,6 +81,24 @@ def setting_names() -> list[str]:
     return [name for name in Settings.model_fields if name != "meta"]
 
 
+def merge(preset: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """A preset's values with explicit ones over them, as one set of settings to validate.
+
+    Explicit ``layers`` drop the preset's objective and the other way round, and another
+    model drops the preset's layers: each belongs to what it replaced, so keeping it
+    would refuse (or misread) a combination the user never wrote.
+    """
+    data = dict(preset)
+    if "model" in given and "layers" not in given and given["model"] != data.get("model", DEFAULT_MODEL):
+        data.pop("layers", None)
+    for mine, theirs in (("layers", "objective"), ("objective", "layers")):
+        if mine in given and theirs not in given:
+            data.pop(theirs, None)
+    data = {**data, **given}
+    data.pop("meta", None)  # a sidecar's meta describes the old render; it is not an input
+    return data
+
+
 def resolve(preset: str | None = None, overrides: dict[str, Any] | None = None) -> Settings:
     """Defaults, then the preset, then explicit options; validated together.
 
@@ -87,14 +107,7 @@ def resolve(preset: str | None = None, overrides: dict[str, Any] | None = None) 
     """
     source, data = read_preset(preset) if preset else ("error", {})
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
-    if "model" in given and "layers" not in given and given["model"] != data.get("model", DEFAULT_MODEL):
-        data.pop("layers", None)  # another model: its own default layers, not the preset's
-    for mine, theirs in (("layers", "objective"), ("objective", "layers")):
-        if mine in given and theirs not in given:
-            data.pop(theirs, None)  # layers and an objective replace each other
-    data = {**data, **given}
-    # A sidecar's meta describes the old render; it is not an input.
-    data.pop("meta", None)
+    data = merge(data, given)
     try:
         # Relative guide images in a preset are looked up beside the preset first.
         base_dir = Path(source).parent if preset else None

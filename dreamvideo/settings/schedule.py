@@ -24,6 +24,7 @@ from pydantic import NonNegativeInt, WrapSerializer, WrapValidator
 from . import expressions as ex
 
 Interpolation = Literal["linear", "cubic", "step"]
+MAX_FRAMES = 100_000  # the most frames a render has; keyframes may sit past the last, but not beyond this
 
 
 class ExprSchedule(str):
@@ -80,6 +81,8 @@ def schedule(item: Any) -> Any:
         value = handler(as_schedule(value))
         if 0 not in value:
             raise ValueError("a schedule needs a keyframe at frame 0")
+        if max(value) > MAX_FRAMES:
+            raise ValueError(_beyond(max(value)))
         return value
 
     def serialize(value: Any, handler: Any) -> Any:
@@ -156,8 +159,14 @@ def _positions(keyframes: list[ex.Keyframe], timeline: Timeline) -> list[tuple[i
         pos = float(ex.evaluate(frame.position, constants, f"keyframe {frame.label}: position"))
         if not math.isfinite(pos) or pos < 0:
             raise ValueError(f"keyframe {frame.label}: position is {pos:g}, not a frame number")
+        if pos > MAX_FRAMES:  # the series below is as long as the last position
+            raise ValueError(f"keyframe {frame.label}: {_beyond(pos)}")
         placed[int(round(pos))] = frame  # a later keyframe at the same frame wins, as in Deforum
     return sorted(placed.items(), key=lambda kv: kv[0])
+
+
+def _beyond(position: float) -> str:
+    return f"position {position:g} is beyond the last frame (a render has at most {MAX_FRAMES} frames)"
 
 
 def _series(placed: list[tuple[int, ex.Keyframe]], timeline: Timeline, interpolation: Interpolation,

@@ -1,0 +1,71 @@
+"""The studio's FastAPI app: one router per concern, one security dependency for all of them.
+
+``create_app`` takes everything from its arguments (folder, token, host, port,
+upload cap), so tests build an app without a server and the server builds the
+same one. Errors reach the page as ``{"error": one line}`` and the terminal as
+one line: never a traceback.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from .forms import problem
+from .jobs import JobQueue
+from .routers import files, jobs, meta, preview, renders, uploads
+from .security import Gate, guard
+
+DEFAULT_MAX_UPLOAD = 2 * 10**9
+
+
+def create_app(folder: Path, token: str, host: str = "127.0.0.1", port: int = 0,
+               max_upload: int = DEFAULT_MAX_UPLOAD) -> FastAPI:
+    """The studio for ``folder``; requests need ``token`` and must address ``host``:``port``."""
+    folder = Path(folder).resolve()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        app.state.stopped_job = app.state.jobs.stop()  # a running render stops as Ctrl-C stops it: frames kept
+
+    app = FastAPI(title="dreamvideo studio", dependencies=[Depends(guard)], lifespan=lifespan,
+                  docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.folder, app.state.max_upload = folder, max_upload
+    app.state.gate = Gate(token, host, port)
+    app.state.jobs, app.state.stopped_job = JobQueue(folder), None
+    for module in (meta, uploads, preview, jobs, renders, files):
+        app.include_router(module.router)
+    _errors(app)
+    return app
+
+
+def _errors(app: FastAPI) -> None:
+    """Every error as ``{"error": line}`` (plus ``errors`` per field for a form).
+
+    Bugs and user errors inside endpoints are turned into one line by the routers' route class
+    (:class:`.routers.base.OneLineRoute`), before Starlette would log a traceback.
+    """
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        detail: Any = exc.detail
+        body = detail if isinstance(detail, dict) else {"error": str(detail)}
+        return JSONResponse(body, exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_body(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [problem(_field(e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+        return JSONResponse({"errors": errors, "error": errors[0]["line"] if errors else "bad request"}, 422)
+
+
+
+def _field(loc: tuple) -> str:
+    """``("body", "settings", "octaves")`` -> ``octaves``; ``("body", "kind")`` -> ``kind``."""
+    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    return parts[1] if len(parts) > 1 and parts[0] == "settings" else (parts[0] if parts else "")

@@ -1,0 +1,101 @@
+"""A render request from the page: kind, input and settings, validated as the CLI validates them.
+
+Settings arrive as the JSON the generated form sends (text for pairs and layer
+lists, as typed on a command line). They are merged over a preset when one is
+named and validated by the same ``Settings`` model the CLI uses; problems come
+back as ``{field, flag, message, line}``, ``line`` reading exactly as the CLI's
+one-line error (``error: --octave-scale: ...``).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import HTTPException
+from pydantic import ValidationError
+
+from ..errors import DreamError
+from ..options import flag, flags_in, parse_pair
+from ..settings import Settings, resolve, shipped_presets
+from ..settings.presets import PRESET_PACKAGE
+
+KINDS = {"still": "dream", "zoom": "zoom", "video": "video"}  # studio kind -> CLI command
+FILE_SETTINGS = ("audio", "weights")
+
+
+def problem(field: str, message: str, line: str | None = None) -> dict[str, str]:
+    """One validation problem, named as the form names it and as the CLI does (``line``: the CLI's own)."""
+    named = flag(field) if field else ""
+    line = line or (f"error: `{field}`: {message}" if field else f"error: {message}")
+    return {"field": field, "flag": named, "message": flags_in(message), "line": flags_in(line)}
+
+
+def refuse(field: str, message: str, status: int = 422) -> HTTPException:
+    return HTTPException(status, {"errors": [problem(field, message)], "error": problem(field, message)["line"]})
+
+
+def _typed(data: dict[str, Any]) -> dict[str, Any]:
+    """Form text as the CLI would parse it: ``X,Y`` pairs, comma-separated layer lists."""
+    out = {k: v for k, v in data.items() if v is not None and v != "" and k != "meta"}
+    for name in ("translate", "center"):
+        if isinstance(out.get(name), str):
+            try:
+                out[name] = parse_pair(name, out[name])
+            except DreamError as exc:  # "`center` must be two numbers X,Y ...", as the CLI says it
+                one = problem(name, str(exc).removeprefix(f"`{name}` "), f"error: {exc}")
+                raise HTTPException(422, {"errors": [one], "error": one["line"]}) from None
+    if isinstance(out.get("layers"), str):
+        out["layers"] = [part.strip() for part in out["layers"].replace(" ", ",").split(",") if part.strip()]
+    return out
+
+
+def validate(settings: dict[str, Any] | None, folder: Path, preset: str | None = None) -> Settings:
+    """Settings over an optional shipped preset, validated; 422 naming the field as the CLI does."""
+    if settings is not None and not isinstance(settings, dict):
+        raise refuse("", "settings must be a mapping of field: value")
+    base = _preset_base(preset) if preset else {}
+    given = _typed(settings or {})
+    for mine, theirs in (("layers", "objective"), ("objective", "layers")):
+        if mine in given and theirs not in given:
+            base.pop(theirs, None)  # layers and an objective replace each other, as in resolve()
+    data = {**base, **given}
+    data.pop("meta", None)
+    try:
+        checked = Settings.model_validate(data, context={"base_dir": folder})
+    except ValidationError as exc:
+        errors = [problem(str(e["loc"][0]) if e["loc"] else "", e["msg"].removeprefix("Value error, "))
+                  for e in exc.errors()]
+        raise HTTPException(422, {"errors": errors, "error": errors[0]["line"]}) from None
+    _confine_files(checked, folder)
+    return checked
+
+
+def _preset_base(name: str) -> dict[str, Any]:
+    """A shipped preset resolved (its guide images found beside it), as plain settings."""
+    if name not in shipped_presets():
+        raise refuse("preset", f"unknown preset '{name}'; shipped presets: {', '.join(shipped_presets())}")
+    try:
+        return resolve(name).to_yaml_dict()
+    except DreamError as exc:
+        raise refuse("preset", str(exc)) from None
+
+
+def _confine_files(settings: Settings, folder: Path) -> None:
+    """Audio, weights and guide images must be files in the folder (guides may be shipped ones)."""
+    from ..core.objective_terms import guide_paths
+    from .paths import inside
+
+    for name in FILE_SETTINGS:
+        value = getattr(settings, name)
+        if value:
+            try:
+                inside(folder, value, must_exist=True)
+            except HTTPException as exc:
+                raise refuse(name, f"{exc.detail}: '{value}'") from None
+    shipped = Path(str(resources.files(PRESET_PACKAGE))).resolve()
+    for guide in guide_paths(settings.objective or {}, settings.model):
+        real = Path(guide).resolve()
+        if folder not in real.parents and shipped not in real.parents:
+            raise refuse("objective", f"guide image '{guide}' is outside the studio folder")

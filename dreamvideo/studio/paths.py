@@ -1,0 +1,74 @@
+"""Paths confined to the studio's folder: nothing outside it is readable or writable.
+
+Every path the API takes (files, uploads, a job's input and output) is relative to
+FOLDER and goes through :func:`inside`. The check resolves symlinks *before*
+comparing, so ``..``, percent-encoded ``%2e%2e`` (decoded by the router before it
+gets here), absolute paths and links that lead out are all refused the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePosixPath
+
+from fastapi import HTTPException
+
+
+def inside(folder: Path, relative: str, must_exist: bool = False) -> Path:
+    """The real path of ``relative`` under ``folder``; 403 when it would leave it, 404 when missing.
+
+    ``folder`` must already be resolved. Absolute paths and drive letters are
+    refused: the API speaks only in paths relative to the folder.
+    """
+    text = (relative or "").replace("\\", "/")
+    if not text or text.startswith("/") or re.match(r"^[A-Za-z]:", text) or "\x00" in text:
+        raise HTTPException(403, "path must be relative to the studio folder")
+    if ".." in PurePosixPath(text).parts:
+        raise HTTPException(403, "path leaves the studio folder")
+    target = (folder / text).resolve()
+    if target != folder and folder not in target.parents:
+        raise HTTPException(403, "path leaves the studio folder")
+    if must_exist and not target.exists():
+        raise HTTPException(404, f"not found: {text}")
+    return target
+
+
+def relative(folder: Path, path: Path) -> str:
+    """``path`` as the API names it: relative to the folder, with forward slashes."""
+    return path.resolve().relative_to(folder).as_posix()
+
+
+def safe_name(name: str, fallback: str = "upload") -> str:
+    """A file name that cannot climb or hide: letters, digits, ``-_.``, no leading dot."""
+    base = PurePosixPath((name or "").replace("\\", "/")).name
+    clean = re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip(".-")[:120]
+    return clean or fallback
+
+
+def free_name(folder: Path, name: str) -> Path:
+    """``folder/name``, or ``stem-2.ext``, ``stem-3.ext`` ... when taken (output, sidecar or kept frames)."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    candidate, n = folder / name, 1
+    while taken(candidate):
+        n += 1
+        candidate = folder / f"{stem}-{n}{suffix}"
+    return candidate
+
+
+def work_folder(output: Path) -> Path:
+    """Where the CLI keeps an unfinished render's frames (``render.common.work_folder``'s default)."""
+    return output.with_name(f".{output.name}.frames")
+
+
+def taken(output: Path) -> bool:
+    """Whether writing ``output`` would replace a file, its sidecar or another render's kept frames."""
+    return output.exists() or output.with_name(output.name + ".yaml").exists() or work_folder(output).exists()
+
+
+def parse_bytes(text: str) -> int:
+    """``2GB``, ``500MB``, ``1024`` -> bytes (decimal units, as disks are sold); ValueError otherwise."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*", text.lower())
+    if not match:
+        raise ValueError(f"'{text}' is not a size such as 2GB or 500MB")
+    scale = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}[match.group(2)]
+    return int(float(match.group(1)) * scale)

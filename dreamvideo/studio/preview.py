@@ -1,0 +1,88 @@
+"""Preview: the first frame of a render, dreamed in-process at low resolution.
+
+A child process would spend most of its time importing torch and building the
+model; the studio keeps models loaded instead, one per (model, layers, weights),
+and dreams on a worker thread so the server stays responsive. One preview runs
+at a time (a second waits), because each already uses every core. This module
+loads torch; the router imports it on the first preview only.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ..core.dream import Dreamer
+from ..errors import DreamError
+from ..media import sources
+from ..media.images import fit_longest
+from ..models import get_model
+from ..models.base import FeatureModel
+from ..render.common import longest_side
+from ..render.engine import Engine, pick_device
+from ..render.video import first_frame as clip_frame
+from ..settings import Settings
+
+SIDE = 256  # longest side of a preview
+_models: dict[tuple, FeatureModel] = {}
+_lock = threading.Lock()
+
+
+class CachedEngine(Engine):
+    """The render's own engine (same octaves, objective and seeding) over an already-built model."""
+
+    def __init__(self, settings: Settings, model: FeatureModel) -> None:  # no super(): the model is given
+        self.settings, self.model, self.plan = settings, model, None
+        self.dreamer = Dreamer(model, settings.precision, settings.tile, False)
+
+
+def cached_model(settings: Settings) -> FeatureModel:
+    """The feature model for these settings, built once and kept (loading costs more than dreaming)."""
+    key = (settings.model, tuple(settings.all_layers()), settings.weights)
+    if key not in _models:
+        _models[key] = get_model(settings.model, list(key[1]), pick_device(None), settings.weights)
+    return _models[key]
+
+
+def _shrunk(size: tuple[int, int], settings: Settings) -> tuple[int, int]:
+    """``size`` scaled down to the preview's side, or to the render's own ``size`` when smaller."""
+    side = min(SIDE, longest_side(settings) or max(size), max(size))
+    return fit_longest(*size, side)
+
+
+def first_frame(kind: str, source: Path | None, settings: Settings) -> np.ndarray:
+    """What the render dreams first, fitted as the render fits it: the image, the clip's first frame,
+    or the seeded noise of a zoom from noise."""
+    if source is None:  # a zoom from noise, at the render's aspect
+        size = settings.size or 512
+        width, height = _shrunk((size, size) if isinstance(size, int) else size, settings)
+        return sources.noise(width, height, settings.seed or 0)
+    if kind == "video":
+        info = sources.probe(source)
+        frame = clip_frame(info, _shrunk((info.width, info.height), settings), settings.start, settings.end)
+        if frame is None:
+            raise DreamError(f"{source.name} has no video frames from `start` {settings.start:g}s")
+        return frame
+    if kind == "zoom" and isinstance(settings.size, tuple):  # a zoom covers WxH with its image
+        return sources.load_image(source, cover=_shrunk(settings.size, settings))
+    image = sources.load_image(source)
+    return sources.load_image(source, max(_shrunk((image.shape[1], image.shape[0]), settings)))
+
+
+def render_preview(kind: str, source: Path | None, settings: Settings) -> bytes:
+    """The dreamed first frame as PNG bytes (run it on a worker thread)."""
+    if settings.seed is None:  # the engine seeds frame i with seed + i
+        settings = settings.model_copy(update={"seed": 0})
+    with _lock:
+        frame = first_frame(kind, source, settings)
+        engine = CachedEngine(settings, cached_model(settings))
+        engine.check_size(frame.shape[1], frame.shape[0])
+        engine.prepare(frame)
+        dreamed = engine.dream(frame, 0)
+    buffer = io.BytesIO()
+    Image.fromarray(dreamed).save(buffer, format="PNG")
+    return buffer.getvalue()

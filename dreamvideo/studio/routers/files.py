@@ -1,0 +1,65 @@
+"""The page itself, its static files, and ``/files/PATH``: files inside FOLDER only.
+
+``/api/files`` lists the folder's images and clips for the input picker.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
+from ..paths import inside, relative
+from .base import OneLineRoute, folder
+
+router = APIRouter(route_class=OneLineRoute)
+STATIC = {"app.js": "text/javascript", "style.css": "text/css", "index.html": "text/html"}
+PICKABLE = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v",
+            ".mp3", ".wav", ".m4a", ".flac", ".ogg")
+SECURITY_HEADERS = {"Content-Security-Policy": "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:",
+                    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
+
+def static_text(name: str) -> str:
+    return resources.files("dreamvideo.studio").joinpath("static", name).read_text(encoding="utf-8")
+
+
+@router.get("/", response_class=HTMLResponse)
+def index() -> HTMLResponse:
+    return HTMLResponse(static_text("index.html"), headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
+
+
+@router.get("/static/{name}")
+def static(name: str) -> Response:
+    if name not in STATIC:
+        raise HTTPException(404, f"not found: {name}")
+    return Response(static_text(name), media_type=STATIC[name], headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/files/{path:path}")
+def files(path: str, request: Request) -> FileResponse:
+    """A file inside FOLDER (ranges work, so videos seek); anything else is 403 or 404."""
+    target = inside(folder(request), path, must_exist=True)
+    if not target.is_file():
+        raise HTTPException(404, f"not found: {path}")
+    return FileResponse(target, headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff",
+                                         "Content-Security-Policy": "sandbox"})  # a folder .html runs no script here
+
+
+@router.get("/api/files")
+def pickable(request: Request) -> list[dict[str, Any]]:
+    """Images, clips and audio in FOLDER (hidden folders skipped), for the input picker."""
+    root, found = folder(request), []
+    for base, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            path = os.path.join(base, name)
+            if name.lower().endswith(PICKABLE) and not name.startswith(".") and not os.path.islink(path):
+                found.append({"path": relative(root, Path(path))})
+        if len(found) > 2000:
+            break
+    return found

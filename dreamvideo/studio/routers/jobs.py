@@ -1,0 +1,166 @@
+"""Render jobs: queue, list, cancel (SIGINT, frames kept), resume, the latest frame, and live events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel
+
+from ..child import Watch
+from ..forms import refuse, validate
+from ..jobs import ACTIVE, Busy, Job, JobQueue
+from ..paths import free_name, inside, relative, taken, work_folder
+from .base import OneLineRoute, folder
+
+router = APIRouter(route_class=OneLineRoute)
+OUTPUTS = {"still": (".png", ".jpg", ".jpeg"), "zoom": (".mp4", ".gif"), "video": (".mp4", ".gif")}
+
+
+class JobBody(BaseModel):
+    kind: Literal["still", "zoom", "video"]
+    input: str = "noise"
+    output: str | None = None
+    settings: dict[str, Any] = {}
+    preset: str | None = None
+    replace: bool = False
+
+
+def queue(request: Request) -> JobQueue:
+    return request.app.state.jobs
+
+
+def source_path(root: Path, kind: str, source: str) -> Path | None:
+    """The input file inside the folder (None: a zoom from noise); 422 naming ``input`` otherwise."""
+    if kind == "zoom" and source in ("", "noise"):
+        return None
+    if not source or source == "noise":
+        raise refuse("input", f"a {kind} needs an input file (upload one or pick one in the folder)")
+    try:
+        path = inside(root, source, must_exist=True)
+    except HTTPException as exc:
+        raise refuse("input", str(exc.detail), exc.status_code) from None
+    if not path.is_file():
+        raise refuse("input", f"not a file: {source}")
+    return path
+
+
+def output_path(request: Request, body: JobBody, source: Path | None) -> Path:
+    """Where the job writes: the given name (checked) or a fresh ``renders/KIND-TIME.EXT``."""
+    root = folder(request)
+    if not body.output:
+        (root / "renders").mkdir(exist_ok=True)
+        return free_name(root / "renders", f"{body.kind}-{time.strftime('%Y%m%d-%H%M%S')}{OUTPUTS[body.kind][0]}")
+    try:
+        path = inside(root, body.output)
+    except HTTPException as exc:
+        raise refuse("output", str(exc.detail), exc.status_code) from None
+    if not path.name.lower().endswith(OUTPUTS[body.kind]):
+        raise refuse("output", f"a {body.kind} is written as {' or '.join(OUTPUTS[body.kind])}")
+    if source is not None and path == source:
+        raise refuse("output", "the output is the input file; choose another name", 409)
+    if relative(root, path) in queue(request).active_outputs():
+        raise refuse("output", f"another job is writing {body.output}", 409)
+    if taken(path) and not body.replace:
+        raise refuse("output", f"{body.output} exists (or holds another render's frames); "
+                               "choose another name or set replace", 409)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def find(request: Request, job_id: str) -> Job:
+    job = queue(request).jobs.get(job_id)
+    if job is None:
+        raise HTTPException(404, f"no job {job_id}")
+    return job
+
+
+@router.post("/api/jobs")
+def submit(body: JobBody, request: Request) -> dict[str, str]:
+    """Validate, then queue ``python -m dreamvideo KIND INPUT -o OUTPUT --preset settings.yaml``."""
+    settings = validate(body.settings, folder(request), body.preset)
+    source = source_path(folder(request), body.kind, body.input)
+    output = output_path(request, body, source)
+    data = {k: v for k, v in settings.to_yaml_dict().items() if k != "meta"}
+    try:
+        job = queue(request).submit(body.kind, relative(folder(request), source) if source else "noise",
+                                    relative(folder(request), output), data, restart=body.replace)
+    except Busy as exc:
+        raise refuse("output", str(exc), 409) from None
+    return {"id": job.id, "output": job.output}
+
+
+@router.get("/api/jobs")
+def list_jobs(request: Request) -> list[dict[str, Any]]:
+    return [job.public() for job in sorted(queue(request).jobs.values(), key=lambda j: j.created, reverse=True)]
+
+
+@router.get("/api/jobs/{job_id}")
+def get_job(job_id: str, request: Request) -> dict[str, Any]:
+    return find(request, job_id).public()
+
+
+@router.delete("/api/jobs/{job_id}")
+def cancel(job_id: str, request: Request) -> dict[str, Any]:
+    """Stop a job as Ctrl-C stops the CLI: its finished frames are kept for resume."""
+    job = find(request, job_id)
+    if job.state not in ACTIVE:
+        raise HTTPException(409, f"job {job_id} is {job.state}; only a queued or running job can be cancelled")
+    queue(request).cancel(job)
+    return job.public()
+
+
+@router.post("/api/jobs/{job_id}/resume")
+def resume(job_id: str, request: Request) -> dict[str, Any]:
+    """Run a cancelled or failed job's command again; the CLI picks up its kept frames."""
+    job = find(request, job_id)
+    if job.state not in ("cancelled", "failed"):
+        raise HTTPException(409, f"job {job_id} is {job.state}; only a cancelled or failed job can be resumed")
+    if job.output in queue(request).active_outputs():
+        raise HTTPException(409, f"another job is writing {job.output}")
+    queue(request).resume(job)
+    return job.public()
+
+
+@router.get("/api/jobs/{job_id}/frame")
+def latest_frame(job_id: str, request: Request) -> Response:
+    """The newest finished frame of a job (a PNG from its work folder), for the live view.
+
+    204 when there is none (yet, or any more: a finished render's work folder is gone), not 404,
+    so a live view that asks a moment too late is not an error.
+    """
+    job = find(request, job_id)
+    output = folder(request) / job.output
+    indices = Watch(output, None).indices()
+    try:  # read now: the render may finish and remove its work folder at any moment
+        data = (work_folder(output) / f"frame_{max(indices):06d}.png").read_bytes() if indices else None
+    except OSError:
+        data = None
+    if data is None:
+        return Response(status_code=204)
+    return Response(data, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/api/events")
+async def events(request: Request) -> StreamingResponse:
+    """Server-sent events: every job, whenever any of them changes (and a keep-alive every 15 s)."""
+    jobs = queue(request)
+
+    async def stream():
+        sent, quiet = -1, 0.0
+        while not jobs.stopping and not await request.is_disconnected():
+            if jobs.version != sent:
+                sent = jobs.version
+                yield f"data: {json.dumps(list_jobs(request))}\n\n"
+                quiet = 0.0
+            elif quiet >= 15:
+                yield ": keep-alive\n\n"
+                quiet = 0.0
+            await asyncio.sleep(0.25)
+            quiet += 0.25
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})

@@ -1,0 +1,39 @@
+"""What the form is built from: the Settings JSON schema and the shipped presets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from ...errors import DreamError
+from ...settings import Settings, describe, resolve, shipped_presets
+from ..forms import KINDS
+from .base import OneLineRoute
+
+router = APIRouter(route_class=OneLineRoute)
+
+
+@router.get("/api/schema")
+def schema() -> dict[str, Any]:
+    """Settings' JSON schema (descriptions are the form's help), plus the kinds and the fields each uses."""
+    from ...render.sidecar import fields_for
+
+    data = Settings.model_json_schema()
+    data["properties"].pop("meta", None)
+    data["x-kinds"] = {kind: sorted(fields_for(kind)) for kind in KINDS}
+    return data
+
+
+@router.get("/api/presets")
+def presets() -> list[dict[str, Any]]:
+    """Each shipped preset: name, its description line and its settings resolved over the defaults."""
+    found = []
+    for name in shipped_presets():
+        try:
+            settings = resolve(name).to_yaml_dict()
+        except DreamError as exc:  # a preset this install cannot use (e.g. missing weights)
+            found.append({"name": name, "description": str(exc).splitlines()[0], "settings": None})
+            continue
+        found.append({"name": name, "description": describe(name), "settings": settings})
+    return found

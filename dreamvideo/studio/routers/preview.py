@@ -1,0 +1,34 @@
+"""``POST /api/preview``: the first frame dreamed at low resolution, as a PNG."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from ..forms import validate
+from .base import OneLineRoute, folder
+from .jobs import source_path
+
+router = APIRouter(route_class=OneLineRoute)
+
+
+class PreviewBody(BaseModel):
+    kind: Literal["still", "zoom", "video"]
+    input: str = "noise"
+    settings: dict[str, Any] = {}
+    preset: str | None = None
+
+
+@router.post("/api/preview")
+async def preview(body: PreviewBody, request: Request) -> Response:
+    """Dream the render's first frame (the image, the clip's first frame, or the seeded noise) at 256 px."""
+    settings = validate(body.settings, folder(request), body.preset)
+    source = source_path(folder(request), body.kind, body.input)
+    from ..preview import render_preview  # loads torch: only when a preview is asked for
+
+    png = await run_in_threadpool(render_preview, body.kind, source, settings)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})

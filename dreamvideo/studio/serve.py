@@ -1,0 +1,84 @@
+"""``dreamvideo studio``: bind, print the one URL line, open the browser, serve until Ctrl-C.
+
+The socket is bound here (not by uvicorn) so ``--port 0`` can print the port the
+system picked, and so the app knows the exact ``host:port`` its Host check allows.
+Ctrl-C makes uvicorn shut down, and the app's shutdown stops a running render with
+SIGINT, as Ctrl-C stops a CLI render: its frames are kept for resume. The studio
+then says so in one line and exits 0: Ctrl-C is how a server is meant to stop.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import sys
+import threading
+import webbrowser
+from pathlib import Path
+
+from ..errors import DreamError
+
+INSTALL = 'the studio needs FastAPI and uvicorn: pip install "dreamvideo[studio]"'
+
+
+def is_local(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket; a taken port is a one-line error."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as exc:
+        sock.close()
+        raise DreamError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; try another `port`") from None
+    sock.listen(128)
+    return sock
+
+
+def serve(folder: Path, host: str, port: int, browser: bool, max_upload: str) -> None:
+    """Run the studio for ``folder`` until Ctrl-C."""
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn
+    except ImportError:
+        raise DreamError(INSTALL) from None
+    from .app import create_app
+    from .paths import parse_bytes
+    from .security import new_token
+
+    if not folder.is_dir():
+        raise DreamError(f"studio folder not found: {folder}")
+    try:
+        cap = parse_bytes(max_upload)
+    except ValueError as exc:
+        raise DreamError(f"`max_upload`: {exc}") from None
+    sock = bind(host, port)
+    port = sock.getsockname()[1]
+    token = new_token()
+    app = create_app(folder, token, host, port, cap)
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}/?token={token}"
+    if not is_local(host):
+        print(f"warning: --host {host} lets other machines on the network reach the studio "
+              "(anyone with the token can render and read files in the folder)", file=sys.stderr, flush=True)
+    print(f"studio: {url}", flush=True)
+    if browser:
+        threading.Timer(0.5, webbrowser.open, (url,)).start()
+    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=3)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C once it has shut down: for a server, a clean stop
+        pass
+    job = app.state.stopped_job
+    note = (f"; {job.output} stopped with {job.frames_done} finished frame(s) kept: resume it in the studio"
+            if job is not None else "")
+    print(f"studio stopped{note}", file=sys.stderr, flush=True)

@@ -1,0 +1,124 @@
+"""The studio's REST API: schema, presets, uploads, files, preview, validation as the CLI words it, gallery."""
+
+from __future__ import annotations
+
+# ruff: noqa: F811  (fixtures are imported by name, pytest injects them by name)
+import io
+from pathlib import Path
+
+import yaml
+from PIL import Image
+
+from dreamvideo.cli import app as cli_app
+from tests.conftest import IMAGES, make_clip
+from tests.studio_fixtures import client, folder  # noqa: F401
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    return Image.open(io.BytesIO(data)).size
+
+
+def test_schema_is_the_settings_schema_with_help_and_the_fields_of_each_kind(client):
+    schema = client.get("/api/schema").json()
+    props = schema["properties"]
+    assert props["octave_scale"]["description"] == "Scale between octaves, > 1."
+    assert props["octave_scale"]["default"] == 1.4 and "meta" not in props
+    assert "zoom" in schema["x-kinds"]["zoom"] and "zoom" not in schema["x-kinds"]["still"]
+    assert "coherence" in schema["x-kinds"]["video"]
+
+
+def test_presets_come_with_their_description_and_resolved_settings(client):
+    presets = {p["name"]: p for p in client.get("/api/presets").json()}
+    assert presets["seed-dive"]["settings"]["zoom"] == 1.2
+    assert presets["seed-dive"]["description"]
+
+
+def test_upload_then_pick_and_read_the_file(client, folder):
+    data = (IMAGES / "chelsea.jpg").read_bytes()
+    path = client.post("/api/uploads?name=my cat.jpg", content=data).json()["path"]
+    assert path == "uploads/my-cat.jpg" and (folder / path).read_bytes() == data
+    assert {"path": path} in client.get("/api/files").json()
+    assert client.get(f"/files/{path}").content == data
+
+
+def test_a_bad_setting_is_422_naming_the_flag_in_the_cli_words(client, runner, tmp_path):
+    response = client.post("/api/jobs", json={"kind": "zoom", "settings": {"octave_scale": 0.5}})
+    assert response.status_code == 422
+    problem = response.json()["errors"][0]
+    assert (problem["field"], problem["flag"]) == ("octave_scale", "--octave-scale")
+    cli = runner.invoke(cli_app, ["zoom", "-o", str(tmp_path / "x.mp4"), "--octave-scale", "0.5"])
+    assert cli.exit_code == 1 and problem["line"] == cli.output.strip()  # word for word the CLI's line
+    unknown = client.post("/api/jobs", json={"kind": "zoom", "settings": {"octave_scael": 2}}).json()
+    assert unknown["errors"][0]["flag"] == "--octave-scael"
+    kind = client.post("/api/jobs", json={"kind": "gif", "settings": {}})
+    assert kind.status_code == 422 and kind.json()["errors"][0]["field"] == "kind"
+    schedule = client.post("/api/preview", json={"kind": "zoom", "settings": {"zoom": "0:(1.04 + bogus)"}})
+    assert schedule.status_code == 422 and "unknown name 'bogus'" in schedule.json()["error"]
+    assert client.get("/api/jobs").json() == []
+
+
+def test_preview_of_a_zoom_from_noise_is_a_png_at_low_resolution(client):
+    response = client.post("/api/preview", json={"kind": "zoom", "settings": {"size": "512x256", "octaves": 1,
+                                                                              "steps": 2, "seed": 3}})
+    assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+    assert png_size(response.content) == (256, 128)
+    again = client.post("/api/preview", json={"kind": "zoom", "settings": {"size": "512x256", "octaves": 1,
+                                                                           "steps": 2, "seed": 3}})
+    assert again.content == response.content  # seeded noise, same model: the same first frame
+
+
+def test_preview_of_a_still_and_of_a_video_dream_their_first_frame(client, folder):
+    (folder / "cat.jpg").write_bytes((IMAGES / "chelsea.jpg").read_bytes())
+    make_clip(folder / "clip.mp4", seconds=0.5, size="96x64", audio=False)
+    fast = {"octaves": 1, "steps": 2}
+    still = client.post("/api/preview", json={"kind": "still", "input": "cat.jpg", "settings": fast})
+    assert still.status_code == 200 and max(png_size(still.content)) == 256
+    video = client.post("/api/preview", json={"kind": "video", "input": "clip.mp4", "settings": fast})
+    assert video.status_code == 200 and png_size(video.content) == (96, 64)
+    zoom = client.post("/api/preview", json={"kind": "zoom", "input": "cat.jpg", "settings": {**fast, "size": "96x80"}})
+    assert png_size(zoom.content) == (96, 80)  # a zoom from an image covers its WxH, as the render does
+    missing = client.post("/api/preview", json={"kind": "still", "settings": fast})
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "input"
+
+
+def test_gallery_lists_renders_by_their_sidecars_and_skips_hidden_folders(client, folder):
+    def render(path: Path, meta: dict, **settings) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"video")
+        path.with_name(path.name + ".yaml").write_text(yaml.safe_dump({**settings, "meta": meta}))
+    render(folder / "a" / "dive.mp4", {"from": "noise"}, frames=48, fps=24.0, size=[64, 64])
+    render(folder / "dreamed.mp4", {"input": "clip.mp4", "fps": "30000/1001", "frames": 30, "flicker_ratio": 1.3,
+                                   "strength": 2.5})
+    render(folder / ".hidden" / "x.mp4", {"from": "noise"})
+    (folder / "lonely.mp4.yaml").write_text("frames: 3\n")  # a sidecar whose render is gone
+    renders = {r["path"]: r for r in client.get("/api/renders").json()}
+    assert set(renders) == {"a/dive.mp4", "dreamed.mp4"}
+    dive, video = renders["a/dive.mp4"], renders["dreamed.mp4"]
+    assert (dive["kind"], dive["frames"], dive["duration_s"], dive["input"]) == ("zoom", 48, 2.0, "noise")
+    assert "meta" not in dive["settings"] and dive["settings"]["frames"] == 48
+    assert (video["kind"], video["flicker_ratio"], video["strength"], video["duration_s"]) == ("video", 1.3, 2.5, 1.0)
+
+
+def test_unknown_job_is_404(client):
+    assert client.get("/api/jobs/nope").status_code == 404
+    assert client.delete("/api/jobs/nope").status_code == 404
+    assert client.post("/api/jobs/nope/resume").status_code == 404
+
+
+def test_pairs_and_layer_lists_are_read_as_the_cli_reads_them(client, runner, tmp_path):
+    bad = client.post("/api/jobs", json={"kind": "zoom", "settings": {"center": "left"}}).json()["errors"][0]
+    cli = runner.invoke(cli_app, ["zoom", "-o", str(tmp_path / "x.mp4"), "--center", "left"])
+    assert bad["field"] == "center" and bad["line"] == cli.output.strip()
+    layers = client.post("/api/jobs", json={"kind": "zoom", "settings": {"layers": "block5, nope"}}).json()
+    assert layers["errors"][0]["flag"] == "--layer" and "nope" in layers["error"]
+
+
+def test_form_text_becomes_the_settings_the_cli_would_make(folder):
+    from dreamvideo.studio.forms import validate
+
+    typed = validate({"layers": "block5, block10", "translate": "1,-2", "size": "64x48", "zoom": "1.1"}, folder)
+    assert typed.layers == {0: ["block5", "block10"]} and typed.translate == {0: (1.0, -2.0)}
+    assert typed.size == (64, 48) and typed.zoom == {0: 1.1}
+    keyed = validate({"layers": {"0": ["block5"], "60": ["block10"]}, "zoom": "0:(1.04), 60:(1.1)"}, folder)
+    assert keyed.layers == {0: ["block5"], 60: ["block10"]} and "60:(1.1)" in str(keyed.zoom)  # a Deforum string
+    assert validate({}, folder, preset="seed-dive").zoom == {0: 1.2}

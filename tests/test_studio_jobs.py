@@ -1,0 +1,140 @@
+"""Render jobs: a tiny zoom from queued to done and into the gallery, cancel keeps frames and resume finishes,
+a failure reports the CLI's one line, and Ctrl-C on the server stops a render as Ctrl-C stops the CLI."""
+
+from __future__ import annotations
+
+# ruff: noqa: F811  (fixtures are imported by name, pytest injects them by name)
+import json
+
+import yaml
+
+from tests.conftest import IMAGES
+from tests.studio_fixtures import TINY, client, folder, wait_for  # noqa: F401
+from tests.studio_server import StudioServer
+
+
+def test_a_tiny_zoom_goes_queued_running_done_and_shows_in_the_gallery(client, folder):
+    made = client.post("/api/jobs", json={"kind": "zoom", "output": "dive.mp4", "settings": TINY}).json()
+    job = client.get(f"/api/jobs/{made['id']}").json()
+    assert job["state"] in ("queued", "running") and job["frames_total"] == 4
+    seen = wait_for(client, made["id"], ("running", "done", "failed"))
+    assert seen["state"] == "running", seen
+    done = wait_for(client, made["id"], ("done", "failed", "cancelled"))
+    assert done["state"] == "done", done
+    assert (done["frames_done"], done["frames_total"], done["error"]) == (4, 4, None)
+    sidecar = yaml.safe_load((folder / "dive.mp4.yaml").read_text())
+    assert sidecar["steps"] == 2 and sidecar["meta"]["from"] == "noise"
+    gallery = {r["path"]: r for r in client.get("/api/renders").json()}
+    assert gallery["dive.mp4"]["kind"] == "zoom" and gallery["dive.mp4"]["frames"] == 4
+    assert client.get("/files/dive.mp4").content[4:8] == b"ftyp"
+    again = client.post("/api/jobs", json={"kind": "zoom", "output": "dive.mp4", "settings": TINY})
+    assert again.status_code == 409  # the finished render is not overwritten without replace
+    assert [j["id"] for j in client.get("/api/jobs").json()] == [made["id"]]
+    first_seed = sidecar["seed"]
+    replaced = client.post("/api/jobs", json={"kind": "zoom", "output": "dive.mp4", "settings": {**TINY, "seed": 9},
+                                              "replace": True}).json()
+    assert wait_for(client, replaced["id"], ("done", "failed", "cancelled"))["state"] == "done"
+    assert yaml.safe_load((folder / "dive.mp4.yaml").read_text())["seed"] == 9 != first_seed
+
+
+def test_cancel_keeps_the_frames_and_resume_finishes_from_them(client, folder):
+    settings = {**TINY, "frames": 10}
+    made = client.post("/api/jobs", json={"kind": "zoom", "output": "long.gif", "settings": settings}).json()
+    running = wait_for(client, made["id"], ("done", "failed"), until=lambda j: j["frames_done"] >= 2)
+    assert running["state"] == "running" and running["s_per_frame"] is not None and running["eta_s"] is not None
+    frame = client.get(f"/api/jobs/{made['id']}/frame")
+    assert frame.status_code == 200 and frame.content[:4] == b"\x89PNG"  # the live view's latest frame
+    assert client.delete(f"/api/jobs/{made['id']}").status_code == 200
+    cancelled = wait_for(client, made["id"], ("cancelled", "failed", "done"))
+    assert cancelled["state"] == "cancelled" and cancelled["error"].startswith("interrupted:")
+    kept = sorted(p.name for p in (folder / ".long.gif.frames").glob("frame_*.png"))
+    assert len(kept) >= 2 and cancelled["frames_done"] == len(kept)
+    assert client.post(f"/api/jobs/{made['id']}/resume").json()["state"] == "queued"
+    done = wait_for(client, made["id"], ("done", "failed", "cancelled"))
+    assert done["state"] == "done" and done["frames_done"] == 10
+    log = (folder / ".studio" / "jobs" / made["id"] / "log.txt").read_text()
+    assert f"resuming from frame {len(kept)}" in log
+    assert (folder / "long.gif").read_bytes()[:3] == b"GIF"
+
+
+def test_a_still_renders_and_a_failed_render_reports_the_cli_error_line(client, folder):
+    (folder / "broken.mp4").write_text("not a video")
+    (folder / "cat.jpg").write_bytes((IMAGES / "chelsea.jpg").read_bytes())
+    bad = client.post("/api/jobs", json={"kind": "video", "input": "broken.mp4", "settings": TINY}).json()
+    still = client.post("/api/jobs", json={"kind": "still", "input": "cat.jpg", "settings": TINY}).json()
+    assert still["output"].startswith("renders/still-") and still["output"].endswith(".png")
+    failed = wait_for(client, bad["id"], ("done", "failed", "cancelled"))
+    assert failed["state"] == "failed"
+    assert failed["error"] == "error: cannot read video broken.mp4: not a video file or it is corrupt"
+    done = wait_for(client, still["id"], ("done", "failed", "cancelled"))
+    assert (done["state"], done["frames_done"], done["frames_total"]) == ("done", 1, 1)
+    card = {r["path"]: r for r in client.get("/api/renders").json()}[still["output"]]
+    assert (card["kind"], card["input"], card["size"]) == ("still", "cat.jpg", [64, 64])
+
+
+def test_ctrl_c_on_the_server_stops_the_render_keeping_frames_for_resume(folder):
+    server = StudioServer(folder)
+    try:
+        assert server.url.startswith("http://127.0.0.1:") and "?token=" in server.url
+        with server.client() as api:
+            made = api.post("/api/jobs", json={"kind": "zoom", "output": "z.mp4",
+                                               "settings": {**TINY, "frames": 30}}).json()
+            with api.stream("GET", "/api/events") as events:  # live progress as server-sent events
+                for line in events.iter_lines():
+                    jobs = json.loads(line[6:]) if line.startswith("data: ") else []
+                    if jobs and jobs[0]["frames_done"] >= 1:
+                        break
+    finally:
+        code, err = server.stop()
+    assert code == 0 and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("studio stopped; z.mp4 stopped with ")
+    kept = list((folder / ".z.mp4.frames").glob("frame_*.png"))
+    assert kept and not (folder / "z.mp4").exists()
+    job = json.loads((folder / ".studio" / "jobs" / made["id"] / "job.json").read_text())
+    assert job["state"] == "cancelled"
+    log = (folder / ".studio" / "jobs" / made["id"] / "log.txt").read_text()
+    assert "interrupted" in log and "run the same command again to resume" in log
+    again = StudioServer(folder)  # the next session lists the job, resumable
+    try:
+        with again.client() as api:
+            listed = api.get(f"/api/jobs/{made['id']}").json()
+            assert listed["state"] == "cancelled" and "resume" in listed["error"]
+    finally:
+        again.stop()
+
+
+def test_the_studio_warns_on_a_non_local_host(folder):
+    server = StudioServer(folder, "--host", "0.0.0.0")
+    code, err = server.stop()
+    assert err.splitlines()[0].startswith("warning: --host 0.0.0.0 lets other machines")
+    assert code == 0
+
+
+def test_without_fastapi_the_command_says_how_to_install(runner, monkeypatch, tmp_path):
+    import sys
+
+    from dreamvideo.cli import app
+
+    monkeypatch.setitem(sys.modules, "fastapi", None)  # import fastapi now raises ImportError
+    result = runner.invoke(app, ["studio", str(tmp_path), "--no-browser"])
+    assert result.exit_code == 1
+    assert result.output.strip() == 'error: the studio needs FastAPI and uvicorn: pip install "dreamvideo[studio]"'
+
+
+def test_progress_is_read_from_the_work_folder(tmp_path):
+    from dreamvideo.studio.child import Watch
+
+    output = tmp_path / "out.mp4"
+    work = tmp_path / ".out.mp4.frames"
+    work.mkdir()
+    (work / "frame_000000.png").write_bytes(b"kept")  # a resume: one frame from an earlier run
+    watch = Watch(output, total=5, started=0.0)
+    assert watch.poll() == {"frames_done": 1, "latest": 0, "s_per_frame": None, "eta_s": None}
+    for index in (1, 2):  # two frames between polls still give a rate
+        (work / f"frame_{index:06d}.png").write_bytes(b"new")
+    first = watch.poll()
+    assert first["frames_done"] == 3 and first["latest"] == 2 and first["s_per_frame"] > 0
+    (work / "frame_000003.png").write_bytes(b"new")
+    (work / ".frame_000004.123.partial.png").write_bytes(b"half")  # not a frame until renamed
+    later = watch.poll()
+    assert later["frames_done"] == 4 and later["s_per_frame"] is not None and later["eta_s"] >= 0

@@ -1,0 +1,137 @@
+"""The studio's security rules: token, cookie, Host, Origin, confinement to FOLDER, upload cap, one-line errors."""
+
+from __future__ import annotations
+
+# ruff: noqa: F811  (fixtures are imported by name, pytest injects them by name)
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.studio_fixtures import BASE, TOKEN, client, folder, make_client  # noqa: F401
+
+SECRET = "top secret outside the folder"
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    path = tmp_path / "secret.txt"
+    path.write_text(SECRET)
+    return path
+
+
+def test_every_request_needs_the_token(client):
+    bare = {"x-studio-token": ""}
+    assert client.get("/api/jobs", headers=bare).status_code == 401
+    assert client.get("/", headers=bare).status_code == 401
+    assert client.get("/api/jobs", headers={"x-studio-token": "wrong"}).status_code == 401
+    assert client.get("/static/app.js", headers=bare).status_code == 401
+    assert client.get("/api/jobs").status_code == 200
+    assert client.get(f"/api/jobs?token={TOKEN}", headers=bare).status_code == 200
+
+
+def test_first_visit_sets_a_strict_httponly_cookie_and_drops_the_token_from_the_url(client):
+    client.headers.pop("x-studio-token")
+    response = client.get(f"/?token={TOKEN}", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/"
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and TOKEN.lower() in cookie
+    page = client.get("/")  # the cookie alone now lets the page and the API in
+    assert page.status_code == 200 and "<title>dreamvideo studio</title>" in page.text
+    assert client.get("/api/jobs").status_code == 200
+
+
+@pytest.mark.parametrize("host", ["evil.example:8188", "127.0.0.1:9999", "attacker.test"])
+def test_a_foreign_host_header_is_refused(client, host):
+    """DNS rebinding: a hostile name resolving to 127.0.0.1 still sends its own Host."""
+    assert client.get("/api/jobs", headers={"host": host}).status_code == 403
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8188", "localhost:8188"])
+def test_local_host_names_are_accepted(client, host):
+    assert client.get("/api/jobs", headers={"host": host}).status_code == 200
+
+
+def test_posts_and_deletes_from_another_origin_are_refused(client):
+    evil = {"origin": "http://evil.example"}
+    assert client.post("/api/jobs", json={"kind": "zoom"}, headers=evil).status_code == 403
+    assert client.delete("/api/jobs/abc", headers=evil).status_code == 403
+    assert client.post("/api/uploads?name=a.png", content=b"x", headers=evil).status_code == 403
+    ours = client.post("/api/jobs", json={"kind": "zoom", "settings": {"octaves": 0}}, headers={"origin": BASE})
+    assert ours.status_code == 422  # past the gate, stopped by validation
+
+
+def test_files_serve_inside_the_folder_only(client, folder, outside):
+    (folder / "sub").mkdir()
+    (folder / "sub" / "a.txt").write_text("inside")
+    assert client.get("/files/sub/a.txt").text == "inside"
+    (folder / "link.txt").symlink_to(outside)
+    (folder / "linkdir").symlink_to(outside.parent, target_is_directory=True)
+    for path in ["/files/../secret.txt", "/files/%2e%2e/secret.txt", "/files/sub/%2e%2e/%2e%2e/secret.txt",
+                 "/files/..%2fsecret.txt", f"/files/{outside}", f"/files/%2F{str(outside)[1:]}", "/files/link.txt",
+                 "/files/linkdir/secret.txt", "/files/nothing.png"]:
+        response = client.get(path)
+        assert response.status_code in (403, 404), path
+        assert SECRET not in response.text, path
+
+
+def test_job_inputs_and_outputs_stay_in_the_folder(client, folder, outside):
+    (folder / "link.png").symlink_to(outside)
+    cases = [{"input": "../secret.txt"}, {"input": str(outside)}, {"input": "link.png"},
+             {"input": "%2e%2e/secret.txt"}, {"output": "../out.mp4"}, {"output": str(outside.parent / "o.mp4")}]
+    for case in cases:
+        body = {"kind": "zoom", "settings": {"frames": 1}, **case}
+        response = client.post("/api/jobs", json=body)
+        assert response.status_code in (403, 404, 422), case
+        assert response.json()["errors"][0]["field"] in ("input", "output"), case
+    previews = client.post("/api/preview", json={"kind": "still", "input": "../secret.txt"})
+    assert previews.status_code in (403, 404)
+    audio = client.post("/api/jobs", json={"kind": "zoom", "settings": {"audio": str(outside)}})
+    assert audio.status_code == 422 and audio.json()["errors"][0]["flag"] == "--audio"
+    assert not (outside.parent / "out.mp4").exists() and client.get("/api/jobs").json() == []
+
+
+def test_a_job_may_not_overwrite_an_input_or_another_render(client, folder):
+    (folder / "old.mp4").write_bytes(b"a render")
+    (folder / "cat.png").write_bytes(b"an input")
+    taken = client.post("/api/jobs", json={"kind": "zoom", "output": "old.mp4"})
+    assert taken.status_code == 409 and "replace" in taken.json()["error"]
+    itself = client.post("/api/jobs", json={"kind": "still", "input": "cat.png", "output": "cat.png", "replace": True})
+    assert itself.status_code == 409 and itself.json()["errors"][0]["field"] == "output"
+    assert (folder / "old.mp4").read_bytes() == b"a render" and (folder / "cat.png").read_bytes() == b"an input"
+    first = client.post("/api/jobs", json={"kind": "zoom", "output": "new.mp4", "settings": {"frames": 1}}).json()
+    second = client.post("/api/jobs", json={"kind": "zoom", "output": "new.mp4", "replace": True})
+    assert second.status_code == 409 and "another job is writing new.mp4" in second.json()["error"]
+    client.delete(f"/api/jobs/{first['id']}")
+
+
+def test_uploads_past_the_cap_are_413_and_leave_nothing(folder):
+    with make_client(folder, max_upload=1000) as capped:
+        declared = capped.post("/api/uploads?name=big.png", content=b"x" * 5000)
+        assert declared.status_code == 413 and "--max-upload" in declared.json()["error"]
+        streamed = capped.post("/api/uploads?name=big.png", content=iter([b"x" * 600, b"x" * 600]))
+        assert streamed.status_code == 413
+        assert os.listdir(folder / "uploads") == []  # no partial file, hidden or not
+        ok = capped.post("/api/uploads?name=small.png", content=b"y" * 900)
+        assert ok.json() == {"path": "uploads/small.png"}
+
+
+def test_upload_names_cannot_climb_or_replace(client, folder):
+    first = client.post("/api/uploads?name=../../evil.png", content=b"one").json()["path"]
+    second = client.post("/api/uploads?name=evil.png", content=b"two").json()["path"]
+    assert (first, second) == ("uploads/evil.png", "uploads/evil-2.png")
+    assert (folder / first).read_bytes() == b"one" and (folder / second).read_bytes() == b"two"
+    assert client.post("/api/uploads?name=run.sh", content=b"x").status_code == 415
+
+
+def test_a_server_error_is_one_line_without_traceback(client, monkeypatch, caplog):
+    from dreamvideo.studio.routers import renders
+
+    def broken(folder):
+        raise RuntimeError("boom\nsecond line")
+    monkeypatch.setattr(renders, "list_renders", broken)
+    response = client.get("/api/renders")
+    assert response.status_code == 500
+    assert response.json() == {"error": "error: unexpected RuntimeError: boom"}
+    logged = [r.getMessage() for r in caplog.records if "boom" in r.getMessage()]
+    assert len(logged) == 1 and "\n" not in logged[0] and "Traceback" not in caplog.text
