@@ -29,11 +29,11 @@ import time
 import wave
 from pathlib import Path
 
+import harness
 import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-import harness  # noqa: I001  (benchmarks/harness.py: parser, threads, load, sheets)
 from dreamvideo.core.transforms import to_tensor
 from dreamvideo.media.sources import noise
 from dreamvideo.motion.camera import Camera

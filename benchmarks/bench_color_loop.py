@@ -27,19 +27,19 @@ import tempfile
 import time
 from pathlib import Path
 
+import harness
 import numpy as np
 import torch
 from skimage import color
 
-import harness  # noqa: I001  (benchmarks/harness.py: parser, threads, load, sheets)
 from dreamvideo.core.transforms import to_tensor
 from dreamvideo.media.sources import load_image
 from dreamvideo.motion.camera import Camera, start_frame
 from dreamvideo.render import Engine, RunOptions, render_zoom
 from dreamvideo.render.cadence import ColorLock, ZoomPlan
 from dreamvideo.render.store import FrameStore
-from dreamvideo.render.zoom import engine_dream, timeline
 from dreamvideo.render.video_loop import seam_ratio
+from dreamvideo.render.zoom import engine_dream, timeline
 from dreamvideo.settings import resolve
 
 COFFEE = Path(__file__).resolve().parent.parent / "Images" / "coffee.jpg"

@@ -21,7 +21,7 @@ key is dreamed again: the dream's seed depends only on the index.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import cv2
 import numpy as np

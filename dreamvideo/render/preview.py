@@ -13,8 +13,8 @@ is refused, ``restart`` or not, so nothing is lost.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -34,7 +34,7 @@ from .video_loop import LoopFrames
 PREVIEW_WEIGHTS = "none (motion preview: no model)"
 
 
-def test_pattern(width: int, height: int) -> np.ndarray:
+def motion_pattern(width: int, height: int) -> np.ndarray:
     """A colourful checkerboard with numbered cells and a circle: motion, zoom and turn show at a glance."""
     cell = max(8, min(width, height) // 8)
     ys, xs = np.mgrid[0:height, 0:width]

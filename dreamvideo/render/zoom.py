@@ -27,7 +27,14 @@ from .cadence import ColorLock, Dream, ZoomPlan
 from .common import finish, with_seed, work_folder
 from .engine import Engine, RunOptions, dream_config
 from .loop import fill
-from .preview import PREVIEW_WEIGHTS, Numbered, no_dream, preview_folder, preview_store, test_pattern
+from .preview import (
+    PREVIEW_WEIGHTS,
+    Numbered,
+    no_dream,
+    preview_folder,
+    preview_store,
+    motion_pattern,
+)
 from .sidecar import manifest, sidecar_text
 from .store import FrameStore
 from .zoomloop import LoopTail, check_loop, lead_frames, loop_seam
@@ -43,7 +50,7 @@ def zoom_origin(origin: str, settings: Settings, note=None) -> np.ndarray:
     """The first frame: seeded noise (a test pattern in a preview) or an image fitted to ``size``."""
     first = start_frame(origin, settings, note)
     if origin == "noise" and settings.preview:
-        return test_pattern(first.shape[1], first.shape[0])
+        return motion_pattern(first.shape[1], first.shape[0])
     return first
 
 
