@@ -83,7 +83,8 @@ def render_two_and_watch_them(page, tmp_path: Path) -> None:
     page.wait_for_selector('.job[data-state="running"]', timeout=60_000)
     page.set_input_files("#upload", str(IMAGES / "chelsea.jpg"))  # the second dives into an uploaded image
     page.wait_for_function("() => document.getElementById('input').value === 'uploads/chelsea.jpg'")
-    fill_tiny(page, **{"f-zoom": "1.2", "f-seed": "7"})
+    # Long enough that its live frame is seen however idle the machine is (the first may already be done).
+    fill_tiny(page, **{"f-zoom": "1.2", "f-seed": "7", "f-frames": "30", "f-steps": "4"})
     page.fill("#output", "second.mp4")
     page.click("#render-button")
     page.wait_for_selector(".job .live", timeout=60_000)  # the latest finished frame, live

@@ -38,7 +38,7 @@ def test_a_tiny_zoom_goes_queued_running_done_and_shows_in_the_gallery(client, f
 
 
 def test_cancel_keeps_the_frames_and_resume_finishes_from_them(client, folder):
-    settings = {**TINY, "frames": 10}
+    settings = {**TINY, "frames": 30, "steps": 4}  # long enough to be caught running on an idle machine
     made = client.post("/api/jobs", json={"kind": "zoom", "output": "long.gif", "settings": settings}).json()
     running = wait_for(client, made["id"], ("done", "failed"), until=lambda j: j["frames_done"] >= 2)
     assert running["state"] == "running" and running["s_per_frame"] is not None and running["eta_s"] is not None
@@ -51,7 +51,7 @@ def test_cancel_keeps_the_frames_and_resume_finishes_from_them(client, folder):
     assert len(kept) >= 2 and cancelled["frames_done"] == len(kept)
     assert client.post(f"/api/jobs/{made['id']}/resume").json()["state"] == "queued"
     done = wait_for(client, made["id"], ("done", "failed", "cancelled"))
-    assert done["state"] == "done" and done["frames_done"] == 10
+    assert done["state"] == "done" and done["frames_done"] == 30
     log = (folder / ".studio" / "jobs" / made["id"] / "log.txt").read_text()
     assert f"resuming from frame {len(kept)}" in log
     assert (folder / "long.gif").read_bytes()[:3] == b"GIF"
@@ -138,3 +138,16 @@ def test_progress_is_read_from_the_work_folder(tmp_path):
     (work / ".frame_000004.123.partial.png").write_bytes(b"half")  # not a frame until renamed
     later = watch.poll()
     assert later["frames_done"] == 4 and later["s_per_frame"] is not None and later["eta_s"] >= 0
+
+
+def test_a_motion_preview_job_renders_the_path_without_a_dream_and_says_so(client, folder):
+    """The page's Motion preview runs the same zoom with ``preview: true``: the camera path in seconds,
+    its frames in the preview's own work folder, its sidecar marked, and it shows in the gallery."""
+    made = client.post("/api/jobs", json={"kind": "zoom", "output": "path.mp4",
+                                          "settings": {**TINY, "frames": 12, "preview": True}}).json()
+    done = wait_for(client, made["id"], ("done", "failed", "cancelled"))
+    assert (done["state"], done["frames_done"], done["error"]) == ("done", 12, None), done
+    sidecar = yaml.safe_load((folder / "path.mp4.yaml").read_text())
+    assert sidecar["meta"]["preview"] is True
+    assert not (folder / ".path.mp4.frames").exists()  # a real render's work folder is never made
+    assert {r["path"] for r in client.get("/api/renders").json()} == {"path.mp4"}

@@ -187,16 +187,25 @@ def _measure(store: FrameStore, count: int, plan_: list[Chunk], inputs: Iterator
     return {"flicker_ratio": whole, "strength": strength, "seam_flicker": figure}
 
 
-def render_video(settings: Settings, source: Path, output: Path, options: RunOptions,
-                 dist: Distribution, progress: Reporter = Silent()) -> Path:
-    """Dream a clip in chunks on Ray workers; the same output as one process, seams aside."""
+def _checked_clip(settings: Settings, source: Path, output: Path, dist: Distribution,
+                  progress: Reporter) -> tuple[sources.VideoInfo, float, float | None, tuple[int, int], int | None, int]:
+    """Everything a chunked render refuses, before anything is written: the cluster, the clip, the settings.
+
+    Returns the clip, its span, the working size, the frames expected (None if unknown) and the total planned.
+    """
     ray_backend.probe(dist.address)  # an unreachable cluster is named before anything is read or written
     info, start, end, size = open_clip(settings, source, output, progress)
     if settings.loop:  # the cross-fade joins the clip's two ends, which different chunks dream
         raise DreamError("`loop` is not available with `workers`; render the loop in one process")
     expected = sources.expected_frames(info, start, end, settings.max_frames) or None
     check_animation(settings, expected)
-    total = expected or _estimate(info, settings, start, end)
+    return info, start, end, size, expected, expected or _estimate(info, settings, start, end)
+
+
+def render_video(settings: Settings, source: Path, output: Path, options: RunOptions,
+                 dist: Distribution, progress: Reporter = Silent()) -> Path:
+    """Dream a clip in chunks on Ray workers; the same output as one process, seams aside."""
+    info, start, end, size, expected, total = _checked_clip(settings, source, output, dist, progress)
     plan_ = plan(total, dist.chunk_frames, dist.warmup, dist.overlap, open_end=True)
     work = work_folder(output, options)
     settings = with_seed(settings, None if options.restart else work)

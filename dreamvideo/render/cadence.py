@@ -28,11 +28,10 @@ import numpy as np
 
 from ..errors import DreamError
 from ..media.encode import save_image
-from ..media.sources import load_image
 from ..motion.camera import Camera
 from ..motion.color import match_colors
 from ..progress import Advance
-from .store import FrameStore
+from .store import FrameStore, load_frame
 
 KEY = "key.png"
 Dream = Callable[[np.ndarray, int, Advance, bool], np.ndarray]  # (frame, index, advance, first) -> dream
@@ -97,17 +96,6 @@ class ColorLock:
         return match_colors(frame, self.reference, self.space, strength)
 
 
-def load_key(path) -> np.ndarray | None:
-    """A saved key dream, or None when it is missing or damaged (then it is dreamed again)."""
-    if not path.is_file():
-        return None
-    try:
-        return load_image(path)
-    except DreamError:
-        path.unlink(missing_ok=True)
-        return None
-
-
 class ZoomPlan:
     """The zoom's frames, window by window; see the module docstring."""
 
@@ -157,7 +145,7 @@ class ZoomPlan:
     def _key(self, start: int, end: int, base: np.ndarray, advance: Advance) -> np.ndarray:
         """The key of the window ``start`` .. ``end`` from ``base``, F[start-1]."""
         path = self.store.state_path(start, KEY)
-        if self.cadence > 1 and (kept := load_key(path)) is not None and kept.shape == self.origin.shape:
+        if self.cadence > 1 and (kept := load_frame(path)) is not None and kept.shape == self.origin.shape:
             return kept
         at, first = (start if self.lagged else end), start == 0
         moved = self.camera.moved(base, start or 1, at, self._mode())

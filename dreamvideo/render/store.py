@@ -43,6 +43,17 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
         raise DreamError(f"cannot read {path}; add `restart` to start over") from None
 
 
+def load_frame(path: Path) -> np.ndarray | None:
+    """A stored PNG (a frame or a state image), or None when missing or damaged; a damaged one is removed."""
+    if not path.is_file():
+        return None
+    try:
+        return load_image(path)
+    except DreamError:
+        path.unlink(missing_ok=True)
+        return None
+
+
 class FrameStore:
     """Frames ``frame_NNNNNN.png`` and per-frame state files in one work folder."""
 
@@ -80,14 +91,7 @@ class FrameStore:
 
     def load(self, index: int) -> np.ndarray | None:
         """The finished frame, or None if it is missing or damaged (it will be made again)."""
-        path = self.path(index)
-        if not path.is_file():
-            return None
-        try:
-            return load_image(path)
-        except DreamError:
-            path.unlink(missing_ok=True)
-            return None
+        return load_frame(self.path(index))
 
     def save(self, index: int, frame: np.ndarray) -> None:
         save_image(self.path(index), frame, fast=True)

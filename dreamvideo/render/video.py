@@ -65,6 +65,16 @@ def check_animation(settings: Settings, frames: int | None) -> None:
                          "use a `cadence` of at most the frame count")
 
 
+def looped(store: FrameStore, indices: list[int], fps: float,
+           progress: Reporter) -> tuple[LoopFrames, list[int], dict[str, float | None]]:
+    """A loop's frames: the tail fades into the head (the audio then follows the frames written)."""
+    frames = LoopFrames(store, len(indices), fps)
+    extra = {"loop_seam_ratio": frames.measure()}
+    progress.note(f"loop: the last {frames.fade} frames fade into the first; seam ratio "
+                  f"{extra['loop_seam_ratio'] or float('nan'):.2f} (1.0 = the seam is like any other step)")
+    return frames, frames.indices(), extra
+
+
 def render_video(settings: Settings, source: Path, output: Path, options: RunOptions,
                  progress: Reporter = Silent()) -> Path:
     """Dream every frame of a clip's span, keeping its exact fps and its audio for that span."""
@@ -93,11 +103,8 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
         raise DreamError(f"{source.name} has no video frames between {start:g}s and {end or info.duration:g}s")
     check_animation(settings, len(indices))
     frames, extra = store, {}
-    if settings.loop:   # the tail fades into the head; the audio follows the frames written
-        frames = LoopFrames(store, len(indices), float(info.fps))
-        indices, extra = frames.indices(), {"loop_seam_ratio": frames.measure()}
-        progress.note(f"loop: the last {frames.fade} frames fade into the first; seam ratio "
-                      f"{extra['loop_seam_ratio'] or float('nan'):.2f} (1.0 = the seam is like any other step)")
+    if settings.loop:
+        frames, indices, extra = looped(store, indices, float(info.fps), progress)
     keep_audio = info.has_audio and output.suffix.lower() == ".mp4"
     audio = (source, *sources.audio_span(start, len(indices), info.fps)) if keep_audio else None
     text = sidecar_text(output, settings, "video", engine.model.weights_source,

@@ -74,6 +74,7 @@ class Watch:
 
     output: Path
     total: int | None
+    preview: bool = False  # a motion preview's frames are in its own work folder
     started: float = field(default_factory=time.monotonic)
     first: int | None = None  # frames already there when this run began (a resume)
     mark: tuple[float, int] | None = None  # when this run's first frame(s) were seen, and the count then
@@ -101,7 +102,7 @@ class Watch:
 
     def indices(self) -> list[int]:
         try:
-            names = os.listdir(work_folder(self.output))
+            names = os.listdir(work_folder(self.output, self.preview))
         except OSError:
             return []
         return [int(m.group(1)) for name in names if (m := FRAME.fullmatch(name))]

@@ -55,9 +55,12 @@ def free_name(folder: Path, name: str) -> Path:
     return candidate
 
 
-def work_folder(output: Path) -> Path:
-    """Where the CLI keeps an unfinished render's frames (``render.common.work_folder``'s default)."""
-    return output.with_name(f".{output.name}.frames")
+def work_folder(output: Path, preview: bool = False) -> Path:
+    """Where the CLI keeps an unfinished render's frames (``render.common.work_folder``'s default).
+
+    A motion preview keeps its own (``render.preview``), never a real render's.
+    """
+    return output.with_name(f".{output.name}.{'preview.' if preview else ''}frames")
 
 
 def taken(output: Path) -> bool:

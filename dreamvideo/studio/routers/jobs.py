@@ -136,9 +136,10 @@ def latest_frame(job_id: str, request: Request) -> Response:
     """
     job = find(request, job_id)
     output = folder(request) / job.output
-    indices = Watch(output, None).indices()
+    preview = bool(job.settings.get("preview"))
+    indices = Watch(output, None, preview).indices()
     try:  # read now: the render may finish and remove its work folder at any moment
-        data = (work_folder(output) / f"frame_{max(indices):06d}.png").read_bytes() if indices else None
+        data = (work_folder(output, preview) / f"frame_{max(indices):06d}.png").read_bytes() if indices else None
     except OSError:
         data = None
     if data is None:
