@@ -72,12 +72,19 @@ def _even(frame: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(frame[: h - h % 2, : w - w % 2])
 
 
-def _encoder_args(suffix: str, crf: int) -> list[str]:
+def _encoder_args(suffix: str, crf: int, loop: bool = False) -> list[str]:
+    """ffmpeg's output arguments. A loop's MP4 turns x264's macroblock tree off.
+
+    The tree gives the first (intra) frame, which every later frame refers to, far
+    more bits than the last ones; played as a loop, that quality step is the seam
+    (bigbuckbunny's loop: seam ratio 1.58 on the decoded MP4, 1.34 without the tree,
+    0.997 on the frames; 16% larger file).
+    """
     if suffix == ".gif":
         return ["-vf", "split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse=dither=sierra2_4a",
                 "-c:v", "gif", "-loop", "0"]
     return ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", str(crf), "-preset", "medium",
-            "-movflags", "+faststart"]
+            *(["-x264-params", "mbtree=0"] if loop else []), "-movflags", "+faststart"]
 
 
 class VideoWriter:
@@ -92,8 +99,9 @@ class VideoWriter:
 
     def __init__(self, path: Path, fps: Fraction | float, crf: int = 18,
                  audio: tuple[Path, float, float] | None = None, verify: bool = True,
-                 name: Path | None = None) -> None:
+                 name: Path | None = None, loop: bool = False) -> None:
         self.path = path
+        self.loop = loop
         self.name = name or path
         self.fps = Fraction(fps).limit_denominator(1001) if not isinstance(fps, Fraction) else fps
         self.crf = crf
@@ -107,7 +115,7 @@ class VideoWriter:
         h, w = frame.shape[:2]
         self._size = (w, h)
         args = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(self.fps), "-i", "-",
-                "-an", *_encoder_args(self.path.suffix.lower(), self.crf), "-r", str(self.fps), str(self._tmp)]
+                "-an", *_encoder_args(self.path.suffix.lower(), self.crf, self.loop), "-r", str(self.fps), str(self._tmp)]
         self._pipe = ffmpeg.Pipe(args, str(self.name))
 
     def write(self, frame: np.ndarray) -> None:

@@ -76,12 +76,15 @@ def published(output: Path, sidecar: str) -> Iterator[Path]:
 
 
 def assemble_video(store: Frames, indices: Sequence[int], output: Path, fps: Fraction | float,
-                   crf: int, audio: Audio | None, sidecar: str) -> Path:
-    """Encode the store's frames in order, mux audio, verify, then publish with the sidecar."""
+                   crf: int, audio: Audio | None, sidecar: str, loop: bool = False) -> Path:
+    """Encode the store's frames in order, mux audio, verify, then publish with the sidecar.
+
+    ``loop``: the frames play as an endless loop (the encoder then keeps the seam clean).
+    """
     if not indices:
         raise DreamError("no frames to write")
     with published(output, sidecar) as tmp:
-        with VideoWriter(tmp, fps, crf, audio, verify=False, name=output) as writer:
+        with VideoWriter(tmp, fps, crf, audio, verify=False, name=output, loop=loop) as writer:
             for index in indices:
                 frame = store.load(index)
                 if frame is None:

@@ -144,6 +144,6 @@ def render_video_preview(settings: Settings, source: Path, output: Path, options
     audio = (source, *sources.audio_span(start, len(indices), info.fps)) if keep_audio else None
     text = sidecar_text(output, settings, "video", PREVIEW_WEIGHTS, input=str(source), fps=str(info.fps),
                         frames=len(indices), preview=True)
-    assemble_video(Numbered(frames), indices, output, info.fps, settings.crf, audio, text)
+    assemble_video(Numbered(frames), indices, output, info.fps, settings.crf, audio, text, loop=settings.loop)
     finish(store, options)
     return output

@@ -110,7 +110,7 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     text = sidecar_text(output, settings, "video", engine.model.weights_source,
                         input=str(source), fps=str(info.fps), frames=len(indices),
                         flicker_ratio=plan.meter.flicker, strength=plan.meter.strength, **extra)
-    assemble_video(frames, indices, output, info.fps, settings.crf, audio, text)
+    assemble_video(frames, indices, output, info.fps, settings.crf, audio, text, loop=settings.loop)
     finish(store, options)
     progress.note(plan.meter.summary())
     return output

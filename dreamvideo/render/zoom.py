@@ -166,6 +166,6 @@ def render_zoom(settings: Settings, origin: str, output: Path, options: RunOptio
                       f"{extra['loop_seam_ratio'] or float('nan'):.2f} (1.0 = the seam is like any other step)")
     text = sidecar_text(output, settings, "zoom", weights, **{"from": origin}, **extra)
     frames = Numbered(store, lead) if settings.preview else store
-    assemble_video(frames, indices, output, settings.fps, settings.crf, sound, text)
+    assemble_video(frames, indices, output, settings.fps, settings.crf, sound, text, loop=settings.loop)
     finish(store, options)
     return output
