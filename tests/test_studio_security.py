@@ -135,3 +135,63 @@ def test_a_server_error_is_one_line_without_traceback(client, monkeypatch, caplo
     assert response.json() == {"error": "error: unexpected RuntimeError: boom"}
     logged = [r.getMessage() for r in caplog.records if "boom" in r.getMessage()]
     assert len(logged) == 1 and "\n" not in logged[0] and "Traceback" not in caplog.text
+
+
+def test_files_refuse_internals_fifos_and_folders(client, folder):
+    (folder / ".studio" / "jobs" / "abc").mkdir(parents=True)
+    (folder / ".studio" / "jobs" / "abc" / "log.txt").write_text("job log")
+    (folder / ".clip.mp4.frames").mkdir()
+    (folder / ".clip.mp4.frames" / "frame_000000.png").write_bytes(b"frame")
+    os.mkfifo(folder / "pipe.png")  # opening it for reading would block the server
+    (folder / "dir.mp4").mkdir()
+    for path in (".studio/jobs/abc/log.txt", ".clip.mp4.frames/frame_000000.png", "pipe.png", "dir.mp4",
+                 "x" * 5000 + ".png"):
+        response = client.get(f"/files/{path}")
+        assert response.status_code in (403, 404) and "error" in response.json(), path
+    (folder / "a.png").write_bytes(b"png bytes")
+    served = client.get("/files/a.png")
+    assert served.content == b"png bytes" and served.headers["content-type"] == "image/png"
+    assert client.get("/files/a.png", headers={"range": "bytes=1-3"}).content == b"ng "
+
+
+def test_a_link_swapped_in_after_the_check_is_not_followed(client, folder, outside, monkeypatch):
+    """TOCTOU: the name passes ``inside`` and is then replaced by a link out before it is opened."""
+    from dreamvideo.studio import paths
+    from dreamvideo.studio.routers import files
+
+    (folder / "a.png").write_text("inside")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "b.png").write_text("inside too")
+    real_inside = paths.inside
+
+    def swapping(root, relative_path, must_exist=False):
+        target = real_inside(root, relative_path, must_exist)
+        if relative_path == "a.png":  # the last name becomes a link
+            target.unlink()
+            target.symlink_to(outside)
+        else:  # a folder on the way becomes a link (O_NOFOLLOW alone would not see it)
+            (folder / "sub" / "b.png").unlink()
+            (folder / "sub").rmdir()
+            (folder / "sub").symlink_to(outside.parent, target_is_directory=True)
+            (outside.parent / "b.png").write_text(SECRET)
+        return target
+    monkeypatch.setattr(files, "inside", swapping)
+    for path in ("a.png", "sub/b.png"):
+        response = client.get(f"/files/{path}")
+        assert response.status_code in (403, 404) and SECRET not in response.text, path
+
+
+def test_job_outputs_may_not_be_hidden_or_folders(client, folder):
+    (folder / "dir.mp4").mkdir()
+    cases = {".studio/x.mp4": 422, ".hidden.mp4": 422, "sub/.x/y.mp4": 422, "dir.mp4": 409}
+    for output, status in cases.items():
+        response = client.post("/api/jobs", json={"kind": "zoom", "output": output, "replace": True,
+                                                  "settings": {"frames": 1}})
+        assert response.status_code == status and response.json()["errors"][0]["field"] == "output", output
+    assert client.get("/api/jobs").json() == [] and not (folder / ".studio" / "x.mp4").exists()
+
+
+def test_upload_names_keep_their_type_and_fold_accents(client, folder):
+    long = client.post("/api/uploads?name=" + "a" * 1000 + ".png", content=b"x")
+    assert long.status_code == 200 and long.json()["path"].endswith(".png") and len(long.json()["path"]) < 140
+    assert client.post("/api/uploads?name=%C3%A9t%C3%A9.png", content=b"x").json() == {"path": "uploads/ete.png"}

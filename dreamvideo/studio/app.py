@@ -60,9 +60,9 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def bad_body(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [problem(_field(e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+        errors = [problem("", "the request body is not valid JSON") if e.get("type") == "json_invalid" else
+                  problem(_field(e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
         return JSONResponse({"errors": errors, "error": errors[0]["line"] if errors else "bad request"}, 422)
-
 
 
 def _field(loc: tuple) -> str:

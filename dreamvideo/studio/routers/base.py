@@ -16,6 +16,26 @@ from ...errors import DreamError, SettingsError, first_line
 from ...options import flags_in
 
 log = logging.getLogger("uvicorn.error")
+MAX_BODY = 1_000_000  # a form's JSON is a few KB; only uploads stream more (and they have their own cap)
+
+
+async def capped_body(request: Request, cap: int = MAX_BODY) -> None:
+    """Read a JSON request's body up front, refusing it past ``cap`` (413) as it arrives.
+
+    FastAPI reads the whole body before any dependency runs, so without this a request with
+    no token (or from another site's page) could make the server hold gigabytes in memory.
+    The body is kept on the request (Starlette's own cache) for the endpoint to parse.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise HTTPException(413, f"request body larger than {cap // 1000} KB")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:
+            raise HTTPException(413, f"request body larger than {cap // 1000} KB")
+        chunks.append(chunk)
+    request._body = b"".join(chunks)  # Starlette's cache: request.body() and json() read it
 
 
 class OneLineRoute(APIRoute):
@@ -24,8 +44,12 @@ class OneLineRoute(APIRoute):
     def get_route_handler(self) -> Callable:
         handler = super().get_route_handler()
 
+        streams = self.path == "/api/uploads"  # an upload is streamed to disk by its endpoint
+
         async def run(request: Request) -> Any:
             try:
+                if not streams and request.method in ("POST", "PUT", "PATCH", "DELETE"):
+                    await capped_body(request)
                 return await handler(request)
             except (HTTPException, RequestValidationError):
                 raise

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from ..child import Watch
 from ..forms import refuse, validate
 from ..jobs import ACTIVE, Busy, Job, JobQueue
-from ..paths import free_name, inside, relative, taken, work_folder
+from ..paths import free_name, hidden, inside, relative, taken, work_folder
 from .base import OneLineRoute, folder
 
 router = APIRouter(route_class=OneLineRoute)
@@ -62,6 +62,11 @@ def output_path(request: Request, body: JobBody, source: Path | None) -> Path:
         raise refuse("output", str(exc.detail), exc.status_code) from None
     if not path.name.lower().endswith(OUTPUTS[body.kind]):
         raise refuse("output", f"a {body.kind} is written as {' or '.join(OUTPUTS[body.kind])}")
+    if hidden(relative(root, path)):
+        # hidden folders hold work frames and the studio's own jobs; a render there is lost to the gallery
+        raise refuse("output", "an output may not be hidden or inside a hidden folder (such as .studio)")
+    if (path.exists() or path.is_symlink()) and not path.is_file():
+        raise refuse("output", f"{body.output} is a folder or a special file, not a render", 409)
     if source is not None and path == source:
         raise refuse("output", "the output is the input file; choose another name", 409)
     if relative(root, path) in queue(request).active_outputs():
