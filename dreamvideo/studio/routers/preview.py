@@ -28,7 +28,8 @@ async def preview(body: PreviewBody, request: Request) -> Response:
     """Dream the render's first frame (the image, the clip's first frame, or the seeded noise) at 256 px."""
     settings = validate(body.settings, folder(request), body.preset)
     source = source_path(folder(request), body.kind, body.input)
-    from ..preview import render_preview  # loads torch: only when a preview is asked for
+    # loads torch: only when a preview is asked for
+    from ..preview import render_preview
 
     png = await run_in_threadpool(render_preview, body.kind, source, settings)
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
