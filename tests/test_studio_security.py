@@ -4,6 +4,7 @@ from __future__ import annotations
 
 # ruff: noqa: F811  (fixtures are imported by name, pytest injects them by name)
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,29 @@ def test_upload_names_keep_their_type_and_fold_accents(client, folder):
     long = client.post("/api/uploads?name=" + "a" * 1000 + ".png", content=b"x")
     assert long.status_code == 200 and long.json()["path"].endswith(".png") and len(long.json()["path"]) < 140
     assert client.post("/api/uploads?name=%C3%A9t%C3%A9.png", content=b"x").json() == {"path": "uploads/ete.png"}
+
+
+def test_the_gate_refuses_cross_site_fetches_and_odd_hosts(client):
+    form = {"kind": "zoom", "settings": {"octaves": 0}}  # 422 once past the gate
+    for site in ("cross-site", "same-site"):  # same-site: another app on another localhost port
+        assert client.post("/api/jobs", json=form, headers={"sec-fetch-site": site}).status_code == 403
+    assert client.post("/api/jobs", json=form, headers={"sec-fetch-site": "same-origin"}).status_code == 422
+    assert client.post("/api/jobs", json=form, headers={"origin": "null"}).status_code == 403
+    assert client.post("/api/jobs", json=form, headers={"origin": "http://127.0.0.1:9999"}).status_code == 403
+    assert client.post("/api/jobs", json=form).status_code == 422  # no Origin: an API client with the token
+    for host in ("127.0.0.1.evil.com", "localhost:9999", "", "127.0.0.1:8188@evil.com"):
+        assert client.get("/api/jobs", headers={"host": host}).status_code == 403, host
+    for host in ("LOCALHOST:8188", "[::1]:8188", "127.0.0.1"):
+        assert client.get("/api/jobs", headers={"host": host}).status_code == 200, host
+    assert client.get("/api/jobs", headers={"x-studio-token": "x" * 100_000}).status_code == 401
+
+
+def test_a_non_local_studio_answers_to_the_machine_s_names_and_allowed_ones(folder):
+    from dreamvideo.studio.serve import own_names
+
+    assert own_names("127.0.0.1", ("studio.lan",)) == {"studio.lan"}  # nothing looked up for a local bind
+    names = own_names("0.0.0.0", ("Studio.LAN",))
+    assert "studio.lan" in names and socket.gethostname().lower() in names
+    with make_client(folder, hosts=names) as remote:
+        assert remote.get("/api/jobs", headers={"host": "studio.lan:8188"}).status_code == 200
+        assert remote.get("/api/jobs", headers={"host": "evil.example:8188"}).status_code == 403
