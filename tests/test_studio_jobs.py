@@ -151,3 +151,50 @@ def test_a_motion_preview_job_renders_the_path_without_a_dream_and_says_so(clien
     assert sidecar["meta"]["preview"] is True
     assert not (folder / ".path.mp4.frames").exists()  # a real render's work folder is never made
     assert {r["path"] for r in client.get("/api/renders").json()} == {"path.mp4"}
+
+
+def _hold(client):
+    """Stop the queue's worker, so submitted jobs stay queued (nothing renders in these tests)."""
+    jobs = client.app.state.jobs
+    with jobs.lock:
+        jobs.stopping = True
+        jobs.lock.notify_all()
+    jobs.thread.join(5)
+    return jobs
+
+
+def test_the_queue_is_bounded(client, monkeypatch):
+    from dreamvideo.studio import jobs as jobs_module
+
+    _hold(client)
+    monkeypatch.setattr(jobs_module, "MAX_QUEUED", 3)
+    codes = [client.post("/api/jobs", json={"kind": "zoom", "output": f"q{i}.mp4", "settings": TINY}).status_code
+             for i in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+    refused = client.post("/api/jobs", json={"kind": "zoom", "settings": TINY}).json()
+    assert refused["error"].startswith("3 jobs are waiting already")
+    job = client.get("/api/jobs").json()[0]
+    assert client.delete(f"/api/jobs/{job['id']}").json()["state"] == "cancelled"
+    assert client.delete(f"/api/jobs/{job['id']}").status_code == 409  # twice: a clean refusal
+    assert client.post("/api/jobs", json={"kind": "zoom", "settings": TINY}).status_code == 200
+
+
+def test_an_output_may_not_be_a_file_the_render_reads(client, folder):
+    from tests.conftest import make_clip
+
+    make_clip(folder / "song.mp4", seconds=0.3)
+    _hold(client)
+    response = client.post("/api/jobs", json={"kind": "zoom", "output": "song.mp4", "replace": True,
+                                              "settings": {**TINY, "audio": "song.mp4"}})
+    assert response.status_code == 409 and "a file this render reads" in response.json()["error"]
+    assert client.get("/api/jobs").json() == []
+
+
+def test_a_job_stopped_before_it_spoke_does_not_report_its_own_command(tmp_path):
+    from dreamvideo.studio.child import SILENT, last_line
+
+    log = tmp_path / "log.txt"
+    log.write_text("dreamvideo zoom --from noise -o a.mp4 --preset /x/settings.yaml\n")
+    assert last_line(log) == SILENT
+    log.write_text("dreamvideo zoom -o a.mp4\nframe 1/4\nerror: --octaves: too small\n")
+    assert last_line(log) == "error: --octaves: too small"

@@ -222,3 +222,21 @@ def test_a_non_local_studio_answers_to_the_machine_s_names_and_allowed_ones(fold
     with make_client(folder, hosts=names) as remote:
         assert remote.get("/api/jobs", headers={"host": "studio.lan:8188"}).status_code == 200
         assert remote.get("/api/jobs", headers={"host": "evil.example:8188"}).status_code == 403
+
+
+def test_an_upload_whose_write_fails_is_one_line_and_leaves_nothing(client, folder, monkeypatch):
+    from dreamvideo.studio.routers import uploads
+
+    def full(path):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(uploads, "fsync_file", full)
+    response = client.post("/api/uploads?name=clip.png", content=b"x" * 1000)
+    assert response.json() == {"error": "error: No space left on device"} and response.status_code == 400
+    assert os.listdir(folder / "uploads") == []
+
+
+def test_error_lines_do_not_tell_the_page_where_the_folder_is(client, folder):
+    (folder / "bad.jpg").write_bytes(b"not an image")
+    response = client.post("/api/preview", json={"kind": "still", "input": "bad.jpg"})
+    assert response.status_code == 400 and "bad.jpg" in response.json()["error"]
+    assert str(folder) not in response.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -54,16 +55,22 @@ class OneLineRoute(APIRoute):
             except (HTTPException, RequestValidationError):
                 raise
             except SettingsError as exc:
-                return JSONResponse({"error": flags_in(first_line(exc, 300))}, 422)
+                return JSONResponse({"error": local(request, flags_in(first_line(exc, 300)))}, 422)
             except DreamError as exc:
-                return JSONResponse({"error": f"error: {flags_in(first_line(exc, 300))}"}, 400)
+                return JSONResponse({"error": local(request, f"error: {flags_in(first_line(exc, 300))}")}, 400)
             except OSError as exc:
-                return JSONResponse({"error": f"error: {exc.strerror or exc}"}, 400)
+                return JSONResponse({"error": local(request, f"error: {exc.strerror or exc}")}, 400)
             except Exception as exc:  # noqa: BLE001 - a bug: one line, never a traceback on the page or terminal
-                line = f"error: unexpected {type(exc).__name__}: {first_line(exc)}"
+                line = local(request, f"error: unexpected {type(exc).__name__}: {first_line(exc)}")
                 log.error("studio: %s %s: %s", request.method, request.url.path, line)
                 return JSONResponse({"error": line}, 500)
         return run
+
+
+def local(request: Request, line: str) -> str:
+    """An error line with the folder's own path left out: the page speaks in paths relative to it
+    (and a page need not learn where on the machine the folder is)."""
+    return line.replace(f"{folder(request)}{os.sep}", "").replace(str(folder(request)), "FOLDER")
 
 
 def folder(request: Request) -> Path:

@@ -13,8 +13,8 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
 from ..child import Watch
-from ..forms import refuse, validate
-from ..jobs import ACTIVE, Busy, Job, JobQueue
+from ..forms import FILE_SETTINGS, refuse, validate
+from ..jobs import ACTIVE, Busy, Full, Job, JobQueue
 from ..paths import free_name, hidden, inside, relative, taken, work_folder
 from .base import OneLineRoute, folder
 
@@ -50,7 +50,7 @@ def source_path(root: Path, kind: str, source: str) -> Path | None:
     return path
 
 
-def output_path(request: Request, body: JobBody, source: Path | None) -> Path:
+def output_path(request: Request, body: JobBody, source: Path | None, settings: dict[str, Any]) -> Path:
     """Where the job writes: the given name (checked) or a fresh ``renders/KIND-TIME.EXT``."""
     root = folder(request)
     if not body.output:
@@ -69,6 +69,8 @@ def output_path(request: Request, body: JobBody, source: Path | None) -> Path:
         raise refuse("output", f"{body.output} is a folder or a special file, not a render", 409)
     if source is not None and path == source:
         raise refuse("output", "the output is the input file; choose another name", 409)
+    if path in read_files(root, settings):
+        raise refuse("output", "the output is a file this render reads (audio, weights or a guide)", 409)
     if relative(root, path) in queue(request).active_outputs():
         raise refuse("output", f"another job is writing {body.output}", 409)
     if taken(path) and not body.replace:
@@ -76,6 +78,16 @@ def output_path(request: Request, body: JobBody, source: Path | None) -> Path:
                                "choose another name or set replace", 409)
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def read_files(root: Path, settings: dict[str, Any]) -> set[Path]:
+    """The files a render reads besides its input (already confined by validation), resolved."""
+    names = [settings.get(name) for name in FILE_SETTINGS]
+    if settings.get("objective"):  # validation parsed it already, so this cannot fail
+        from ...core.objective_terms import guide_paths
+
+        names += guide_paths(settings["objective"], settings.get("model") or "")
+    return {(root / str(name)).resolve() for name in names if name and isinstance(name, str | Path)}
 
 
 def find(request: Request, job_id: str) -> Job:
@@ -90,13 +102,15 @@ def submit(body: JobBody, request: Request) -> dict[str, str]:
     """Validate, then queue ``python -m dreamvideo KIND INPUT -o OUTPUT --preset settings.yaml``."""
     settings = validate(body.settings, folder(request), body.preset)
     source = source_path(folder(request), body.kind, body.input)
-    output = output_path(request, body, source)
     data = {k: v for k, v in settings.to_yaml_dict().items() if k != "meta"}
+    output = output_path(request, body, source, data)
     try:
         job = queue(request).submit(body.kind, relative(folder(request), source) if source else "noise",
                                     relative(folder(request), output), data, restart=body.replace)
     except Busy as exc:
         raise refuse("output", str(exc), 409) from None
+    except Full as exc:
+        raise HTTPException(429, str(exc)) from None
     return {"id": job.id, "output": job.output}
 
 
