@@ -168,3 +168,26 @@ def test_the_picker_lists_only_regular_files(client, folder):
     os.mkfifo(folder / "pipe.mp4")
     (folder / "gone.png").symlink_to(folder / "clip.mp4")
     assert client.get("/api/files").json() == [{"path": "clip.mp4"}]
+
+
+def test_a_preview_loads_weights_from_the_folder_and_keeps_few_models(client, folder, monkeypatch):
+    from dreamvideo.errors import DreamError
+    from dreamvideo.settings import Settings
+    from dreamvideo.studio import preview
+
+    (folder / "w.pt").write_bytes(b"weights")
+    asked = []
+
+    def fake_model(name, layers, device, weights):
+        asked.append(weights)
+        if weights:
+            raise DreamError("fake weights")
+        return object()
+    monkeypatch.setattr(preview, "get_model", fake_model)
+    monkeypatch.setattr(preview, "_models", {})
+    response = client.post("/api/preview", json={"kind": "zoom", "settings": {"weights": "w.pt", "size": 64}})
+    assert response.json() == {"error": "error: fake weights"}
+    assert asked == [str(folder / "w.pt")]  # the folder's file, not one in the server's cwd
+    for layers in (["block2"], ["block3"], ["block4"], ["block3"]):
+        preview.cached_model(Settings.model_validate({"layers": layers}))
+    assert len(preview._models) == preview.MODELS and len(asked) == 4  # block3 came from the cache

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from ..forms import validate
+from ..paths import inside
 from .base import OneLineRoute, folder
 from .jobs import source_path
 
@@ -28,6 +29,11 @@ async def preview(body: PreviewBody, request: Request) -> Response:
     """Dream the render's first frame (the image, the clip's first frame, or the seeded noise) at 256 px."""
     settings = validate(body.settings, folder(request), body.preset)
     source = source_path(folder(request), body.kind, body.input)
+    if settings.weights and settings.weights != "random":
+        # The server's cwd is not the folder (a job's child runs in it; a preview does not): a relative
+        # weights path must be loaded from the folder, where validation found it, not from the cwd.
+        weights = str(inside(folder(request), settings.weights, must_exist=True))
+        settings = settings.model_copy(update={"weights": weights})
     # loads torch: only when a preview is asked for
     from ..preview import render_preview
 
