@@ -240,3 +240,31 @@ def test_error_lines_do_not_tell_the_page_where_the_folder_is(client, folder):
     response = client.post("/api/preview", json={"kind": "still", "input": "bad.jpg"})
     assert response.status_code == 400 and "bad.jpg" in response.json()["error"]
     assert str(folder) not in response.text
+
+
+def test_an_upload_never_replaces_one_that_took_its_name_meanwhile(client, folder, monkeypatch):
+    from dreamvideo.studio.routers import uploads
+
+    (folder / "uploads").mkdir()
+    (folder / "uploads" / "same.png").write_bytes(b"the first upload")
+    real = uploads.free_name
+    calls = []
+
+    def racing(directory, name):  # the first check ran before "same.png" was finished by another upload
+        calls.append(name)
+        return directory / name if len(calls) == 2 else real(directory, name)
+    monkeypatch.setattr(uploads, "free_name", racing)
+    assert client.post("/api/uploads?name=same.png", content=b"second").json() == {"path": "uploads/same-2.png"}
+    assert (folder / "uploads" / "same.png").read_bytes() == b"the first upload"
+    assert sorted(os.listdir(folder / "uploads")) == ["same-2.png", "same.png"]
+
+
+def test_the_cookie_is_named_by_port_so_two_studios_keep_their_sign_in(folder):
+    with make_client(folder) as one:
+        one.headers.pop("x-studio-token")
+        signed = one.get(f"/?token={TOKEN}", follow_redirects=False).headers["set-cookie"]
+        assert signed.startswith("dreamvideo_studio_8188=")
+        assert one.get("/api/jobs").status_code == 200
+        one.cookies.clear()
+        one.cookies.set("dreamvideo_studio", TOKEN)  # another port's cookie does not sign in here
+        assert one.get("/api/jobs").status_code == 401

@@ -36,6 +36,12 @@ class Gate:
     port: int = 0
     hosts: set[str] = field(default_factory=set)
 
+    @property
+    def cookie(self) -> str:
+        """The cookie's name, one per port: cookies ignore ports, so two studios on one machine
+        would otherwise overwrite each other's token (and each page would lose its sign-in)."""
+        return f"{COOKIE}_{self.port}" if self.port else COOKIE
+
     def allowed_hosts(self) -> set[str]:
         names = {self.host, "localhost", "127.0.0.1", "[::1]"} | self.hosts
         with_port = {f"{name}:{self.port}" for name in names} if self.port else set()
@@ -63,7 +69,7 @@ class Gate:
         """(valid, came in the query): a query token also sets the cookie."""
         for source, value in (("query", request.query_params.get("token")),
                               ("header", request.headers.get(HEADER)),
-                              ("cookie", request.cookies.get(COOKIE))):
+                              ("cookie", request.cookies.get(self.cookie))):
             if value and hmac.compare_digest(value.encode(), self.token.encode()):
                 return True, source == "query"
         return False, False
@@ -81,7 +87,7 @@ def guard(request: Request, response: Response) -> None:
     if not valid:
         raise HTTPException(401, "missing or wrong token; open the URL the studio printed")
     if from_query:
-        response.set_cookie(COOKIE, gate.token, httponly=True, samesite="strict", path="/")
+        response.set_cookie(gate.cookie, gate.token, httponly=True, samesite="strict", path="/")
         if request.method == "GET" and request.url.path == "/":
             # The page itself: redirect to the bare URL, so the token leaves the address bar and history
             # (and an HTML response, which FastAPI returns as is, still gets the cookie).
