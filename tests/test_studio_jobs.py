@@ -5,7 +5,10 @@ from __future__ import annotations
 
 # ruff: noqa: F811  (fixtures are imported by name, pytest injects them by name)
 import json
+import os
+import socket
 
+import pytest
 import yaml
 
 from tests.conftest import IMAGES
@@ -198,3 +201,25 @@ def test_a_job_stopped_before_it_spoke_does_not_report_its_own_command(tmp_path)
     assert last_line(log) == SILENT
     log.write_text("dreamvideo zoom -o a.mp4\nframe 1/4\nerror: --octaves: too small\n")
     assert last_line(log) == "error: --octaves: too small"
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc")
+def test_many_event_streams_take_no_threads_and_leave_none(folder):
+    server = StudioServer(folder)
+    try:
+        port, tasks = int(server.base.rsplit(":", 1)[1]), f"/proc/{server.process.pid}/task"
+        before, streams = len(os.listdir(tasks)), []
+        for _ in range(40):
+            stream = socket.create_connection(("127.0.0.1", port), timeout=5)
+            stream.sendall(f"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                           f"X-Studio-Token: {server.token}\r\n\r\n".encode())
+            streams.append(stream)
+        assert all(stream.recv(15) == b"HTTP/1.1 200 OK" for stream in streams)
+        during = len(os.listdir(tasks))
+        for stream in streams:
+            stream.close()
+        with server.client() as api:
+            assert api.get("/api/jobs").status_code == 200
+        assert during <= before + 2, (before, during)  # the gate is async: no worker thread per request
+    finally:
+        assert server.stop()[0] == 0

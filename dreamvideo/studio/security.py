@@ -75,8 +75,12 @@ class Gate:
         return False, False
 
 
-def guard(request: Request, response: Response) -> None:
-    """Refuse a request unless its Host, Origin and token are right (the app-wide dependency)."""
+async def guard(request: Request, response: Response) -> None:
+    """Refuse a request unless its Host, Origin and token are right (the app-wide dependency).
+
+    Async (it only compares strings): a sync dependency would take a worker thread for every request,
+    so fifty open event streams would hold the whole thread pool while they connect.
+    """
     gate: Gate = request.app.state.gate
     if not gate.host_ok(request.headers.get("host", "")):
         raise HTTPException(403, "unknown Host header; open the studio by the address it printed")
