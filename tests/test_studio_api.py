@@ -191,3 +191,19 @@ def test_a_preview_loads_weights_from_the_folder_and_keeps_few_models(client, fo
     for layers in (["block2"], ["block3"], ["block4"], ["block3"]):
         preview.cached_model(Settings.model_validate({"layers": layers}))
     assert len(preview._models) == preview.MODELS and len(asked) == 4  # block3 came from the cache
+
+
+def test_a_body_json_cannot_parse_is_a_400_line_not_a_500(client, caplog):
+    for body in (b'{"kind": "zoom", "settings": {"x": ' + b"[" * 5000 + b"]" * 5000 + b"}}",  # too deep
+                 b'{"kind": "zoom", "settings": {"frames": ' + b"9" * 5000 + b"}}"):  # past int's digit limit
+        response = client.post("/api/jobs", content=body, headers={"content-type": "application/json"})
+        assert response.status_code in (400, 422) and "\n" not in response.json()["error"]
+    assert "unexpected" not in caplog.text and client.get("/api/jobs").json() == []
+
+
+def test_a_burst_of_previews_is_refused_rather_than_taking_every_thread(client, monkeypatch):
+    from dreamvideo.studio.routers import preview
+
+    monkeypatch.setattr(preview, "_taken", preview.WAITING)  # as many as allowed are running or waiting
+    response = client.post("/api/preview", json={"kind": "zoom", "settings": {"size": 64}})
+    assert response.status_code == 429 and "already being dreamed" in response.json()["error"]

@@ -12,6 +12,7 @@ from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ...errors import DreamError, SettingsError, first_line
 from ...options import flags_in
@@ -52,7 +53,7 @@ class OneLineRoute(APIRoute):
                 if not streams and request.method in ("POST", "PUT", "PATCH", "DELETE"):
                     await capped_body(request)
                 return await handler(request)
-            except (HTTPException, RequestValidationError):
+            except (StarletteHTTPException, RequestValidationError):  # Starlette's: FastAPI raises it for a bad body
                 raise
             except SettingsError as exc:
                 return JSONResponse({"error": local(request, flags_in(first_line(exc, 300)))}, 422)
