@@ -268,3 +268,15 @@ def test_the_cookie_is_named_by_port_so_two_studios_keep_their_sign_in(folder):
         one.cookies.clear()
         one.cookies.set("dreamvideo_studio", TOKEN)  # another port's cookie does not sign in here
         assert one.get("/api/jobs").status_code == 401
+
+
+def test_files_a_render_reads_must_be_regular_files(client, folder):
+    """A FIFO named as audio, weights or a guide would hang the preview (holding its lock) or the render."""
+    for name in ("pipe.mp3", "pipe.pt", "pipe.png"):
+        os.mkfifo(folder / name)
+    cases = {"audio": {"audio": "pipe.mp3"}, "weights": {"weights": "pipe.pt"},
+             "objective": {"objective": "guide:pipe.png"}}
+    for field, settings in cases.items():
+        for endpoint in ("/api/jobs", "/api/preview"):
+            response = client.post(endpoint, json={"kind": "zoom", "settings": {"size": 64, **settings}})
+            assert response.status_code == 422 and response.json()["errors"][0]["field"] == field, (field, endpoint)
