@@ -65,6 +65,13 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def warn_remote(host: str, hosts: set[str]) -> None:
+    """The one warning line of a non-local studio, naming what it answers to."""
+    print(f"warning: --host {host} lets other machines on the network reach the studio "
+          "(anyone with the token can render and read files in the folder); it answers to "
+          f"{', '.join(sorted(hosts)) or host} (add names with --allow-host)", file=sys.stderr, flush=True)
+
+
 def serve(folder: Path, host: str, port: int, browser: bool, max_upload: str,
           allow_hosts: tuple[str, ...] = ()) -> None:
     """Run the studio for ``folder`` until Ctrl-C."""
@@ -91,9 +98,7 @@ def serve(folder: Path, host: str, port: int, browser: bool, max_upload: str,
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/?token={token}"
     if not is_local(host):
-        print(f"warning: --host {host} lets other machines on the network reach the studio "
-              "(anyone with the token can render and read files in the folder); it answers to "
-              f"{', '.join(sorted(hosts)) or host} (add names with --allow-host)", file=sys.stderr, flush=True)
+        warn_remote(host, hosts)
     print(f"studio: {url}", flush=True)
     if browser:
         threading.Timer(0.5, webbrowser.open, (url,)).start()
