@@ -223,3 +223,21 @@ def test_many_event_streams_take_no_threads_and_leave_none(folder):
         assert during <= before + 2, (before, during)  # the gate is async: no worker thread per request
     finally:
         assert server.stop()[0] == 0
+
+
+def test_resume_never_overwrites_a_render_finished_there_since(client, folder):
+    _hold(client)
+    made = client.post("/api/jobs", json={"kind": "zoom", "output": "dive.mp4", "settings": TINY}).json()
+    assert client.delete(f"/api/jobs/{made['id']}").json()["state"] == "cancelled"
+    (folder / "dive.mp4").write_bytes(b"another render, made with replace meanwhile")
+    refused = client.post(f"/api/jobs/{made['id']}/resume")
+    assert refused.status_code == 409 and "rendered since" in refused.json()["error"]
+    (folder / "dive.mp4").unlink()
+    assert client.post(f"/api/jobs/{made['id']}/resume").json()["state"] == "queued"
+
+
+def test_a_file_named_like_an_option_reaches_the_cli_as_a_path(tmp_path):
+    from dreamvideo.studio.child import command
+
+    args = command("still", "--restart.png", "-x.png", tmp_path / "settings.yaml")
+    assert args[4:7] == ["./--restart.png", "-o", "./-x.png"] and "--restart" not in args

@@ -29,8 +29,13 @@ SILENT = "the render stopped without a message"
 def command(kind: str, source: str, output: str, preset: Path, restart: bool = False) -> list[str]:
     """The CLI command for a job; paths are relative to the studio folder (the child's cwd)."""
     args = [sys.executable, "-m", "dreamvideo", KINDS[kind]]
-    args += ["--from", source or "noise"] if kind == "zoom" else [source]
-    return args + ["-o", output, "--preset", str(preset)] + (["--restart"] if restart else [])
+    args += ["--from", plain(source or "noise")] if kind == "zoom" else [plain(source)]
+    return args + ["-o", plain(output), "--preset", str(preset)] + (["--restart"] if restart else [])
+
+
+def plain(path: str) -> str:
+    """A folder path the CLI reads as a path, never as an option (a file named ``--restart.png``)."""
+    return f"./{path}" if path.startswith("-") else path
 
 
 def start(args: list[str], folder: Path, log: Path) -> subprocess.Popen:

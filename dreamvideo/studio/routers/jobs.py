@@ -142,6 +142,11 @@ def resume(job_id: str, request: Request) -> dict[str, Any]:
         raise HTTPException(409, f"job {job_id} is {job.state}; only a cancelled or failed job can be resumed")
     if job.output in queue(request).active_outputs():
         raise HTTPException(409, f"another job is writing {job.output}")
+    output = folder(request) / job.output
+    preview = bool(job.settings.get("preview"))
+    if output.exists() and not work_folder(output, preview).exists():
+        # another render finished there since (with replace): resuming would overwrite it unasked
+        raise HTTPException(409, f"{job.output} has been rendered since this job stopped; render again instead")
     queue(request).resume(job)
     return job.public()
 
