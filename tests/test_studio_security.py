@@ -280,3 +280,19 @@ def test_files_a_render_reads_must_be_regular_files(client, folder):
         for endpoint in ("/api/jobs", "/api/preview"):
             response = client.post(endpoint, json={"kind": "zoom", "settings": {"size": 64, **settings}})
             assert response.status_code == 422 and response.json()["errors"][0]["field"] == field, (field, endpoint)
+
+
+def test_the_live_frame_does_not_follow_a_link_planted_in_a_work_folder(client, folder, outside):
+    jobs = client.app.state.jobs
+    with jobs.lock:
+        jobs.stopping = True
+        jobs.lock.notify_all()
+    jobs.thread.join(5)
+    made = client.post("/api/jobs", json={"kind": "zoom", "output": "dive.mp4", "settings": {"frames": 2}}).json()
+    frames = folder / ".dive.mp4.frames"
+    frames.mkdir()
+    (frames / "frame_000000.png").write_bytes(b"\x89PNG frame")
+    assert client.get(f"/api/jobs/{made['id']}/frame").content == b"\x89PNG frame"
+    (frames / "frame_000001.png").symlink_to(outside)
+    response = client.get(f"/api/jobs/{made['id']}/frame")
+    assert response.status_code == 204 and SECRET not in response.text

@@ -73,7 +73,7 @@ def render_entry(folder: Path, sidecar: Path) -> dict[str, Any] | None:
     if not all(folder in path.resolve().parents for path in (sidecar, output)):
         return None  # a link that leads out of the folder
     try:
-        data = read_sidecar(sidecar)
+        data = read_sidecar(sidecar.resolve())  # checked inside above; a link within the folder is fine
         info = output.stat()
     except (OSError, ValueError, yaml.YAMLError):  # ValueError: not UTF-8
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any, Literal
@@ -15,7 +16,7 @@ from pydantic import BaseModel
 from ..child import Watch
 from ..forms import FILE_SETTINGS, refuse, validate
 from ..jobs import ACTIVE, Busy, Full, Job, JobQueue
-from ..paths import free_name, hidden, inside, relative, taken, work_folder
+from ..paths import free_name, hidden, inside, open_inside, relative, taken, work_folder
 from .base import OneLineRoute, folder
 
 router = APIRouter(route_class=OneLineRoute)
@@ -162,13 +163,25 @@ def latest_frame(job_id: str, request: Request) -> Response:
     output = folder(request) / job.output
     preview = bool(job.settings.get("preview"))
     indices = Watch(output, None, preview).indices()
-    try:  # read now: the render may finish and remove its work folder at any moment
-        data = (work_folder(output, preview) / f"frame_{max(indices):06d}.png").read_bytes() if indices else None
-    except OSError:
-        data = None
+    data = read_frame(folder(request), work_folder(output, preview) / f"frame_{max(indices):06d}.png") \
+        if indices else None
     if data is None:
         return Response(status_code=204)
     return Response(data, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+def read_frame(root: Path, path: Path) -> bytes | None:
+    """A frame's bytes, read now (the render may remove its work folder at any moment), through the
+    same checked open as ``/files``: a link planted in a work folder is not followed out of FOLDER."""
+    try:
+        fd = open_inside(root, path)
+    except HTTPException:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
 
 
 @router.get("/api/events")
