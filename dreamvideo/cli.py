@@ -173,11 +173,13 @@ def studio(
     port: Annotated[int, typer.Option("--port", min=0, max=65535, metavar="PORT", help="Port; 0 picks a free one.")] = 8188,
     no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")] = False,
     max_upload: Annotated[str, typer.Option("--max-upload", metavar="SIZE", help="Largest upload.")] = "2GB",
+    allow_host: Annotated[list[str] | None, typer.Option(
+        "--allow-host", metavar="NAME", help="Another name the studio may be opened by (repeatable).")] = None,
 ) -> None:
     """Serve the studio: a local page to preview, render, browse and compare (needs the studio extra)."""
     from .studio.serve import serve
 
-    run(lambda: serve(folder, host, port, not no_browser, max_upload))
+    run(lambda: serve(folder, host, port, not no_browser, max_upload, tuple(allow_host or ())))
 
 
 def version_callback(value: bool) -> None:

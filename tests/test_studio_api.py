@@ -4,6 +4,8 @@ from __future__ import annotations
 
 # ruff: noqa: F811  (fixtures are imported by name, pytest injects them by name)
 import io
+import os
+import time
 from pathlib import Path
 
 import yaml
@@ -122,3 +124,86 @@ def test_form_text_becomes_the_settings_the_cli_would_make(folder):
     keyed = validate({"layers": {"0": ["block5"], "60": ["block10"]}, "zoom": "0:(1.04), 60:(1.1)"}, folder)
     assert keyed.layers == {0: ["block5"], 60: ["block10"]} and "60:(1.1)" in str(keyed.zoom)  # a Deforum string
     assert validate({}, folder, preset="seed-dive").zoom == {0: 1.2}
+
+
+def test_hostile_sidecars_never_hang_break_or_bloat_the_gallery(client, folder):
+    """A FIFO, an alias bomb, binary, a huge file or odd values: skipped or shown plainly, never a 500."""
+    for name in ("fifo", "bomb", "binary", "huge", "odd", "nul", "good"):
+        (folder / f"{name}.mp4").write_bytes(b"clip")
+    os.mkfifo(folder / "fifo.mp4.yaml")  # read() on it would block the gallery forever
+    laughs = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi"))
+    (folder / "bomb.mp4.yaml").write_text(laughs)  # 9**9 strings once expanded
+    (folder / "binary.mp4.yaml").write_bytes(b"\x00\xff\xfe not text")
+    (folder / "huge.mp4.yaml").write_text("size: 64\n" + "#" * 2_000_000)
+    (folder / "odd.mp4.yaml").write_text("meta: 5\nframes: many\nfps: 0\n")
+    (folder / "nul.mp4.yaml").write_text('meta: {input: "a\\0b", frames: 3, fps: "24"}\n')
+    (folder / "good.mp4.yaml").write_text("size: 64\nmeta: {frames: 12, fps: 24}\n")
+    (folder / "dir.mp4").mkdir()
+    (folder / "dir.mp4.yaml").write_text("size: 64\n")
+    started = time.monotonic()
+    response = client.get("/api/renders")
+    assert response.status_code == 200 and time.monotonic() - started < 10
+    cards = {card["path"]: card for card in response.json()}
+    assert set(cards) == {"odd.mp4", "nul.mp4", "good.mp4"} and len(response.content) < 10_000
+    assert (cards["odd.mp4"]["frames"], cards["odd.mp4"]["fps"]) == (None, None)
+    assert cards["nul.mp4"]["input"] is None and cards["good.mp4"]["duration_s"] == 0.5
+
+
+def test_a_body_that_is_not_json_or_is_huge_is_one_clean_line(client):
+    broken = client.post("/api/jobs", content=b"{nope", headers={"content-type": "application/json"})
+    assert broken.status_code == 422 and broken.json()["error"] == "error: the request body is not valid JSON"
+    huge = b'{"kind": "zoom", "input": "' + b"a" * 3_000_000 + b'"}'
+    declared = client.post("/api/jobs", content=huge, headers={"content-type": "application/json"})
+    streamed = client.post("/api/jobs", content=iter([huge[:2_000_000], huge[2_000_000:]]),
+                           headers={"content-type": "application/json"})
+    for response in (declared, streamed):
+        assert response.status_code == 413 and "request body larger" in response.json()["error"]
+    tokenless = client.post("/api/preview", content=huge, headers={"x-studio-token": ""})
+    assert tokenless.status_code == 413  # never held in memory whole, token or not
+
+
+def test_the_picker_lists_only_regular_files(client, folder):
+    (folder / "clip.mp4").write_bytes(b"x")
+    os.mkfifo(folder / "pipe.mp4")
+    (folder / "gone.png").symlink_to(folder / "clip.mp4")
+    assert client.get("/api/files").json() == [{"path": "clip.mp4"}]
+
+
+def test_a_preview_loads_weights_from_the_folder_and_keeps_few_models(client, folder, monkeypatch):
+    from dreamvideo.errors import DreamError
+    from dreamvideo.settings import Settings
+    from dreamvideo.studio import preview
+
+    (folder / "w.pt").write_bytes(b"weights")
+    asked = []
+
+    def fake_model(name, layers, device, weights):
+        asked.append(weights)
+        if weights:
+            raise DreamError("fake weights")
+        return object()
+    monkeypatch.setattr(preview, "get_model", fake_model)
+    monkeypatch.setattr(preview, "_models", {})
+    response = client.post("/api/preview", json={"kind": "zoom", "settings": {"weights": "w.pt", "size": 64}})
+    assert response.json() == {"error": "error: fake weights"}
+    assert asked == [str(folder / "w.pt")]  # the folder's file, not one in the server's cwd
+    for layers in (["block2"], ["block3"], ["block4"], ["block3"]):
+        preview.cached_model(Settings.model_validate({"layers": layers}))
+    assert len(preview._models) == preview.MODELS and len(asked) == 4  # block3 came from the cache
+
+
+def test_a_body_json_cannot_parse_is_a_400_line_not_a_500(client, caplog):
+    for body in (b'{"kind": "zoom", "settings": {"x": ' + b"[" * 5000 + b"]" * 5000 + b"}}",  # too deep
+                 b'{"kind": "zoom", "settings": {"frames": ' + b"9" * 5000 + b"}}"):  # past int's digit limit
+        response = client.post("/api/jobs", content=body, headers={"content-type": "application/json"})
+        assert response.status_code in (400, 422) and "\n" not in response.json()["error"]
+    assert "unexpected" not in caplog.text and client.get("/api/jobs").json() == []
+
+
+def test_a_burst_of_previews_is_refused_rather_than_taking_every_thread(client, monkeypatch):
+    from dreamvideo.studio.routers import preview
+
+    monkeypatch.setattr(preview, "_taken", preview.WAITING)  # as many as allowed are running or waiting
+    response = client.post("/api/preview", json={"kind": "zoom", "settings": {"size": 64}})
+    assert response.status_code == 429 and "already being dreamed" in response.json()["error"]

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 # ruff: noqa: F811  (fixtures are imported by name, pytest injects them by name)
 import json
+import os
+import socket
 
+import pytest
 import yaml
 
 from tests.conftest import IMAGES
@@ -151,3 +154,90 @@ def test_a_motion_preview_job_renders_the_path_without_a_dream_and_says_so(clien
     assert sidecar["meta"]["preview"] is True
     assert not (folder / ".path.mp4.frames").exists()  # a real render's work folder is never made
     assert {r["path"] for r in client.get("/api/renders").json()} == {"path.mp4"}
+
+
+def _hold(client):
+    """Stop the queue's worker, so submitted jobs stay queued (nothing renders in these tests)."""
+    jobs = client.app.state.jobs
+    with jobs.lock:
+        jobs.stopping = True
+        jobs.lock.notify_all()
+    jobs.thread.join(5)
+    return jobs
+
+
+def test_the_queue_is_bounded(client, monkeypatch):
+    from dreamvideo.studio import jobs as jobs_module
+
+    _hold(client)
+    monkeypatch.setattr(jobs_module, "MAX_QUEUED", 3)
+    codes = [client.post("/api/jobs", json={"kind": "zoom", "output": f"q{i}.mp4", "settings": TINY}).status_code
+             for i in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+    refused = client.post("/api/jobs", json={"kind": "zoom", "settings": TINY}).json()
+    assert refused["error"].startswith("3 jobs are waiting already")
+    job = client.get("/api/jobs").json()[0]
+    assert client.delete(f"/api/jobs/{job['id']}").json()["state"] == "cancelled"
+    assert client.delete(f"/api/jobs/{job['id']}").status_code == 409  # twice: a clean refusal
+    assert client.post("/api/jobs", json={"kind": "zoom", "settings": TINY}).status_code == 200
+
+
+def test_an_output_may_not_be_a_file_the_render_reads(client, folder):
+    from tests.conftest import make_clip
+
+    make_clip(folder / "song.mp4", seconds=0.3)
+    _hold(client)
+    response = client.post("/api/jobs", json={"kind": "zoom", "output": "song.mp4", "replace": True,
+                                              "settings": {**TINY, "audio": "song.mp4"}})
+    assert response.status_code == 409 and "a file this render reads" in response.json()["error"]
+    assert client.get("/api/jobs").json() == []
+
+
+def test_a_job_stopped_before_it_spoke_does_not_report_its_own_command(tmp_path):
+    from dreamvideo.studio.child import SILENT, last_line
+
+    log = tmp_path / "log.txt"
+    log.write_text("dreamvideo zoom --from noise -o a.mp4 --preset /x/settings.yaml\n")
+    assert last_line(log) == SILENT
+    log.write_text("dreamvideo zoom -o a.mp4\nframe 1/4\nerror: --octaves: too small\n")
+    assert last_line(log) == "error: --octaves: too small"
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc")
+def test_many_event_streams_take_no_threads_and_leave_none(folder):
+    server = StudioServer(folder)
+    try:
+        port, tasks = int(server.base.rsplit(":", 1)[1]), f"/proc/{server.process.pid}/task"
+        before, streams = len(os.listdir(tasks)), []
+        for _ in range(40):
+            stream = socket.create_connection(("127.0.0.1", port), timeout=5)
+            stream.sendall(f"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                           f"X-Studio-Token: {server.token}\r\n\r\n".encode())
+            streams.append(stream)
+        assert all(stream.recv(15) == b"HTTP/1.1 200 OK" for stream in streams)
+        during = len(os.listdir(tasks))
+        for stream in streams:
+            stream.close()
+        with server.client() as api:
+            assert api.get("/api/jobs").status_code == 200
+        assert during <= before + 2, (before, during)  # the gate is async: no worker thread per request
+    finally:
+        assert server.stop()[0] == 0
+
+
+def test_resume_never_overwrites_a_render_finished_there_since(client, folder):
+    _hold(client)
+    made = client.post("/api/jobs", json={"kind": "zoom", "output": "dive.mp4", "settings": TINY}).json()
+    assert client.delete(f"/api/jobs/{made['id']}").json()["state"] == "cancelled"
+    (folder / "dive.mp4").write_bytes(b"another render, made with replace meanwhile")
+    refused = client.post(f"/api/jobs/{made['id']}/resume")
+    assert refused.status_code == 409 and "rendered since" in refused.json()["error"]
+    (folder / "dive.mp4").unlink()
+    assert client.post(f"/api/jobs/{made['id']}/resume").json()["state"] == "queued"
+
+
+def test_a_file_named_like_an_option_reaches_the_cli_as_a_path(tmp_path):
+    from dreamvideo.studio.child import command
+
+    args = command("still", "--restart.png", "-x.png", tmp_path / "settings.yaml")
+    assert args[4:7] == ["./--restart.png", "-o", "./-x.png"] and "--restart" not in args

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 # ruff: noqa: F811  (fixtures are imported by name, pytest injects them by name)
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,163 @@ def test_a_server_error_is_one_line_without_traceback(client, monkeypatch, caplo
     assert response.json() == {"error": "error: unexpected RuntimeError: boom"}
     logged = [r.getMessage() for r in caplog.records if "boom" in r.getMessage()]
     assert len(logged) == 1 and "\n" not in logged[0] and "Traceback" not in caplog.text
+
+
+def test_files_refuse_internals_fifos_and_folders(client, folder):
+    (folder / ".studio" / "jobs" / "abc").mkdir(parents=True)
+    (folder / ".studio" / "jobs" / "abc" / "log.txt").write_text("job log")
+    (folder / ".clip.mp4.frames").mkdir()
+    (folder / ".clip.mp4.frames" / "frame_000000.png").write_bytes(b"frame")
+    os.mkfifo(folder / "pipe.png")  # opening it for reading would block the server
+    (folder / "dir.mp4").mkdir()
+    for path in (".studio/jobs/abc/log.txt", ".clip.mp4.frames/frame_000000.png", "pipe.png", "dir.mp4",
+                 "x" * 5000 + ".png"):
+        response = client.get(f"/files/{path}")
+        assert response.status_code in (403, 404) and "error" in response.json(), path
+    (folder / "a.png").write_bytes(b"png bytes")
+    served = client.get("/files/a.png")
+    assert served.content == b"png bytes" and served.headers["content-type"] == "image/png"
+    assert client.get("/files/a.png", headers={"range": "bytes=1-3"}).content == b"ng "
+
+
+def test_a_link_swapped_in_after_the_check_is_not_followed(client, folder, outside, monkeypatch):
+    """TOCTOU: the name passes ``inside`` and is then replaced by a link out before it is opened."""
+    from dreamvideo.studio import paths
+    from dreamvideo.studio.routers import files
+
+    (folder / "a.png").write_text("inside")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "b.png").write_text("inside too")
+    real_inside = paths.inside
+
+    def swapping(root, relative_path, must_exist=False):
+        target = real_inside(root, relative_path, must_exist)
+        if relative_path == "a.png":  # the last name becomes a link
+            target.unlink()
+            target.symlink_to(outside)
+        else:  # a folder on the way becomes a link (O_NOFOLLOW alone would not see it)
+            (folder / "sub" / "b.png").unlink()
+            (folder / "sub").rmdir()
+            (folder / "sub").symlink_to(outside.parent, target_is_directory=True)
+            (outside.parent / "b.png").write_text(SECRET)
+        return target
+    monkeypatch.setattr(files, "inside", swapping)
+    for path in ("a.png", "sub/b.png"):
+        response = client.get(f"/files/{path}")
+        assert response.status_code in (403, 404) and SECRET not in response.text, path
+
+
+def test_job_outputs_may_not_be_hidden_or_folders(client, folder):
+    (folder / "dir.mp4").mkdir()
+    cases = {".studio/x.mp4": 422, ".hidden.mp4": 422, "sub/.x/y.mp4": 422, "dir.mp4": 409}
+    for output, status in cases.items():
+        response = client.post("/api/jobs", json={"kind": "zoom", "output": output, "replace": True,
+                                                  "settings": {"frames": 1}})
+        assert response.status_code == status and response.json()["errors"][0]["field"] == "output", output
+    assert client.get("/api/jobs").json() == [] and not (folder / ".studio" / "x.mp4").exists()
+
+
+def test_upload_names_keep_their_type_and_fold_accents(client, folder):
+    long = client.post("/api/uploads?name=" + "a" * 1000 + ".png", content=b"x")
+    assert long.status_code == 200 and long.json()["path"].endswith(".png") and len(long.json()["path"]) < 140
+    assert client.post("/api/uploads?name=%C3%A9t%C3%A9.png", content=b"x").json() == {"path": "uploads/ete.png"}
+
+
+def test_the_gate_refuses_cross_site_fetches_and_odd_hosts(client):
+    form = {"kind": "zoom", "settings": {"octaves": 0}}  # 422 once past the gate
+    for site in ("cross-site", "same-site"):  # same-site: another app on another localhost port
+        assert client.post("/api/jobs", json=form, headers={"sec-fetch-site": site}).status_code == 403
+    assert client.post("/api/jobs", json=form, headers={"sec-fetch-site": "same-origin"}).status_code == 422
+    assert client.post("/api/jobs", json=form, headers={"origin": "null"}).status_code == 403
+    assert client.post("/api/jobs", json=form, headers={"origin": "http://127.0.0.1:9999"}).status_code == 403
+    assert client.post("/api/jobs", json=form).status_code == 422  # no Origin: an API client with the token
+    for host in ("127.0.0.1.evil.com", "localhost:9999", "", "127.0.0.1:8188@evil.com"):
+        assert client.get("/api/jobs", headers={"host": host}).status_code == 403, host
+    for host in ("LOCALHOST:8188", "[::1]:8188", "127.0.0.1"):
+        assert client.get("/api/jobs", headers={"host": host}).status_code == 200, host
+    assert client.get("/api/jobs", headers={"x-studio-token": "x" * 100_000}).status_code == 401
+
+
+def test_a_non_local_studio_answers_to_the_machine_s_names_and_allowed_ones(folder):
+    from dreamvideo.studio.serve import own_names
+
+    assert own_names("127.0.0.1", ("studio.lan",)) == {"studio.lan"}  # nothing looked up for a local bind
+    names = own_names("0.0.0.0", ("Studio.LAN",))
+    assert "studio.lan" in names and socket.gethostname().lower() in names
+    with make_client(folder, hosts=names) as remote:
+        assert remote.get("/api/jobs", headers={"host": "studio.lan:8188"}).status_code == 200
+        assert remote.get("/api/jobs", headers={"host": "evil.example:8188"}).status_code == 403
+
+
+def test_an_upload_whose_write_fails_is_one_line_and_leaves_nothing(client, folder, monkeypatch):
+    from dreamvideo.studio.routers import uploads
+
+    def full(path):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(uploads, "fsync_file", full)
+    response = client.post("/api/uploads?name=clip.png", content=b"x" * 1000)
+    assert response.json() == {"error": "error: No space left on device"} and response.status_code == 400
+    assert os.listdir(folder / "uploads") == []
+
+
+def test_error_lines_do_not_tell_the_page_where_the_folder_is(client, folder):
+    (folder / "bad.jpg").write_bytes(b"not an image")
+    response = client.post("/api/preview", json={"kind": "still", "input": "bad.jpg"})
+    assert response.status_code == 400 and "bad.jpg" in response.json()["error"]
+    assert str(folder) not in response.text
+
+
+def test_an_upload_never_replaces_one_that_took_its_name_meanwhile(client, folder, monkeypatch):
+    from dreamvideo.studio.routers import uploads
+
+    (folder / "uploads").mkdir()
+    (folder / "uploads" / "same.png").write_bytes(b"the first upload")
+    real = uploads.free_name
+    calls = []
+
+    def racing(directory, name):  # the first check ran before "same.png" was finished by another upload
+        calls.append(name)
+        return directory / name if len(calls) == 2 else real(directory, name)
+    monkeypatch.setattr(uploads, "free_name", racing)
+    assert client.post("/api/uploads?name=same.png", content=b"second").json() == {"path": "uploads/same-2.png"}
+    assert (folder / "uploads" / "same.png").read_bytes() == b"the first upload"
+    assert sorted(os.listdir(folder / "uploads")) == ["same-2.png", "same.png"]
+
+
+def test_the_cookie_is_named_by_port_so_two_studios_keep_their_sign_in(folder):
+    with make_client(folder) as one:
+        one.headers.pop("x-studio-token")
+        signed = one.get(f"/?token={TOKEN}", follow_redirects=False).headers["set-cookie"]
+        assert signed.startswith("dreamvideo_studio_8188=")
+        assert one.get("/api/jobs").status_code == 200
+        one.cookies.clear()
+        one.cookies.set("dreamvideo_studio", TOKEN)  # another port's cookie does not sign in here
+        assert one.get("/api/jobs").status_code == 401
+
+
+def test_files_a_render_reads_must_be_regular_files(client, folder):
+    """A FIFO named as audio, weights or a guide would hang the preview (holding its lock) or the render."""
+    for name in ("pipe.mp3", "pipe.pt", "pipe.png"):
+        os.mkfifo(folder / name)
+    cases = {"audio": {"audio": "pipe.mp3"}, "weights": {"weights": "pipe.pt"},
+             "objective": {"objective": "guide:pipe.png"}}
+    for field, settings in cases.items():
+        for endpoint in ("/api/jobs", "/api/preview"):
+            response = client.post(endpoint, json={"kind": "zoom", "settings": {"size": 64, **settings}})
+            assert response.status_code == 422 and response.json()["errors"][0]["field"] == field, (field, endpoint)
+
+
+def test_the_live_frame_does_not_follow_a_link_planted_in_a_work_folder(client, folder, outside):
+    jobs = client.app.state.jobs
+    with jobs.lock:
+        jobs.stopping = True
+        jobs.lock.notify_all()
+    jobs.thread.join(5)
+    made = client.post("/api/jobs", json={"kind": "zoom", "output": "dive.mp4", "settings": {"frames": 2}}).json()
+    frames = folder / ".dive.mp4.frames"
+    frames.mkdir()
+    (frames / "frame_000000.png").write_bytes(b"\x89PNG frame")
+    assert client.get(f"/api/jobs/{made['id']}/frame").content == b"\x89PNG frame"
+    (frames / "frame_000001.png").symlink_to(outside)
+    response = client.get(f"/api/jobs/{made['id']}/frame")
+    assert response.status_code == 204 and SECRET not in response.text

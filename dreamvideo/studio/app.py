@@ -8,6 +8,7 @@ one line: never a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,11 @@ DEFAULT_MAX_UPLOAD = 2 * 10**9
 
 
 def create_app(folder: Path, token: str, host: str = "127.0.0.1", port: int = 0,
-               max_upload: int = DEFAULT_MAX_UPLOAD) -> FastAPI:
-    """The studio for ``folder``; requests need ``token`` and must address ``host``:``port``."""
+               max_upload: int = DEFAULT_MAX_UPLOAD, hosts: Iterable[str] = ()) -> FastAPI:
+    """The studio for ``folder``; requests need ``token`` and must address ``host``:``port``.
+
+    ``hosts`` are further names it may be addressed by (the machine's own, when bound non-locally).
+    """
     folder = Path(folder).resolve()
 
     @asynccontextmanager
@@ -38,7 +42,7 @@ def create_app(folder: Path, token: str, host: str = "127.0.0.1", port: int = 0,
     app = FastAPI(title="dreamvideo studio", dependencies=[Depends(guard)], lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url=None)
     app.state.folder, app.state.max_upload = folder, max_upload
-    app.state.gate = Gate(token, host, port)
+    app.state.gate = Gate(token, host, port, set(hosts))
     app.state.jobs, app.state.stopped_job = JobQueue(folder), None
     for module in (meta, uploads, preview, jobs, renders, files):
         app.include_router(module.router)
@@ -60,9 +64,9 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def bad_body(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [problem(_field(e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+        errors = [problem("", "the request body is not valid JSON") if e.get("type") == "json_invalid" else
+                  problem(_field(e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
         return JSONResponse({"errors": errors, "error": errors[0]["line"] if errors else "bad request"}, 422)
-
 
 
 def _field(loc: tuple) -> str:

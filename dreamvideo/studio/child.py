@@ -23,13 +23,19 @@ from .paths import work_folder
 
 FRAME = re.compile(r"frame_(\d{6})\.png")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+SILENT = "the render stopped without a message"
 
 
 def command(kind: str, source: str, output: str, preset: Path, restart: bool = False) -> list[str]:
     """The CLI command for a job; paths are relative to the studio folder (the child's cwd)."""
     args = [sys.executable, "-m", "dreamvideo", KINDS[kind]]
-    args += ["--from", source or "noise"] if kind == "zoom" else [source]
-    return args + ["-o", output, "--preset", str(preset)] + (["--restart"] if restart else [])
+    args += ["--from", plain(source or "noise")] if kind == "zoom" else [plain(source)]
+    return args + ["-o", plain(output), "--preset", str(preset)] + (["--restart"] if restart else [])
+
+
+def plain(path: str) -> str:
+    """A folder path the CLI reads as a path, never as an option (a file named ``--restart.png``)."""
+    return f"./{path}" if path.startswith("-") else path
 
 
 def start(args: list[str], folder: Path, log: Path) -> subprocess.Popen:
@@ -53,14 +59,18 @@ def interrupt(process: subprocess.Popen, wait_s: float = 30.0) -> None:
 
 
 def last_line(log: Path) -> str:
-    """The child's last words: its one-line error (``error: ...``) when there is one."""
+    """The child's last words: its one-line error (``error: ...``) when there is one.
+
+    The log's first line is the command the studio wrote there, never the child's answer: a render
+    stopped before it said anything reports that, not its own command line.
+    """
     try:
         text = ANSI.sub("", log.read_text(errors="replace"))
     except OSError:
-        return "the render stopped without a message"
-    lines = [line.strip() for line in re.split(r"[\r\n]+", text) if line.strip()]
+        return SILENT
+    lines = [line.strip() for line in re.split(r"[\r\n]+", text) if line.strip()][1:]  # [0]: the command
     errors = [line for line in lines if line.startswith(("error", "preset", "interrupted"))]
-    return (errors or lines or ["the render stopped without a message"])[-1][:300]
+    return (errors or lines or [SILENT])[-1][:300]
 
 
 @dataclass

@@ -89,13 +89,17 @@ def _confine_files(settings: Settings, folder: Path) -> None:
 
     for name in FILE_SETTINGS:
         value = getattr(settings, name)
-        if value:
+        if value and not (name == "weights" and value == "random"):  # random weights read no file
             try:
-                inside(folder, value, must_exist=True)
+                path = inside(folder, value, must_exist=True)
             except HTTPException as exc:
                 raise refuse(name, f"{exc.detail}: '{value}'") from None
+            if not path.is_file():  # a FIFO would hang the preview (and the render) reading it
+                raise refuse(name, f"not a file: '{value}'")
     shipped = Path(str(resources.files(PRESET_PACKAGE))).resolve()
     for guide in guide_paths(settings.objective or {}, settings.model):
         real = Path(guide).resolve()
         if folder not in real.parents and shipped not in real.parents:
             raise refuse("objective", f"guide image '{guide}' is outside the studio folder")
+        if not real.is_file():
+            raise refuse("objective", f"guide image '{guide}' is not a file")

@@ -30,8 +30,15 @@ PUBLIC = ("id", "kind", "input", "output", "state", "frames_done", "frames_total
           "latest", "error", "created", "started", "finished")
 
 
+MAX_QUEUED = 200  # a script looping on POST /api/jobs must not fill the disk with job folders
+
+
 class Busy(Exception):
     """The output is already being written by another job."""
+
+
+class Full(Exception):
+    """Too many jobs are waiting already."""
 
 
 @dataclass
@@ -89,6 +96,8 @@ class JobQueue:
         """Queue a job; ``Busy`` when another queued or running job writes the same output."""
         if output in self.active_outputs():
             raise Busy(f"another job is writing {output}")
+        if sum(job.state == "queued" for job in list(self.jobs.values())) >= MAX_QUEUED:
+            raise Full(f"{MAX_QUEUED} jobs are waiting already; cancel some or wait for them")
         job = Job(secrets.token_hex(4), kind, source, output, settings, restart=restart)
         job.frames_total = child.frames_total(kind, settings, self.folder / source if source != "noise" else None)
         folder = self.root / job.id
@@ -198,4 +207,6 @@ class JobQueue:
             else:
                 job.state = "cancelled" if code in (130, -2) else "failed"
                 job.error = child.last_line(log)
+                if job.state == "cancelled" and job.error == child.SILENT:
+                    job.error = "cancelled before its first frame; resume to run it"
             self._changed(job)

@@ -8,7 +8,10 @@ gets here), absolute paths and links that lead out are all refused the same way.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+import unicodedata
 from pathlib import Path, PurePosixPath
 
 from fastapi import HTTPException
@@ -25,12 +28,61 @@ def inside(folder: Path, relative: str, must_exist: bool = False) -> Path:
         raise HTTPException(403, "path must be relative to the studio folder")
     if ".." in PurePosixPath(text).parts:
         raise HTTPException(403, "path leaves the studio folder")
-    target = (folder / text).resolve()
+    shown = text if len(text) <= 200 else text[:200] + "..."
+    try:
+        target = (folder / text).resolve()
+    except (OSError, RuntimeError):  # a name too long, a link loop: nothing the folder can hold
+        raise HTTPException(404, f"not found: {shown}") from None
     if target != folder and folder not in target.parents:
         raise HTTPException(403, "path leaves the studio folder")
-    if must_exist and not target.exists():
-        raise HTTPException(404, f"not found: {text}")
+    if must_exist and not _exists(target):
+        raise HTTPException(404, f"not found: {shown}")
     return target
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # ENAMETOOLONG and friends: it cannot exist
+        return False
+
+
+def open_inside(folder: Path, target: Path) -> int:
+    """A read-only descriptor for ``target`` (already checked by :func:`inside`), checked again once open.
+
+    Between the check and the open, a name could be swapped for a link that leads out (TOCTOU).
+    So the file is opened without following a last link and without blocking (a FIFO would hang
+    the server), then the path is resolved again and must still be inside and be the very file
+    that was opened (same device and inode). Only a regular file passes.
+    """
+    try:
+        fd = os.open(target, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        raise HTTPException(404, f"not found: {relative_name(folder, target)}") from None
+    try:
+        info, real = os.fstat(fd), target.resolve()
+        if not stat.S_ISREG(info.st_mode):
+            raise HTTPException(404, f"not a file: {relative_name(folder, target)}")
+        now = os.stat(real)
+        if (folder not in real.parents) or (now.st_dev, now.st_ino) != (info.st_dev, info.st_ino):
+            raise HTTPException(403, "path leaves the studio folder")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def relative_name(folder: Path, path: Path) -> str:
+    """``path`` relative to the folder without resolving it again (for messages)."""
+    try:
+        return path.relative_to(folder).as_posix()
+    except ValueError:
+        return path.name
+
+
+def hidden(relative_path: str) -> bool:
+    """Whether a path names a hidden file or goes through a hidden folder (``.studio``, work frames)."""
+    return any(part.startswith(".") for part in PurePosixPath(relative_path).parts)
 
 
 def relative(folder: Path, path: Path) -> str:
@@ -39,10 +91,18 @@ def relative(folder: Path, path: Path) -> str:
 
 
 def safe_name(name: str, fallback: str = "upload") -> str:
-    """A file name that cannot climb or hide: letters, digits, ``-_.``, no leading dot."""
+    """A file name that cannot climb or hide: letters, digits, ``-_.``, no leading dot.
+
+    Accents are folded to ASCII rather than dropped, and a long name is cut in its stem
+    so it keeps its suffix (the upload's type check reads it).
+    """
     base = PurePosixPath((name or "").replace("\\", "/")).name
-    clean = re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip(".-")[:120]
-    return clean or fallback
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()  # été -> ete
+    clean = re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip(".-")
+    stem, dot, suffix = clean.rpartition(".")
+    if dot and len(suffix) <= 8 and len(clean) > 120:  # cut the stem, keep the type
+        clean = f"{stem[:110].rstrip('.-')}.{suffix}"
+    return clean[:120] or fallback
 
 
 def free_name(folder: Path, name: str) -> Path:

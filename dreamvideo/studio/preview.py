@@ -28,7 +28,8 @@ from ..render.video import first_frame as clip_frame
 from ..settings import Settings
 
 SIDE = 256  # longest side of a preview
-_models: dict[tuple, FeatureModel] = {}
+MODELS = 2  # models kept: a page trying many layer sets must not keep one model per set in memory
+_models: dict[tuple, FeatureModel] = {}  # oldest first (insertion order)
 _lock = threading.Lock()
 
 
@@ -41,11 +42,16 @@ class CachedEngine(Engine):
 
 
 def cached_model(settings: Settings) -> FeatureModel:
-    """The feature model for these settings, built once and kept (loading costs more than dreaming)."""
+    """The feature model for these settings, built once and kept (loading costs more than dreaming).
+
+    Only the last few are kept; the caller holds ``_lock``, so the cache never changes under a dream.
+    """
     key = (settings.model, tuple(settings.all_layers()), settings.weights)
-    if key not in _models:
-        _models[key] = get_model(settings.model, list(key[1]), pick_device(None), settings.weights)
-    return _models[key]
+    model = _models.pop(key, None) or get_model(settings.model, list(key[1]), pick_device(None), settings.weights)
+    _models[key] = model  # now the newest
+    while len(_models) > MODELS:
+        _models.pop(next(iter(_models)))
+    return model
 
 
 def _shrunk(size: tuple[int, int], settings: Settings) -> tuple[int, int]:

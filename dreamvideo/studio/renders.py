@@ -9,6 +9,7 @@ the studio's own) are skipped.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,35 @@ from .paths import relative
 
 SUFFIXES = (".mp4", ".gif", ".png", ".jpg", ".jpeg")
 MAX_RENDERS = 2000  # a huge folder still answers quickly
+MAX_SIDECAR = 256 * 1024  # a CLI sidecar is a few KB; anything far larger is not one
+
+
+class _SidecarLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases: safe_load still expands them ("billion laughs").
+
+    The CLI writes sidecars from a JSON round trip (``render.sidecar``), so a real one never
+    holds an alias; a few nested ones would make the gallery's JSON gigabytes long.
+    """
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.YAMLError("a sidecar holds no aliases")
+        return super().compose_node(parent, index)
+
+
+def read_sidecar(path: Path) -> Any:
+    """A sidecar's YAML, read without following a link or blocking on a FIFO, capped in size.
+
+    A FIFO or device named ``x.mp4.yaml`` would otherwise hang the gallery on ``read()``;
+    ``O_NONBLOCK`` opens it at once and the regular-file check then turns it away.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_SIDECAR:
+            return None
+        text = handle.read(MAX_SIDECAR + 1).decode("utf-8")
+    return yaml.load(text, Loader=_SidecarLoader)
 
 
 def sidecars(folder: Path) -> Iterator[Path]:
@@ -43,33 +73,40 @@ def render_entry(folder: Path, sidecar: Path) -> dict[str, Any] | None:
     if not all(folder in path.resolve().parents for path in (sidecar, output)):
         return None  # a link that leads out of the folder
     try:
-        data = yaml.safe_load(sidecar.read_text(encoding="utf-8"))
-        stat = output.stat()
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        data = read_sidecar(sidecar.resolve())  # checked inside above; a link within the folder is fine
+        info = output.stat()
+    except (OSError, ValueError, yaml.YAMLError):  # ValueError: not UTF-8
         return None
-    if not isinstance(data, dict) or not output.is_file():
+    if not isinstance(data, dict) or not stat.S_ISREG(info.st_mode):
         return None
-    meta = data.pop("meta", None) or {}
+    meta = data.pop("meta", None)
+    meta = meta if isinstance(meta, dict) else {}  # a hand-edited sidecar may hold anything
     kind = kind_of(output, meta)
-    frames = 1 if kind == "still" else meta.get("frames") or data.get("frames")
-    fps = _number(meta.get("fps")) or data.get("fps")
+    frames = 1 if kind == "still" else _count(meta.get("frames") or data.get("frames"))
+    fps = _number(meta.get("fps")) or _number(data.get("fps"))
     source = meta.get("from") if kind == "zoom" else meta.get("input")
     return {
         "path": relative(folder, output), "kind": kind, "input": _source(folder, sidecar.parent, source),
         "size": data.get("size"), "frames": frames, "fps": fps,
         "duration_s": round(frames / fps, 2) if frames and fps and kind != "still" else None,
         "flicker_ratio": meta.get("flicker_ratio"), "strength": meta.get("strength"),
-        "bytes": stat.st_size, "modified": stat.st_mtime, "settings": data,
+        "bytes": info.st_size, "modified": info.st_mtime, "settings": data,
     }
 
 
 def _number(text: Any) -> float | None:
-    """A recorded fps: ``24`` or a rational ``30000/1001``."""
+    """A recorded fps: ``24`` or a rational ``30000/1001``; None unless positive and finite."""
     try:
         top, _, bottom = str(text).partition("/")
-        return round(float(top) / float(bottom or 1), 3)
-    except (TypeError, ValueError, ZeroDivisionError):
+        value = round(float(top) / float(bottom or 1), 3)
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
         return None
+    return value if 0 < value < 1e6 else None
+
+
+def _count(value: Any) -> int | None:
+    """A recorded frame count, or None when the sidecar holds something else there."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 def _source(folder: Path, where: Path, source: Any) -> str | None:
@@ -77,9 +114,12 @@ def _source(folder: Path, where: Path, source: Any) -> str | None:
     if not source or source == "noise":
         return "noise" if source else None
     for base in (folder, where):
-        path = (base / str(source)).resolve()
-        if path.is_file() and folder in path.parents:
-            return relative(folder, path)
+        try:
+            path = (base / str(source)).resolve()
+            if folder in path.parents and path.is_file():
+                return relative(folder, path)
+        except (OSError, ValueError):  # a NUL byte, a name too long: not a file in the folder
+            continue
     return None
 
 

@@ -30,6 +30,27 @@ def is_local(host: str) -> bool:
         return False
 
 
+def own_names(host: str, extra: tuple[str, ...] = ()) -> set[str]:
+    """Names a remote browser may use for this machine when the studio is bound non-locally.
+
+    A browser sends the name it typed as Host: bound to ``0.0.0.0``, that is the machine's
+    name or address, which the DNS-rebinding check would otherwise refuse. Accepted: the
+    machine's host name, its FQDN, the addresses they resolve to, and each ``--allow-host``.
+    Nothing is looked up for a local binding (only the loopback names are needed there).
+    """
+    names = {name.lower() for name in extra}
+    if is_local(host):
+        return names
+    for name in {socket.gethostname(), socket.getfqdn()} - {""}:
+        names.add(name.lower())
+        try:
+            infos = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
+        except OSError:
+            continue
+        names |= {f"[{info[4][0]}]" if ":" in info[4][0] else info[4][0] for info in infos}
+    return names
+
+
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket; a taken port is a one-line error."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -44,7 +65,15 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(folder: Path, host: str, port: int, browser: bool, max_upload: str) -> None:
+def warn_remote(host: str, hosts: set[str]) -> None:
+    """The one warning line of a non-local studio, naming what it answers to."""
+    print(f"warning: --host {host} lets other machines on the network reach the studio "
+          "(anyone with the token can render and read files in the folder); it answers to "
+          f"{', '.join(sorted(hosts)) or host} (add names with --allow-host)", file=sys.stderr, flush=True)
+
+
+def serve(folder: Path, host: str, port: int, browser: bool, max_upload: str,
+          allow_hosts: tuple[str, ...] = ()) -> None:
     """Run the studio for ``folder`` until Ctrl-C."""
     try:
         import fastapi  # noqa: F401
@@ -64,12 +93,12 @@ def serve(folder: Path, host: str, port: int, browser: bool, max_upload: str) ->
     sock = bind(host, port)
     port = sock.getsockname()[1]
     token = new_token()
-    app = create_app(folder, token, host, port, cap)
+    hosts = own_names(host, allow_hosts)
+    app = create_app(folder, token, host, port, cap, hosts)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/?token={token}"
     if not is_local(host):
-        print(f"warning: --host {host} lets other machines on the network reach the studio "
-              "(anyone with the token can render and read files in the folder)", file=sys.stderr, flush=True)
+        warn_remote(host, hosts)
     print(f"studio: {url}", flush=True)
     if browser:
         threading.Timer(0.5, webbrowser.open, (url,)).start()

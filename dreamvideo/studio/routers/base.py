@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,11 +12,32 @@ from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ...errors import DreamError, SettingsError, first_line
 from ...options import flags_in
 
 log = logging.getLogger("uvicorn.error")
+MAX_BODY = 1_000_000  # a form's JSON is a few KB; only uploads stream more (and they have their own cap)
+
+
+async def capped_body(request: Request, cap: int = MAX_BODY) -> None:
+    """Read a JSON request's body up front, refusing it past ``cap`` (413) as it arrives.
+
+    FastAPI reads the whole body before any dependency runs, so without this a request with
+    no token (or from another site's page) could make the server hold gigabytes in memory.
+    The body is kept on the request (Starlette's own cache) for the endpoint to parse.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise HTTPException(413, f"request body larger than {cap // 1000} KB")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:
+            raise HTTPException(413, f"request body larger than {cap // 1000} KB")
+        chunks.append(chunk)
+    request._body = b"".join(chunks)  # Starlette's cache: request.body() and json() read it
 
 
 class OneLineRoute(APIRoute):
@@ -24,22 +46,32 @@ class OneLineRoute(APIRoute):
     def get_route_handler(self) -> Callable:
         handler = super().get_route_handler()
 
+        streams = self.path == "/api/uploads"  # an upload is streamed to disk by its endpoint
+
         async def run(request: Request) -> Any:
             try:
+                if not streams and request.method in ("POST", "PUT", "PATCH", "DELETE"):
+                    await capped_body(request)
                 return await handler(request)
-            except (HTTPException, RequestValidationError):
+            except (StarletteHTTPException, RequestValidationError):  # Starlette's: FastAPI raises it for a bad body
                 raise
             except SettingsError as exc:
-                return JSONResponse({"error": flags_in(first_line(exc, 300))}, 422)
+                return JSONResponse({"error": local(request, flags_in(first_line(exc, 300)))}, 422)
             except DreamError as exc:
-                return JSONResponse({"error": f"error: {flags_in(first_line(exc, 300))}"}, 400)
+                return JSONResponse({"error": local(request, f"error: {flags_in(first_line(exc, 300))}")}, 400)
             except OSError as exc:
-                return JSONResponse({"error": f"error: {exc.strerror or exc}"}, 400)
+                return JSONResponse({"error": local(request, f"error: {exc.strerror or exc}")}, 400)
             except Exception as exc:  # noqa: BLE001 - a bug: one line, never a traceback on the page or terminal
-                line = f"error: unexpected {type(exc).__name__}: {first_line(exc)}"
+                line = local(request, f"error: unexpected {type(exc).__name__}: {first_line(exc)}")
                 log.error("studio: %s %s: %s", request.method, request.url.path, line)
                 return JSONResponse({"error": line}, 500)
         return run
+
+
+def local(request: Request, line: str) -> str:
+    """An error line with the folder's own path left out: the page speaks in paths relative to it
+    (and a page need not learn where on the machine the folder is)."""
+    return line.replace(f"{folder(request)}{os.sep}", "").replace(str(folder(request)), "FOLDER")
 
 
 def folder(request: Request) -> Path:

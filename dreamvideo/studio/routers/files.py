@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import mimetypes
 import os
+import stat
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from ..paths import inside, relative
+from ..paths import hidden, inside, open_inside, relative, relative_name
 from .base import OneLineRoute, folder
 
 router = APIRouter(route_class=OneLineRoute)
@@ -43,11 +45,34 @@ def static(name: str) -> Response:
 @router.get("/files/{path:path}")
 def files(path: str, request: Request) -> FileResponse:
     """A file inside FOLDER (ranges work, so videos seek); anything else is 403 or 404."""
-    target = inside(folder(request), path, must_exist=True)
-    if not target.is_file():
+    root = folder(request)
+    target = inside(root, path, must_exist=True)
+    if hidden(relative_name(root, target)):  # .studio (job logs, settings) and work folders are internals
         raise HTTPException(404, f"not found: {path}")
-    return FileResponse(target, headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff",
-                                         "Content-Security-Policy": "sandbox"})  # a folder .html runs no script here
+    fd = open_inside(root, target)
+    return HeldFileResponse(fd, target, headers={
+        "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+        "Content-Security-Policy": "sandbox"})  # a folder .html runs no script here
+
+
+class HeldFileResponse(FileResponse):
+    """A file served from the descriptor that was checked, not by its name again (no swap in between).
+
+    Where ``/proc/self/fd`` exists (Linux) the response reopens that very descriptor; elsewhere
+    it falls back to the checked path. The descriptor is closed however the response ends.
+    """
+
+    def __init__(self, fd: int, target: Path, headers: dict[str, str]) -> None:
+        self.fd = fd
+        held = f"/proc/self/fd/{fd}"
+        media = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        super().__init__(held if os.path.isdir("/proc/self/fd") else target, media_type=media, headers=headers)
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            os.close(self.fd)
 
 
 @router.get("/api/files")
@@ -58,8 +83,16 @@ def pickable(request: Request) -> list[dict[str, Any]]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(names):
             path = os.path.join(base, name)
-            if name.lower().endswith(PICKABLE) and not name.startswith(".") and not os.path.islink(path):
+            if name.lower().endswith(PICKABLE) and not name.startswith(".") and _regular(path):
                 found.append({"path": relative(root, Path(path))})
         if len(found) > 2000:
             break
     return found
+
+
+def _regular(path: str) -> bool:
+    """A regular file, not a link, FIFO or device (a job could not read those, and some would block)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False

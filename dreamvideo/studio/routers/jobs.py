@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any, Literal
@@ -13,9 +14,9 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
 from ..child import Watch
-from ..forms import refuse, validate
-from ..jobs import ACTIVE, Busy, Job, JobQueue
-from ..paths import free_name, inside, relative, taken, work_folder
+from ..forms import FILE_SETTINGS, refuse, validate
+from ..jobs import ACTIVE, Busy, Full, Job, JobQueue
+from ..paths import free_name, hidden, inside, open_inside, relative, taken, work_folder
 from .base import OneLineRoute, folder
 
 router = APIRouter(route_class=OneLineRoute)
@@ -50,7 +51,7 @@ def source_path(root: Path, kind: str, source: str) -> Path | None:
     return path
 
 
-def output_path(request: Request, body: JobBody, source: Path | None) -> Path:
+def output_path(request: Request, body: JobBody, source: Path | None, settings: dict[str, Any]) -> Path:
     """Where the job writes: the given name (checked) or a fresh ``renders/KIND-TIME.EXT``."""
     root = folder(request)
     if not body.output:
@@ -62,8 +63,15 @@ def output_path(request: Request, body: JobBody, source: Path | None) -> Path:
         raise refuse("output", str(exc.detail), exc.status_code) from None
     if not path.name.lower().endswith(OUTPUTS[body.kind]):
         raise refuse("output", f"a {body.kind} is written as {' or '.join(OUTPUTS[body.kind])}")
+    if hidden(relative(root, path)):
+        # hidden folders hold work frames and the studio's own jobs; a render there is lost to the gallery
+        raise refuse("output", "an output may not be hidden or inside a hidden folder (such as .studio)")
+    if (path.exists() or path.is_symlink()) and not path.is_file():
+        raise refuse("output", f"{body.output} is a folder or a special file, not a render", 409)
     if source is not None and path == source:
         raise refuse("output", "the output is the input file; choose another name", 409)
+    if path in read_files(root, settings):
+        raise refuse("output", "the output is a file this render reads (audio, weights or a guide)", 409)
     if relative(root, path) in queue(request).active_outputs():
         raise refuse("output", f"another job is writing {body.output}", 409)
     if taken(path) and not body.replace:
@@ -71,6 +79,16 @@ def output_path(request: Request, body: JobBody, source: Path | None) -> Path:
                                "choose another name or set replace", 409)
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def read_files(root: Path, settings: dict[str, Any]) -> set[Path]:
+    """The files a render reads besides its input (already confined by validation), resolved."""
+    names = [settings.get(name) for name in FILE_SETTINGS]
+    if settings.get("objective"):  # validation parsed it already, so this cannot fail
+        from ...core.objective_terms import guide_paths
+
+        names += guide_paths(settings["objective"], settings.get("model") or "")
+    return {(root / str(name)).resolve() for name in names if name and isinstance(name, str | Path)}
 
 
 def find(request: Request, job_id: str) -> Job:
@@ -85,13 +103,15 @@ def submit(body: JobBody, request: Request) -> dict[str, str]:
     """Validate, then queue ``python -m dreamvideo KIND INPUT -o OUTPUT --preset settings.yaml``."""
     settings = validate(body.settings, folder(request), body.preset)
     source = source_path(folder(request), body.kind, body.input)
-    output = output_path(request, body, source)
     data = {k: v for k, v in settings.to_yaml_dict().items() if k != "meta"}
+    output = output_path(request, body, source, data)
     try:
         job = queue(request).submit(body.kind, relative(folder(request), source) if source else "noise",
                                     relative(folder(request), output), data, restart=body.replace)
     except Busy as exc:
         raise refuse("output", str(exc), 409) from None
+    except Full as exc:
+        raise HTTPException(429, str(exc)) from None
     return {"id": job.id, "output": job.output}
 
 
@@ -123,6 +143,11 @@ def resume(job_id: str, request: Request) -> dict[str, Any]:
         raise HTTPException(409, f"job {job_id} is {job.state}; only a cancelled or failed job can be resumed")
     if job.output in queue(request).active_outputs():
         raise HTTPException(409, f"another job is writing {job.output}")
+    output = folder(request) / job.output
+    preview = bool(job.settings.get("preview"))
+    if output.exists() and not work_folder(output, preview).exists():
+        # another render finished there since (with replace): resuming would overwrite it unasked
+        raise HTTPException(409, f"{job.output} has been rendered since this job stopped; render again instead")
     queue(request).resume(job)
     return job.public()
 
@@ -138,13 +163,25 @@ def latest_frame(job_id: str, request: Request) -> Response:
     output = folder(request) / job.output
     preview = bool(job.settings.get("preview"))
     indices = Watch(output, None, preview).indices()
-    try:  # read now: the render may finish and remove its work folder at any moment
-        data = (work_folder(output, preview) / f"frame_{max(indices):06d}.png").read_bytes() if indices else None
-    except OSError:
-        data = None
+    data = read_frame(folder(request), work_folder(output, preview) / f"frame_{max(indices):06d}.png") \
+        if indices else None
     if data is None:
         return Response(status_code=204)
     return Response(data, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+def read_frame(root: Path, path: Path) -> bytes | None:
+    """A frame's bytes, read now (the render may remove its work folder at any moment), through the
+    same checked open as ``/files``: a link planted in a work folder is not followed out of FOLDER."""
+    try:
+        fd = open_inside(root, path)
+    except HTTPException:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
 
 
 @router.get("/api/events")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from pathlib import Path
 
 import anyio
 from fastapi import APIRouter, HTTPException, Request
@@ -26,6 +27,25 @@ ACCEPTED = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif", "
 
 def too_big(cap: int) -> HTTPException:
     return HTTPException(413, f"upload is larger than the studio's limit of {cap / 1e6:g} MB (--max-upload)")
+
+
+def place(tmp: Path, target_dir: Path, clean: str) -> Path:
+    """Give the finished temporary its free name without ever replacing a file that took it meanwhile.
+
+    ``os.link`` fails when the name exists (``os.replace`` would silently overwrite a concurrent
+    upload of the same name); a filesystem without hard links falls back to a checked replace.
+    """
+    for _ in range(1000):
+        target = free_name(target_dir, clean)
+        try:
+            os.link(tmp, target)
+            return target
+        except FileExistsError:
+            continue  # another upload won the name between the check and the link: the next one
+        except OSError:  # no hard links here (FAT, some network mounts)
+            os.replace(tmp, target)
+            return target
+    raise HTTPException(409, f"no free name for {clean} in uploads")
 
 
 @router.post("/api/uploads")
@@ -53,8 +73,7 @@ async def upload(request: Request, name: str) -> dict[str, str]:
         if not size:
             raise HTTPException(400, "the upload is empty")
         fsync_file(tmp)
-        target = free_name(target_dir, clean)  # taken meanwhile? then the next free name
-        os.replace(tmp, target)
+        target = place(tmp, target_dir, clean)
         fsync_dir(target_dir)
     finally:
         with contextlib.suppress(OSError):
