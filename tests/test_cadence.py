@@ -230,3 +230,29 @@ def test_fast_dive_and_loop_gif_presets(tmp_path, no_model):
     frames = [load_image(p) for p in sorted((tmp_path / "f").glob("frame_??????.png"))][-48:]
     assert imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "l.gif"))[0] == 48
     assert seam_ratio(frames) < 1.3
+
+
+def test_a_strength_that_fails_at_a_later_frame_stops_before_any_folder(runner, tmp_path, no_model):
+    out = tmp_path / "z.mp4"
+    args = ["zoom", "-n", "4", "-s", "64x64", *FAST_ARGS, "--color-coherence", "lab", "-o", str(out)]
+    result = runner.invoke(app, [*args, "--color-strength", "0:(t*1e308*1e308)"])
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "--color-strength" in result.output and "frame 1" in result.output
+    assert not list(tmp_path.iterdir())  # no work folder: the corrected command is not "settings changed"
+
+
+def test_a_preview_never_replaces_a_finished_render(runner, tmp_path):
+    out = tmp_path / "real.mp4"
+    args = ["zoom", "-n", "2", "-s", "64x64", "--seed", "1", *FAST_ARGS, "-o", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    before = out.read_bytes(), (tmp_path / "real.mp4.yaml").read_bytes()
+    result = runner.invoke(app, [*args, "--preview"])
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "is a finished render" in result.output and "--preview never replaces it" in result.output
+    assert (out.read_bytes(), (tmp_path / "real.mp4.yaml").read_bytes()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["real.mp4", "real.mp4.yaml"]
+    preview = tmp_path / "p.mp4"
+    for _ in range(2):  # a preview replaces a preview; the real render then replaces it
+        assert runner.invoke(app, [*args[:-1], str(preview), "--preview"]).exit_code == 0
+    assert runner.invoke(app, [*args[:-1], str(preview)]).exit_code == 0
+    assert "preview" not in yaml.safe_load((tmp_path / "p.mp4.yaml").read_text())["meta"]

@@ -5,6 +5,7 @@ import pytest
 import yaml
 
 from dreamvideo.cli import app
+from dreamvideo.errors import DreamError
 from dreamvideo.media import sources
 from dreamvideo.motion import metrics
 from dreamvideo.render import Engine, RunOptions, render_video
@@ -114,3 +115,29 @@ def test_a_one_frame_loop_is_refused_in_one_line(tmp_path, moving_clip, runner):
                                  "--max-frames", "1", *FAST_ARGS])
     assert result.exit_code == 1 and "--loop" in result.output and "--max-frames" in result.output
     assert result.output.strip().count("\n") == 0
+
+
+def test_a_strength_that_fails_at_a_later_frame_stops_before_the_model_and_the_folder(tmp_path, moving_clip,
+                                                                                       monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a model was built for a render that is refused")
+    monkeypatch.setattr("dreamvideo.render.engine.get_model", refuse)
+    for name, value in (("color_strength", "0:(1 - t/3)"), ("blend", "0:(sqrt(2 - t))")):
+        settings = resolve(None, {**FAST, "size": 64, "color_coherence": "lab", name: value})
+        with pytest.raises(DreamError, match=f"`{name}`.*at frame"):
+            render_video(settings, moving_clip, tmp_path / "o.mp4", RunOptions())
+    assert sorted(p.name for p in tmp_path.iterdir()) == [moving_clip.name]
+
+
+def test_a_preview_with_workers_runs_in_this_process_without_a_model(tmp_path, moving_clip, monkeypatch):
+    from dreamvideo.distributed import driver
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a preview built a model or started workers")
+    monkeypatch.setattr("dreamvideo.render.engine.get_model", refuse)
+    monkeypatch.setattr(driver.ray_backend, "connect", refuse)
+    out = tmp_path / "p.mp4"
+    settings = resolve(None, {"preview": True, "cadence": 2, "size": 64, "seed": 1})
+    driver.render_video(settings, moving_clip, out, RunOptions(), driver.Distribution(workers=2))
+    assert yaml.safe_load(out.with_name("p.mp4.yaml").read_text())["meta"]["preview"] is True
+    assert not (tmp_path / ".p.mp4.frames").exists()

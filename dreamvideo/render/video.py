@@ -11,6 +11,7 @@ from ..media import sources
 from ..media.encode import VIDEO_SUFFIXES
 from ..progress import Reporter, Silent
 from ..settings import Settings
+from ..settings.schedule import Timeline
 from .assemble import assemble_video, check_target
 from .common import finish, longest_side, with_seed, work_folder
 from .engine import Engine, RunOptions
@@ -55,8 +56,16 @@ def open_clip(settings: Settings, source: Path, output: Path,
     return info, start, end, size
 
 
-def check_animation(settings: Settings, frames: int | None) -> None:
-    """Refuse, before any dreaming, a cadence or loop the clip's span cannot give (``frames``: None if unknown)."""
+def check_animation(settings: Settings, frames: int | None, fps: float = 24.0) -> None:
+    """Refuse, before any dreaming, a cadence or loop the clip's span cannot give (``frames``: None if unknown).
+
+    The per-frame schedules are evaluated here too: an expression that fails only at
+    some frame must stop the render before the model loads and the work folder is made,
+    or the corrected command would find a folder whose "settings changed".
+    """
+    timeline = Timeline(frames or 1, fps)
+    for name in ("color_strength", "blend"):
+        settings.series(name, timeline)
     if settings.loop and (settings.max_frames == 1 or (frames is not None and 0 < frames < 3)):
         raise DreamError("`loop` needs at least 3 frames to fade the end into the start; "
                          "raise `max_frames` or leave out `loop`")
@@ -79,7 +88,7 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
                  progress: Reporter = Silent()) -> Path:
     """Dream every frame of a clip's span, keeping its exact fps and its audio for that span."""
     info, start, end, size = open_clip(settings, source, output, progress)
-    check_animation(settings, sources.expected_frames(info, start, end, settings.max_frames))
+    check_animation(settings, sources.expected_frames(info, start, end, settings.max_frames), float(info.fps))
     if settings.preview:
         return render_video_preview(settings, source, output, options, progress, (info, start, end, size))
     work = work_folder(output, options)
@@ -101,7 +110,7 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
         progress.note(reader.shortfall())
     if not indices:
         raise DreamError(f"{source.name} has no video frames between {start:g}s and {end or info.duration:g}s")
-    check_animation(settings, len(indices))
+    check_animation(settings, len(indices), float(info.fps))
     frames, extra = store, {}
     if settings.loop:
         frames, indices, extra = looped(store, indices, float(info.fps), progress)

@@ -30,6 +30,7 @@ from .loop import fill
 from .preview import (
     PREVIEW_WEIGHTS,
     Numbered,
+    check_preview_output,
     no_dream,
     preview_folder,
     preview_store,
@@ -144,16 +145,18 @@ def render_zoom(settings: Settings, origin: str, output: Path, options: RunOptio
     """Render zoom frames from noise or an image into an MP4 or GIF (with the music, if any)."""
     inputs = [Path(p) for p in (origin, settings.audio) if p and p != "noise"]
     check_target(output, VIDEO_SUFFIXES, *inputs)
+    if settings.preview:
+        check_preview_output(output)
     work = preview_folder(output, options) if settings.preview else work_folder(output, options)
     settings = with_seed(settings, None if options.restart else work)
     first = zoom_origin(origin, settings, progress.note)
     times, track = timeline(settings)
     camera, lead = zoom_camera(settings, times)  # a bad schedule stops here, before the model loads
+    strengths = settings.series("color_strength", times)  # so does a bad strength: no folder is left
     total = times.frames + lead
     settings, dream, steps, weights, store = _dream_and_store(
         settings, options, output, work, first, total, _inputs(settings, origin, times, track), progress)
-    color = ColorLock(settings.color_coherence, settings.series("color_strength", times),
-                      None if origin == "noise" else first)
+    color = ColorLock(settings.color_coherence, strengths, None if origin == "noise" else first)
     tail = LoopTail(store, times.frames, lead) if settings.loop else None
     plan = ZoomPlan(dream, first, camera, store, total=total, steps=steps, cadence=settings.cadence,
                     color=color, tail=tail)
