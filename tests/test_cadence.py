@@ -256,3 +256,16 @@ def test_a_preview_never_replaces_a_finished_render(runner, tmp_path):
         assert runner.invoke(app, [*args[:-1], str(preview), "--preview"]).exit_code == 0
     assert runner.invoke(app, [*args[:-1], str(preview)]).exit_code == 0
     assert "preview" not in yaml.safe_load((tmp_path / "p.mp4.yaml").read_text())["meta"]
+
+
+def test_more_frames_onto_a_kept_cadence_render_is_refused_not_mixed(tmp_path):
+    """With cadence the frame count shapes the last window (7 frames at cadence 3: frame 6 is a key;
+    8 frames: an in-between), so a kept folder of another length must not be extended."""
+    render_zoom(_settings(frames=8), "noise", tmp_path / "s.mp4", RunOptions(frames_dir=tmp_path / "straight"))
+    kept = RunOptions(frames_dir=tmp_path / "kept")
+    render_zoom(_settings(frames=7), "noise", tmp_path / "k.mp4", kept)
+    with pytest.raises(DreamError, match=r"settings changed .*\(max_f\)"):
+        render_zoom(_settings(frames=8), "noise", tmp_path / "k.mp4", kept)
+    render_zoom(_settings(frames=8), "noise", tmp_path / "k.mp4", RunOptions(frames_dir=tmp_path / "kept",
+                                                                              restart=True))
+    assert _frames(tmp_path / "kept") == _frames(tmp_path / "straight")

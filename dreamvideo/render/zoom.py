@@ -116,7 +116,9 @@ def zoom_camera(settings: Settings, times: Timeline) -> tuple[Camera, int]:
 def _inputs(settings: Settings, origin: str, times: Timeline, track: music.AudioFeatures | None) -> dict:
     """What besides the settings shaped the frames, for the manifest."""
     inputs_used: dict = {"source": origin}
-    if settings.uses("max_f") or settings.loop:  # frames shape the motion: no longer encoding-only
+    # Frames then shape the frames, no longer encoding-only: the motion (max_f), a loop's fade,
+    # or with cadence the last window (7 frames at cadence 3 end on a key, 8 on an in-between).
+    if settings.uses("max_f") or settings.loop or settings.cadence > 1:
         inputs_used["max_f"] = times.frames
     if track:  # another file under the same name must not resume these frames
         stat = track.path.stat()
