@@ -269,3 +269,13 @@ def test_more_frames_onto_a_kept_cadence_render_is_refused_not_mixed(tmp_path):
     render_zoom(_settings(frames=8), "noise", tmp_path / "k.mp4", RunOptions(frames_dir=tmp_path / "kept",
                                                                               restart=True))
     assert _frames(tmp_path / "kept") == _frames(tmp_path / "straight")
+
+
+@pytest.mark.parametrize("preview", [[], ["--preview"]])
+def test_a_frames_dir_that_is_the_output_is_refused_before_any_frame(runner, tmp_path, preview):
+    out = tmp_path / "q.mp4"
+    result = runner.invoke(app, ["zoom", "-n", "2", "-s", "64x64", *FAST_ARGS, "--cadence", "2", *preview,
+                                 "--frames-dir", str(out), "-o", str(out)])
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "--frames-dir" in result.output and "is the output" in result.output
+    assert not list(tmp_path.iterdir())

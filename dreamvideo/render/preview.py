@@ -25,7 +25,7 @@ from ..media import sources
 from ..progress import Advance, Reporter
 from ..settings import Settings
 from .assemble import assemble_video
-from .common import finish, with_seed
+from .common import finish, kept_folder, with_seed
 from .engine import RunOptions
 from .loop import fill
 from .sidecar import manifest, sidecar_path, sidecar_text
@@ -79,7 +79,7 @@ def no_dream(frame: np.ndarray, index: int, advance: Advance, first: bool) -> np
 
 def preview_folder(output: Path, options: RunOptions) -> Path:
     """``frames_dir`` when given, else ``.OUT.preview.frames``: never a real render's work folder."""
-    return options.frames_dir or output.with_name(f".{output.name}.preview.frames")
+    return kept_folder(output, options) or output.with_name(f".{output.name}.preview.frames")
 
 
 def check_preview_folder(folder: Path) -> None:
