@@ -279,3 +279,10 @@ def test_a_frames_dir_that_is_the_output_is_refused_before_any_frame(runner, tmp
     assert result.exit_code == 1 and result.output.count("\n") == 1
     assert "--frames-dir" in result.output and "is the output" in result.output
     assert not list(tmp_path.iterdir())
+
+
+def test_a_two_frame_loop_says_its_seam_cannot_be_measured(runner, tmp_path, no_model):
+    result = runner.invoke(app, ["zoom", "-n", "2", "--loop", "--preview", "-s", "64x64", "-o", str(tmp_path / "l.gif")])
+    assert result.exit_code == 0, result.output
+    assert "seam ratio n/a" in result.output and "nan" not in result.output
+    assert imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "l.gif"))[0] == 2

@@ -1,5 +1,6 @@
 """Video cadence, colour coherence and seamless loops: what they do to a render, and resume with them."""
 
+import imageio_ffmpeg
 import numpy as np
 import pytest
 import yaml
@@ -12,7 +13,7 @@ from dreamvideo.render import Engine, RunOptions, render_video
 from dreamvideo.render.video_loop import seam_ratio
 from dreamvideo.settings import resolve
 
-from .conftest import FAST, FAST_ARGS
+from .conftest import FAST, FAST_ARGS, truncated_clip
 from .test_video import _frames, _interrupted, moving_clip, one_thread  # noqa: F401  (fixtures)
 
 
@@ -141,3 +142,14 @@ def test_a_preview_with_workers_runs_in_this_process_without_a_model(tmp_path, m
     driver.render_video(settings, moving_clip, out, RunOptions(), driver.Distribution(workers=2))
     assert yaml.safe_load(out.with_name("p.mp4.yaml").read_text())["meta"]["preview"] is True
     assert not (tmp_path / ".p.mp4.frames").exists()
+
+
+def test_a_clip_that_ends_early_under_its_cadence_is_still_written(tmp_path, runner):
+    """The header promises 24 frames, 9 decode: a cadence of 20 passed the check, and its frames are
+    made (a key, then frames between); refusing them after the work would refuse every rerun too."""
+    clip = truncated_clip(tmp_path, 1.0)
+    out = tmp_path / "o.mp4"
+    result = runner.invoke(app, ["video", str(clip), *FAST_ARGS, "--cadence", "20", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert imageio_ffmpeg.count_frames_and_secs(str(out))[0] == 9
+    assert not (tmp_path / ".o.mp4.frames").exists()

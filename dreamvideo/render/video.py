@@ -19,7 +19,7 @@ from .loop import fill
 from .preview import render_video_preview
 from .sidecar import manifest, sidecar_text
 from .store import FrameStore
-from .video_loop import LoopFrames
+from .video_loop import LoopFrames, seam_note
 from .video_plan import VideoPlan
 
 
@@ -56,6 +56,13 @@ def open_clip(settings: Settings, source: Path, output: Path,
     return info, start, end, size
 
 
+def check_loop_length(settings: Settings, frames: int | None) -> None:
+    """Refuse a loop too short to fade its end into its start (``frames``: None if unknown)."""
+    if settings.loop and (settings.max_frames == 1 or (frames is not None and 0 < frames < 3)):
+        raise DreamError("`loop` needs at least 3 frames to fade the end into the start; "
+                         "raise `max_frames` or leave out `loop`")
+
+
 def check_animation(settings: Settings, frames: int | None, fps: float = 24.0) -> None:
     """Refuse, before any dreaming, a cadence or loop the clip's span cannot give (``frames``: None if unknown).
 
@@ -63,15 +70,13 @@ def check_animation(settings: Settings, frames: int | None, fps: float = 24.0) -
     some frame must stop the render before the model loads and the work folder is made,
     or the corrected command would find a folder whose "settings changed".
     """
-    timeline = Timeline(frames or 1, fps)
-    for name in ("color_strength", "blend"):
-        settings.series(name, timeline)
-    if settings.loop and (settings.max_frames == 1 or (frames is not None and 0 < frames < 3)):
-        raise DreamError("`loop` needs at least 3 frames to fade the end into the start; "
-                         "raise `max_frames` or leave out `loop`")
+    check_loop_length(settings, frames)
     if frames and settings.cadence > frames:
         raise DreamError(f"`cadence` {settings.cadence} is larger than the {frames} frame(s) of the span; "
                          "use a `cadence` of at most the frame count")
+    timeline = Timeline(frames or 1, fps)
+    for name in ("color_strength", "blend"):
+        settings.series(name, timeline)
 
 
 def looped(store: FrameStore, indices: list[int], fps: float,
@@ -79,8 +84,7 @@ def looped(store: FrameStore, indices: list[int], fps: float,
     """A loop's frames: the tail fades into the head (the audio then follows the frames written)."""
     frames = LoopFrames(store, len(indices), fps)
     extra = {"loop_seam_ratio": frames.measure()}
-    progress.note(f"loop: the last {frames.fade} frames fade into the first; seam ratio "
-                  f"{extra['loop_seam_ratio'] or float('nan'):.2f} (1.0 = the seam is like any other step)")
+    progress.note(f"loop: the last {frames.fade} frames fade into the first; {seam_note(extra['loop_seam_ratio'])}")
     return frames, frames.indices(), extra
 
 
@@ -110,7 +114,7 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
         progress.note(reader.shortfall())
     if not indices:
         raise DreamError(f"{source.name} has no video frames between {start:g}s and {end or info.duration:g}s")
-    check_animation(settings, len(indices), float(info.fps))
+    check_loop_length(settings, len(indices))  # a clip that ended early; a cadence over it did no harm
     frames, extra = store, {}
     if settings.loop:
         frames, indices, extra = looped(store, indices, float(info.fps), progress)

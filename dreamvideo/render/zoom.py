@@ -38,6 +38,7 @@ from .preview import (
 )
 from .sidecar import manifest, sidecar_text
 from .store import FrameStore
+from .video_loop import seam_note
 from .zoomloop import LoopTail, check_loop, lead_frames, loop_seam
 
 DEFAULT_FRAMES = 60
@@ -167,8 +168,8 @@ def render_zoom(settings: Settings, origin: str, output: Path, options: RunOptio
     extra: dict = {"preview": True} if settings.preview else {}
     if settings.loop:
         extra["loop_seam_ratio"] = loop_seam(store, indices)
-        progress.note(f"loop of {len(indices)} frames, the last {lead} faded into the first; seam ratio "
-                      f"{extra['loop_seam_ratio'] or float('nan'):.2f} (1.0 = the seam is like any other step)")
+        progress.note(f"loop of {len(indices)} frames, the last {lead} faded into the first; "
+                      f"{seam_note(extra['loop_seam_ratio'])}")
     text = sidecar_text(output, settings, "zoom", weights, **{"from": origin}, **extra)
     frames = Numbered(store, lead) if settings.preview else store
     assemble_video(frames, indices, output, settings.fps, settings.crf, sound, text, loop=settings.loop)
