@@ -286,3 +286,19 @@ def test_a_two_frame_loop_says_its_seam_cannot_be_measured(runner, tmp_path, no_
     assert result.exit_code == 0, result.output
     assert "seam ratio n/a" in result.output and "nan" not in result.output
     assert imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "l.gif"))[0] == 2
+
+
+def test_a_presets_loop_and_a_sidecars_preview_can_be_turned_off(runner, tmp_path, no_model, monkeypatch):
+    preview = tmp_path / "p.mp4"
+    args = ["-n", "4", "-s", "64x64", "--seed", "1", "--fps", "12"]
+    result = runner.invoke(app, ["zoom", "--preset", "loop-gif", *args, "--no-loop", "--preview", "-o", str(preview)])
+    assert result.exit_code == 0, result.output
+    sidecar = yaml.safe_load((tmp_path / "p.mp4.yaml").read_text())
+    assert sidecar["loop"] is False and "loop_seam_ratio" not in sidecar["meta"]
+    assert imageio_ffmpeg.count_frames_and_secs(str(preview))[0] == 4
+    monkeypatch.undo()  # the sidecar replayed for real: a model is built now
+    real = tmp_path / "real.mp4"
+    result = runner.invoke(app, ["zoom", "--preset", str(tmp_path / "p.mp4.yaml"), "--no-preview", *FAST_ARGS,
+                                 "-n", "2", "-o", str(real)])
+    assert result.exit_code == 0, result.output
+    assert "preview" not in yaml.safe_load((tmp_path / "real.mp4.yaml").read_text())["meta"]
