@@ -302,3 +302,17 @@ def test_a_presets_loop_and_a_sidecars_preview_can_be_turned_off(runner, tmp_pat
                                  "-n", "2", "-o", str(real)])
     assert result.exit_code == 0, result.output
     assert "preview" not in yaml.safe_load((tmp_path / "real.mp4.yaml").read_text())["meta"]
+
+
+def test_another_fps_is_refused_when_an_expression_reads_it(tmp_path, monkeypatch):
+    """music-dive's turn is timed in `fps`: a resume at another rate would mix two camera paths."""
+    turn = {"rotate": "0:(20*sin(2*pi*t/(2*fps)))", "cadence": 1, "frames": 4}
+    _stop_after(monkeypatch, 1)
+    with pytest.raises(Interrupted):
+        render_zoom(_settings(**turn), "noise", tmp_path / "a.mp4", RunOptions(frames_dir=tmp_path / "a"))
+    monkeypatch.undo()
+    with pytest.raises(DreamError, match=r"settings changed .*\(fps\)"):
+        render_zoom(_settings(**turn, fps=3), "noise", tmp_path / "a.mp4", RunOptions(frames_dir=tmp_path / "a"))
+    render_zoom(_settings(frames=4, cadence=1), "noise", tmp_path / "b.mp4", RunOptions(frames_dir=tmp_path / "b"))
+    render_zoom(_settings(frames=4, cadence=1, fps=3), "noise", tmp_path / "b.mp4",
+                RunOptions(frames_dir=tmp_path / "b"))  # without it fps stays encoding-only

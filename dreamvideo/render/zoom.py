@@ -121,6 +121,8 @@ def _inputs(settings: Settings, origin: str, times: Timeline, track: music.Audio
     # or with cadence the last window (7 frames at cadence 3 end on a key, 8 on an in-between).
     if settings.uses("max_f") or settings.loop or settings.cadence > 1:
         inputs_used["max_f"] = times.frames
+    if settings.uses("fps") or track:  # fps times the motion (`t/fps`) or the music's features per frame
+        inputs_used["fps"] = str(settings.fps)
     if track:  # another file under the same name must not resume these frames
         stat = track.path.stat()
         inputs_used.update(audio_size=stat.st_size, audio_mtime=stat.st_mtime)
