@@ -130,16 +130,17 @@ def test_a_strength_that_fails_at_a_later_frame_stops_before_the_model_and_the_f
     assert sorted(p.name for p in tmp_path.iterdir()) == [moving_clip.name]
 
 
-def test_a_preview_with_workers_runs_in_this_process_without_a_model(tmp_path, moving_clip, monkeypatch):
+def test_a_preview_with_workers_runs_in_this_process_without_a_model(tmp_path, moving_clip, monkeypatch, runner):
     from dreamvideo.distributed import driver
 
     def refuse(*args, **kwargs):
         raise AssertionError("a preview built a model or started workers")
     monkeypatch.setattr("dreamvideo.render.engine.get_model", refuse)
-    monkeypatch.setattr(driver.ray_backend, "connect", refuse)
+    monkeypatch.setattr(driver, "render_video", refuse)
     out = tmp_path / "p.mp4"
-    settings = resolve(None, {"preview": True, "cadence": 2, "size": 64, "seed": 1})
-    driver.render_video(settings, moving_clip, out, RunOptions(), driver.Distribution(workers=2))
+    result = runner.invoke(app, ["video", str(moving_clip), "--workers", "2", "--preview", "--cadence", "2",
+                                 "-s", "64", "-o", str(out)])
+    assert result.exit_code == 0, result.output
     assert yaml.safe_load(out.with_name("p.mp4.yaml").read_text())["meta"]["preview"] is True
     assert not (tmp_path / ".p.mp4.frames").exists()
 

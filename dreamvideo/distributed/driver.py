@@ -24,7 +24,6 @@ from ..progress import Reporter, Silent
 from ..render.assemble import assemble_video
 from ..render.common import finish, with_seed, work_folder
 from ..render.engine import Engine, RunOptions
-from ..render.preview import render_video_preview
 from ..render.sidecar import manifest, sidecar_text
 from ..render.store import FrameStore
 from ..render.video import check_animation, first_frame, open_clip
@@ -207,9 +206,6 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
                  dist: Distribution, progress: Reporter = Silent()) -> Path:
     """Dream a clip in chunks on Ray workers; the same output as one process, seams aside."""
     info, start, end, size, expected, total = _checked_clip(settings, source, output, dist, progress)
-    if settings.preview:  # no dream to spread: the preview runs here, with no model and no workers
-        progress.note("a `preview` dreams nothing: rendered in this process, without workers")
-        return render_video_preview(settings, source, output, options, progress, (info, start, end, size))
     plan_ = plan(total, dist.chunk_frames, dist.warmup, dist.overlap, open_end=True)
     work = work_folder(output, options)
     settings = with_seed(settings, None if options.restart else work)
