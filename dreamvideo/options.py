@@ -88,7 +88,10 @@ def setting_option(name: str, panel: str) -> inspect.Parameter:
     kind = _bare(field.annotation)
     extra = _literal_choices(field.annotation)
     help_text = (field.description or name) + extra + _default_text(field)
-    option = typer.Option(*FLAGS.get(name, (flag(name),)), help=help_text, rich_help_panel=panel,
+    names = FLAGS.get(name, (flag(name),))
+    if kind is bool:  # a preset's or a replayed sidecar's `loop: true` or `preview: true` must be undoable
+        names = (f"{names[0]}/--no-{names[0][2:]}",)
+    option = typer.Option(*names, help=help_text, rich_help_panel=panel,
                           show_default=False, metavar=_metavar(kind, name))
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
                              annotation=Annotated[Optional[kind], option])

@@ -109,7 +109,7 @@ def render(kind: str, params: dict[str, Any], *inputs: Any) -> None:
         options = renders.RunOptions(device=params.get("device"), restart=bool(params.get("restart")),
                                      frames_dir=params.get("frames_dir"), compile=bool(params.get("compile")))
         with RichReporter(err, flags_in) as progress:
-            if spread:
+            if spread and not settings.preview:  # a preview dreams nothing: no workers, no model
                 from .distributed.driver import render_video
                 path = render_video(settings, *inputs, params["output"], options, spread, progress)
             else:

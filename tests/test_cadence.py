@@ -230,3 +230,89 @@ def test_fast_dive_and_loop_gif_presets(tmp_path, no_model):
     frames = [load_image(p) for p in sorted((tmp_path / "f").glob("frame_??????.png"))][-48:]
     assert imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "l.gif"))[0] == 48
     assert seam_ratio(frames) < 1.3
+
+
+def test_a_strength_that_fails_at_a_later_frame_stops_before_any_folder(runner, tmp_path, no_model):
+    out = tmp_path / "z.mp4"
+    args = ["zoom", "-n", "4", "-s", "64x64", *FAST_ARGS, "--color-coherence", "lab", "-o", str(out)]
+    result = runner.invoke(app, [*args, "--color-strength", "0:(t*1e308*1e308)"])
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "--color-strength" in result.output and "frame 1" in result.output
+    assert not list(tmp_path.iterdir())  # no work folder: the corrected command is not "settings changed"
+
+
+def test_a_preview_never_replaces_a_finished_render(runner, tmp_path):
+    out = tmp_path / "real.mp4"
+    args = ["zoom", "-n", "2", "-s", "64x64", "--seed", "1", *FAST_ARGS, "-o", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    before = out.read_bytes(), (tmp_path / "real.mp4.yaml").read_bytes()
+    result = runner.invoke(app, [*args, "--preview"])
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "is a finished render" in result.output and "--preview never replaces it" in result.output
+    assert (out.read_bytes(), (tmp_path / "real.mp4.yaml").read_bytes()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["real.mp4", "real.mp4.yaml"]
+    preview = tmp_path / "p.mp4"
+    for _ in range(2):  # a preview replaces a preview; the real render then replaces it
+        assert runner.invoke(app, [*args[:-1], str(preview), "--preview"]).exit_code == 0
+    assert runner.invoke(app, [*args[:-1], str(preview)]).exit_code == 0
+    assert "preview" not in yaml.safe_load((tmp_path / "p.mp4.yaml").read_text())["meta"]
+
+
+def test_more_frames_onto_a_kept_cadence_render_is_refused_not_mixed(tmp_path):
+    """With cadence the frame count shapes the last window (7 frames at cadence 3: frame 6 is a key;
+    8 frames: an in-between), so a kept folder of another length must not be extended."""
+    render_zoom(_settings(frames=8), "noise", tmp_path / "s.mp4", RunOptions(frames_dir=tmp_path / "straight"))
+    kept = RunOptions(frames_dir=tmp_path / "kept")
+    render_zoom(_settings(frames=7), "noise", tmp_path / "k.mp4", kept)
+    with pytest.raises(DreamError, match=r"settings changed .*\(max_f\)"):
+        render_zoom(_settings(frames=8), "noise", tmp_path / "k.mp4", kept)
+    render_zoom(_settings(frames=8), "noise", tmp_path / "k.mp4", RunOptions(frames_dir=tmp_path / "kept",
+                                                                              restart=True))
+    assert _frames(tmp_path / "kept") == _frames(tmp_path / "straight")
+
+
+@pytest.mark.parametrize("preview", [[], ["--preview"]])
+def test_a_frames_dir_that_is_the_output_is_refused_before_any_frame(runner, tmp_path, preview):
+    out = tmp_path / "q.mp4"
+    result = runner.invoke(app, ["zoom", "-n", "2", "-s", "64x64", *FAST_ARGS, "--cadence", "2", *preview,
+                                 "--frames-dir", str(out), "-o", str(out)])
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "--frames-dir" in result.output and "is the output" in result.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_two_frame_loop_says_its_seam_cannot_be_measured(runner, tmp_path, no_model):
+    result = runner.invoke(app, ["zoom", "-n", "2", "--loop", "--preview", "-s", "64x64", "-o", str(tmp_path / "l.gif")])
+    assert result.exit_code == 0, result.output
+    assert "seam ratio n/a" in result.output and "nan" not in result.output
+    assert imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "l.gif"))[0] == 2
+
+
+def test_a_presets_loop_and_a_sidecars_preview_can_be_turned_off(runner, tmp_path, no_model, monkeypatch):
+    preview = tmp_path / "p.mp4"
+    args = ["-n", "4", "-s", "64x64", "--seed", "1", "--fps", "12"]
+    result = runner.invoke(app, ["zoom", "--preset", "loop-gif", *args, "--no-loop", "--preview", "-o", str(preview)])
+    assert result.exit_code == 0, result.output
+    sidecar = yaml.safe_load((tmp_path / "p.mp4.yaml").read_text())
+    assert sidecar["loop"] is False and "loop_seam_ratio" not in sidecar["meta"]
+    assert imageio_ffmpeg.count_frames_and_secs(str(preview))[0] == 4
+    monkeypatch.undo()  # the sidecar replayed for real: a model is built now
+    real = tmp_path / "real.mp4"
+    result = runner.invoke(app, ["zoom", "--preset", str(tmp_path / "p.mp4.yaml"), "--no-preview", *FAST_ARGS,
+                                 "-n", "2", "-o", str(real)])
+    assert result.exit_code == 0, result.output
+    assert "preview" not in yaml.safe_load((tmp_path / "real.mp4.yaml").read_text())["meta"]
+
+
+def test_another_fps_is_refused_when_an_expression_reads_it(tmp_path, monkeypatch):
+    """music-dive's turn is timed in `fps`: a resume at another rate would mix two camera paths."""
+    turn = {"rotate": "0:(20*sin(2*pi*t/(2*fps)))", "cadence": 1, "frames": 4}
+    _stop_after(monkeypatch, 1)
+    with pytest.raises(Interrupted):
+        render_zoom(_settings(**turn), "noise", tmp_path / "a.mp4", RunOptions(frames_dir=tmp_path / "a"))
+    monkeypatch.undo()
+    with pytest.raises(DreamError, match=r"settings changed .*\(fps\)"):
+        render_zoom(_settings(**turn, fps=3), "noise", tmp_path / "a.mp4", RunOptions(frames_dir=tmp_path / "a"))
+    render_zoom(_settings(frames=4, cadence=1), "noise", tmp_path / "b.mp4", RunOptions(frames_dir=tmp_path / "b"))
+    render_zoom(_settings(frames=4, cadence=1, fps=3), "noise", tmp_path / "b.mp4",
+                RunOptions(frames_dir=tmp_path / "b"))  # without it fps stays encoding-only

@@ -1,17 +1,19 @@
 """Video cadence, colour coherence and seamless loops: what they do to a render, and resume with them."""
 
+import imageio_ffmpeg
 import numpy as np
 import pytest
 import yaml
 
 from dreamvideo.cli import app
+from dreamvideo.errors import DreamError
 from dreamvideo.media import sources
 from dreamvideo.motion import metrics
 from dreamvideo.render import Engine, RunOptions, render_video
 from dreamvideo.render.video_loop import seam_ratio
 from dreamvideo.settings import resolve
 
-from .conftest import FAST, FAST_ARGS
+from .conftest import FAST, FAST_ARGS, truncated_clip
 from .test_video import _frames, _interrupted, moving_clip, one_thread  # noqa: F401  (fixtures)
 
 
@@ -114,3 +116,41 @@ def test_a_one_frame_loop_is_refused_in_one_line(tmp_path, moving_clip, runner):
                                  "--max-frames", "1", *FAST_ARGS])
     assert result.exit_code == 1 and "--loop" in result.output and "--max-frames" in result.output
     assert result.output.strip().count("\n") == 0
+
+
+def test_a_strength_that_fails_at_a_later_frame_stops_before_the_model_and_the_folder(tmp_path, moving_clip,
+                                                                                       monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a model was built for a render that is refused")
+    monkeypatch.setattr("dreamvideo.render.engine.get_model", refuse)
+    for name, value in (("color_strength", "0:(1 - t/3)"), ("blend", "0:(sqrt(2 - t))")):
+        settings = resolve(None, {**FAST, "size": 64, "color_coherence": "lab", name: value})
+        with pytest.raises(DreamError, match=f"`{name}`.*at frame"):
+            render_video(settings, moving_clip, tmp_path / "o.mp4", RunOptions())
+    assert sorted(p.name for p in tmp_path.iterdir()) == [moving_clip.name]
+
+
+def test_a_preview_with_workers_runs_in_this_process_without_a_model(tmp_path, moving_clip, monkeypatch, runner):
+    from dreamvideo.distributed import driver
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a preview built a model or started workers")
+    monkeypatch.setattr("dreamvideo.render.engine.get_model", refuse)
+    monkeypatch.setattr(driver, "render_video", refuse)
+    out = tmp_path / "p.mp4"
+    result = runner.invoke(app, ["video", str(moving_clip), "--workers", "2", "--preview", "--cadence", "2",
+                                 "-s", "64", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(out.with_name("p.mp4.yaml").read_text())["meta"]["preview"] is True
+    assert not (tmp_path / ".p.mp4.frames").exists()
+
+
+def test_a_clip_that_ends_early_under_its_cadence_is_still_written(tmp_path, runner):
+    """The header promises 24 frames, 9 decode: a cadence of 20 passed the check, and its frames are
+    made (a key, then frames between); refusing them after the work would refuse every rerun too."""
+    clip = truncated_clip(tmp_path, 1.0)
+    out = tmp_path / "o.mp4"
+    result = runner.invoke(app, ["video", str(clip), *FAST_ARGS, "--cadence", "20", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert imageio_ffmpeg.count_frames_and_secs(str(out))[0] == 9
+    assert not (tmp_path / ".o.mp4.frames").exists()

@@ -198,7 +198,7 @@ def _checked_clip(settings: Settings, source: Path, output: Path, dist: Distribu
     if settings.loop:  # the cross-fade joins the clip's two ends, which different chunks dream
         raise DreamError("`loop` is not available with `workers`; render the loop in one process")
     expected = sources.expected_frames(info, start, end, settings.max_frames) or None
-    check_animation(settings, expected)
+    check_animation(settings, expected, float(info.fps))
     return info, start, end, size, expected, expected or _estimate(info, settings, start, end)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from ..errors import DreamError
 from ..settings import Settings
 from .engine import RunOptions
 from .store import FrameStore
@@ -20,7 +21,16 @@ def with_seed(settings: Settings, work: Path | None) -> Settings:
 
 def work_folder(output: Path, options: RunOptions) -> Path:
     """``frames_dir`` when given (kept), else a hidden folder beside the output (removed after)."""
-    return options.frames_dir or output.with_name(f".{output.name}.frames")
+    return kept_folder(output, options) or output.with_name(f".{output.name}.frames")
+
+
+def kept_folder(output: Path, options: RunOptions) -> Path | None:
+    """``frames_dir``, refused when it is the output itself: every frame would be made, then the
+    output could not be written over the folder holding them."""
+    folder = options.frames_dir
+    if folder is not None and folder.absolute() == output.absolute():
+        raise DreamError(f"`frames_dir` {folder} is the output; choose another folder for the frames")
+    return folder
 
 
 def finish(store: FrameStore, options: RunOptions) -> None:

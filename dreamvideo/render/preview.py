@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import yaml
 from PIL import Image, ImageDraw
 
 from ..errors import DreamError
@@ -24,10 +25,10 @@ from ..media import sources
 from ..progress import Advance, Reporter
 from ..settings import Settings
 from .assemble import assemble_video
-from .common import finish, with_seed
+from .common import finish, kept_folder, with_seed
 from .engine import RunOptions
 from .loop import fill
-from .sidecar import manifest, sidecar_text
+from .sidecar import manifest, sidecar_path, sidecar_text
 from .store import FrameStore, read_manifest
 from .video_loop import LoopFrames
 
@@ -78,7 +79,7 @@ def no_dream(frame: np.ndarray, index: int, advance: Advance, first: bool) -> np
 
 def preview_folder(output: Path, options: RunOptions) -> Path:
     """``frames_dir`` when given, else ``.OUT.preview.frames``: never a real render's work folder."""
-    return options.frames_dir or output.with_name(f".{output.name}.preview.frames")
+    return kept_folder(output, options) or output.with_name(f".{output.name}.preview.frames")
 
 
 def check_preview_folder(folder: Path) -> None:
@@ -89,6 +90,26 @@ def check_preview_folder(folder: Path) -> None:
     if real or unknown:
         raise DreamError(f"{folder} holds the frames of a real render; a `preview` never writes over them: "
                          "choose another `frames_dir` (nothing was changed)")
+
+
+def check_preview_output(output: Path) -> None:
+    """Refuse to write a preview over a finished real render (its sidecar says no ``preview``).
+
+    A preview checks a schedule in seconds; replacing the hours-long render it was meant
+    to prepare would lose it, though the preview reads back fine. An output without a
+    sidecar (not a render of ours) is replaced as any render replaces it.
+    """
+    side = sidecar_path(output)
+    if not (output.is_file() and side.is_file()):
+        return
+    try:
+        data = yaml.safe_load(side.read_text())
+    except (OSError, yaml.YAMLError):
+        data = None
+    meta = data.get("meta") if isinstance(data, dict) else None
+    if not (isinstance(meta, dict) and meta.get("preview") is True):
+        raise DreamError(f"{output} is a finished render (see {side.name}); a `preview` never replaces it: "
+                         "choose another output name (nothing was changed)")
 
 
 def preview_store(output: Path, options: RunOptions, kind: str, settings: Settings, **inputs) -> FrameStore:
@@ -128,6 +149,7 @@ def render_video_preview(settings: Settings, source: Path, output: Path, options
     frames as they are; ``loop`` fades the tail into the head as the render would.
     """
     info, start, end, size = clip
+    check_preview_output(output)
     settings = with_seed(settings, None if options.restart else preview_folder(output, options))
     stat = source.stat()
     store = preview_store(output, options, "video", settings, input=str(source.resolve()),

@@ -11,6 +11,7 @@ from ..media import sources
 from ..media.encode import VIDEO_SUFFIXES
 from ..progress import Reporter, Silent
 from ..settings import Settings
+from ..settings.schedule import Timeline
 from .assemble import assemble_video, check_target
 from .common import finish, longest_side, with_seed, work_folder
 from .engine import Engine, RunOptions
@@ -18,7 +19,7 @@ from .loop import fill
 from .preview import render_video_preview
 from .sidecar import manifest, sidecar_text
 from .store import FrameStore
-from .video_loop import LoopFrames
+from .video_loop import LoopFrames, seam_note
 from .video_plan import VideoPlan
 
 
@@ -55,14 +56,27 @@ def open_clip(settings: Settings, source: Path, output: Path,
     return info, start, end, size
 
 
-def check_animation(settings: Settings, frames: int | None) -> None:
-    """Refuse, before any dreaming, a cadence or loop the clip's span cannot give (``frames``: None if unknown)."""
+def check_loop_length(settings: Settings, frames: int | None) -> None:
+    """Refuse a loop too short to fade its end into its start (``frames``: None if unknown)."""
     if settings.loop and (settings.max_frames == 1 or (frames is not None and 0 < frames < 3)):
         raise DreamError("`loop` needs at least 3 frames to fade the end into the start; "
                          "raise `max_frames` or leave out `loop`")
+
+
+def check_animation(settings: Settings, frames: int | None, fps: float = 24.0) -> None:
+    """Refuse, before any dreaming, a cadence or loop the clip's span cannot give (``frames``: None if unknown).
+
+    The per-frame schedules are evaluated here too: an expression that fails only at
+    some frame must stop the render before the model loads and the work folder is made,
+    or the corrected command would find a folder whose "settings changed".
+    """
+    check_loop_length(settings, frames)
     if frames and settings.cadence > frames:
         raise DreamError(f"`cadence` {settings.cadence} is larger than the {frames} frame(s) of the span; "
                          "use a `cadence` of at most the frame count")
+    timeline = Timeline(frames or 1, fps)
+    for name in ("color_strength", "blend"):
+        settings.series(name, timeline)
 
 
 def looped(store: FrameStore, indices: list[int], fps: float,
@@ -70,8 +84,7 @@ def looped(store: FrameStore, indices: list[int], fps: float,
     """A loop's frames: the tail fades into the head (the audio then follows the frames written)."""
     frames = LoopFrames(store, len(indices), fps)
     extra = {"loop_seam_ratio": frames.measure()}
-    progress.note(f"loop: the last {frames.fade} frames fade into the first; seam ratio "
-                  f"{extra['loop_seam_ratio'] or float('nan'):.2f} (1.0 = the seam is like any other step)")
+    progress.note(f"loop: the last {frames.fade} frames fade into the first; {seam_note(extra['loop_seam_ratio'])}")
     return frames, frames.indices(), extra
 
 
@@ -79,7 +92,7 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
                  progress: Reporter = Silent()) -> Path:
     """Dream every frame of a clip's span, keeping its exact fps and its audio for that span."""
     info, start, end, size = open_clip(settings, source, output, progress)
-    check_animation(settings, sources.expected_frames(info, start, end, settings.max_frames))
+    check_animation(settings, sources.expected_frames(info, start, end, settings.max_frames), float(info.fps))
     if settings.preview:
         return render_video_preview(settings, source, output, options, progress, (info, start, end, size))
     work = work_folder(output, options)
@@ -101,7 +114,7 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
         progress.note(reader.shortfall())
     if not indices:
         raise DreamError(f"{source.name} has no video frames between {start:g}s and {end or info.duration:g}s")
-    check_animation(settings, len(indices))
+    check_loop_length(settings, len(indices))  # a clip that ended early; a cadence over it did no harm
     frames, extra = store, {}
     if settings.loop:
         frames, indices, extra = looped(store, indices, float(info.fps), progress)

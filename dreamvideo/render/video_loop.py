@@ -34,6 +34,12 @@ def seam_ratio(frames: list[np.ndarray]) -> float | None:
     return seam / inside
 
 
+def seam_note(ratio: float | None) -> str:
+    """The seam ratio as printed: "n/a" when a loop is too short or too still to measure, not "nan"."""
+    figure = "n/a" if ratio is None else f"{ratio:.2f}"
+    return f"seam ratio {figure} (1.0 = the seam is like any other step)"
+
+
 class LoopFrames:
     """The loop's frames, 0..length-1, as an assembly source over the store of ``count`` dreamed frames."""
 

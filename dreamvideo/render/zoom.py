@@ -30,6 +30,7 @@ from .loop import fill
 from .preview import (
     PREVIEW_WEIGHTS,
     Numbered,
+    check_preview_output,
     no_dream,
     preview_folder,
     preview_store,
@@ -37,6 +38,7 @@ from .preview import (
 )
 from .sidecar import manifest, sidecar_text
 from .store import FrameStore
+from .video_loop import seam_note
 from .zoomloop import LoopTail, check_loop, lead_frames, loop_seam
 
 DEFAULT_FRAMES = 60
@@ -115,8 +117,12 @@ def zoom_camera(settings: Settings, times: Timeline) -> tuple[Camera, int]:
 def _inputs(settings: Settings, origin: str, times: Timeline, track: music.AudioFeatures | None) -> dict:
     """What besides the settings shaped the frames, for the manifest."""
     inputs_used: dict = {"source": origin}
-    if settings.uses("max_f") or settings.loop:  # frames shape the motion: no longer encoding-only
+    # Frames then shape the frames, no longer encoding-only: the motion (max_f), a loop's fade,
+    # or with cadence the last window (7 frames at cadence 3 end on a key, 8 on an in-between).
+    if settings.uses("max_f") or settings.loop or settings.cadence > 1:
         inputs_used["max_f"] = times.frames
+    if settings.uses("fps") or track:  # fps times the motion (`t/fps`) or the music's features per frame
+        inputs_used["fps"] = str(settings.fps)
     if track:  # another file under the same name must not resume these frames
         stat = track.path.stat()
         inputs_used.update(audio_size=stat.st_size, audio_mtime=stat.st_mtime)
@@ -144,16 +150,18 @@ def render_zoom(settings: Settings, origin: str, output: Path, options: RunOptio
     """Render zoom frames from noise or an image into an MP4 or GIF (with the music, if any)."""
     inputs = [Path(p) for p in (origin, settings.audio) if p and p != "noise"]
     check_target(output, VIDEO_SUFFIXES, *inputs)
+    if settings.preview:
+        check_preview_output(output)
     work = preview_folder(output, options) if settings.preview else work_folder(output, options)
     settings = with_seed(settings, None if options.restart else work)
     first = zoom_origin(origin, settings, progress.note)
     times, track = timeline(settings)
     camera, lead = zoom_camera(settings, times)  # a bad schedule stops here, before the model loads
+    strengths = settings.series("color_strength", times)  # so does a bad strength: no folder is left
     total = times.frames + lead
     settings, dream, steps, weights, store = _dream_and_store(
         settings, options, output, work, first, total, _inputs(settings, origin, times, track), progress)
-    color = ColorLock(settings.color_coherence, settings.series("color_strength", times),
-                      None if origin == "noise" else first)
+    color = ColorLock(settings.color_coherence, strengths, None if origin == "noise" else first)
     tail = LoopTail(store, times.frames, lead) if settings.loop else None
     plan = ZoomPlan(dream, first, camera, store, total=total, steps=steps, cadence=settings.cadence,
                     color=color, tail=tail)
@@ -162,8 +170,8 @@ def render_zoom(settings: Settings, origin: str, output: Path, options: RunOptio
     extra: dict = {"preview": True} if settings.preview else {}
     if settings.loop:
         extra["loop_seam_ratio"] = loop_seam(store, indices)
-        progress.note(f"loop of {len(indices)} frames, the last {lead} faded into the first; seam ratio "
-                      f"{extra['loop_seam_ratio'] or float('nan'):.2f} (1.0 = the seam is like any other step)")
+        progress.note(f"loop of {len(indices)} frames, the last {lead} faded into the first; "
+                      f"{seam_note(extra['loop_seam_ratio'])}")
     text = sidecar_text(output, settings, "zoom", weights, **{"from": origin}, **extra)
     frames = Numbered(store, lead) if settings.preview else store
     assemble_video(frames, indices, output, settings.fps, settings.crf, sound, text, loop=settings.loop)
