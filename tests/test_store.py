@@ -37,3 +37,18 @@ def test_a_damaged_frame_is_made_again_on_resume(tmp_path):
     render_zoom(settings, "noise", tmp_path / "b.mp4", RunOptions(frames_dir=frames))
     assert (frames / "frame_000002.png").read_bytes() == good
     assert json.loads((frames / MANIFEST).read_text())["kind"] == "zoom"
+
+
+def test_restart_in_a_folder_of_the_users_removes_only_the_stores_own_files(tmp_path):
+    """``--frames-dir photos --restart`` must not delete a user's ``frame_01.jpg``: only ``frame_NNNNNN.*``."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    mine = [folder / "frame_01.jpg", folder / "frame_final.png", folder / "notes.txt"]
+    for path in mine:
+        path.write_bytes(b"the user's")
+    store = FrameStore(folder, {"kind": "zoom", "settings": {"seed": 1}})  # the user's files are not frames
+    store.save(0, np.zeros((8, 8, 3), np.uint8))
+    (folder / "frame_000000.key.png").write_bytes(b"state")
+    FrameStore(folder, {"kind": "zoom", "settings": {"seed": 2}}, restart=True)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([MANIFEST, *(p.name for p in mine)])
+    assert all(p.read_bytes() == b"the user's" for p in mine)

@@ -22,6 +22,7 @@ from ..media.sources import load_image
 
 MANIFEST = "manifest.json"
 FRAME_GLOB = "frame_" + "[0-9]" * 6 + ".png"
+OWN_GLOB = "frame_" + "[0-9]" * 6 + ".*"  # a frame and the state files beside it: only the store's own names
 
 
 def _changed(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -60,14 +61,14 @@ class FrameStore:
     def __init__(self, folder: Path, manifest: dict[str, Any], restart: bool = False) -> None:
         self.folder = folder
         if restart and folder.is_dir():
-            for path in folder.glob("frame_*"):
+            for path in folder.glob(OWN_GLOB):  # never a user's own file in a folder they named
                 path.unlink()
             (folder / MANIFEST).unlink(missing_ok=True)
         old = read_manifest(folder)
         if old is not None and old != manifest:
             raise DreamError(f"settings changed since the frames in {folder} were made "
                              f"({', '.join(_changed(old, manifest))}); add `restart` to start over")
-        if old is None and any(folder.glob("frame_*.png")):
+        if old is None and any(folder.glob(FRAME_GLOB)):
             raise DreamError(f"{folder} holds frames of another render; add `restart` to replace them "
                              "or choose another `frames_dir`")
         folder.mkdir(parents=True, exist_ok=True)
