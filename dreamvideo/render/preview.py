@@ -29,7 +29,7 @@ from .common import finish, kept_folder, with_seed
 from .engine import RunOptions
 from .loop import fill
 from .sidecar import manifest, sidecar_path, sidecar_text
-from .store import FrameStore, read_manifest
+from .store import FrameStore, holds_frames, read_manifest
 from .video_loop import LoopFrames
 
 PREVIEW_WEIGHTS = "none (motion preview: no model)"
@@ -86,7 +86,7 @@ def check_preview_folder(folder: Path) -> None:
     """Refuse a folder holding a real render's frames (or frames of unknown origin), restart or not."""
     old = read_manifest(folder) if folder.is_dir() else None
     real = old is not None and not old.get("settings", {}).get("preview")
-    unknown = old is None and folder.is_dir() and any(folder.glob("frame_*.png"))
+    unknown = old is None and holds_frames(folder)
     if real or unknown:
         raise DreamError(f"{folder} holds the frames of a real render; a `preview` never writes over them: "
                          "choose another `frames_dir` (nothing was changed)")

@@ -44,6 +44,11 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
         raise DreamError(f"cannot read {path}; add `restart` to start over") from None
 
 
+def holds_frames(folder: Path) -> bool:
+    """Whether ``folder`` holds frames named as the store names them (a user's ``frame_01.jpg`` is not one)."""
+    return folder.is_dir() and any(folder.glob(FRAME_GLOB))
+
+
 def load_frame(path: Path) -> np.ndarray | None:
     """A stored PNG (a frame or a state image), or None when missing or damaged; a damaged one is removed."""
     if not path.is_file():
@@ -68,7 +73,7 @@ class FrameStore:
         if old is not None and old != manifest:
             raise DreamError(f"settings changed since the frames in {folder} were made "
                              f"({', '.join(_changed(old, manifest))}); add `restart` to start over")
-        if old is None and any(folder.glob(FRAME_GLOB)):
+        if old is None and holds_frames(folder):
             raise DreamError(f"{folder} holds frames of another render; add `restart` to replace them "
                              "or choose another `frames_dir`")
         folder.mkdir(parents=True, exist_ok=True)

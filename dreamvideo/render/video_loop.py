@@ -14,6 +14,8 @@ store keeps the plain dreams, so a resume or a re-encode fades the same frames a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from ..motion import metrics
@@ -63,7 +65,15 @@ class LoopFrames:
 
     def measure(self) -> float | None:
         """The loop's seam ratio, at the size a render measures itself."""
-        frames = [self.load(i) for i in self.indices()]
-        if any(frame is None for frame in frames):
-            return None  # the assembly names the missing frame
-        return seam_ratio([metrics.shrink(frame, metrics.METER_SIZE) for frame in frames])
+        return measured_seam(self.load(i) for i in self.indices())
+
+
+def measured_seam(frames: Iterable[np.ndarray | None]) -> float | None:
+    """A written loop's seam ratio, at the size a render measures itself (None if a frame is missing:
+    the assembly names it)."""
+    small = []
+    for frame in frames:
+        if frame is None:
+            return None
+        small.append(metrics.shrink(frame, metrics.METER_SIZE))
+    return seam_ratio(small)

@@ -38,8 +38,8 @@ from .preview import (
 )
 from .sidecar import manifest, sidecar_text
 from .store import FrameStore
-from .video_loop import seam_note
-from .zoomloop import LoopTail, check_loop, lead_frames, loop_seam
+from .video_loop import measured_seam, seam_note
+from .zoomloop import LoopTail, check_loop, lead_frames
 
 DEFAULT_FRAMES = 60
 # With cadence > 1 a key dream follows N frames of zoom instead of one; a 1.5x step
@@ -103,15 +103,14 @@ def zoom_camera(settings: Settings, times: Timeline) -> tuple[Camera, int]:
     Refuses, before any model loads, a bad schedule, a ``cadence`` over the frame
     count and a loop that cannot close.
     """
-    camera = Camera(settings, times)
+    lead = lead_frames(times.frames) if settings.loop else 0
+    camera = Camera(settings, times, lead=lead, period=times.frames if settings.loop else None)
     if settings.cadence > times.frames:
         raise DreamError(f"`cadence` {settings.cadence} is more than the {times.frames} frame(s) to render; "
                          "use at most `frames`")
-    if not settings.loop:
-        return camera, 0
-    check_loop(camera, times.frames)
-    lead = lead_frames(times.frames)
-    return Camera(settings, times, lead=lead, period=times.frames), lead
+    if settings.loop:
+        check_loop(camera, times.frames)  # reads the moves, which do not depend on the lead or the period
+    return camera, lead
 
 
 def _inputs(settings: Settings, origin: str, times: Timeline, track: music.AudioFeatures | None) -> dict:
@@ -169,7 +168,7 @@ def render_zoom(settings: Settings, origin: str, output: Path, options: RunOptio
     sound = (track.path, 0.0, times.frames / settings.fps) if track and output.suffix.lower() == ".mp4" else None
     extra: dict = {"preview": True} if settings.preview else {}
     if settings.loop:
-        extra["loop_seam_ratio"] = loop_seam(store, indices)
+        extra["loop_seam_ratio"] = measured_seam(store.load(i) for i in indices)
         progress.note(f"loop of {len(indices)} frames, the last {lead} faded into the first; "
                       f"{seam_note(extra['loop_seam_ratio'])}")
     text = sidecar_text(output, settings, "zoom", weights, **{"from": origin}, **extra)

@@ -19,11 +19,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DreamError
-from ..motion import metrics
 from ..motion.camera import MOVES, Camera
 from .cadence import detail_crossfade
 from .store import FrameStore
-from .video_loop import seam_ratio
 
 MAX_LEAD = 24
 
@@ -52,11 +50,6 @@ def check_loop(camera: Camera, length: int) -> None:
 
 def _fmt(value: np.ndarray) -> str:
     return ",".join(f"{v:g}" for v in value)
-
-
-def loop_seam(store: FrameStore, indices: list[int]) -> float | None:
-    """The written loop's seam ratio, measured at the size a render measures itself (for the sidecar)."""
-    return seam_ratio([metrics.shrink(store.load(i), metrics.METER_SIZE) for i in indices])
 
 
 class LoopTail:
