@@ -29,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import clip_path, clips, parser, ratios, sheet, start  # noqa: E402
-from dreamvideo.motion import coherence, flow, metrics  # noqa: E402
+from dreamvideo.motion import flow, metrics  # noqa: E402
 from dreamvideo.render import Engine, RunOptions  # noqa: E402
 from dreamvideo.render.store import FrameStore  # noqa: E402
 from dreamvideo.render.video_plan import VideoPlan  # noqa: E402
@@ -51,8 +51,7 @@ def flow_check(inputs: list[np.ndarray], span: int) -> tuple[float, float]:
     direct, chained = [], []
     for k in range(0, len(inputs) - span, span):
         target = inputs[k + span]
-        back, mask = flow.flow_pair(target, inputs[k])
-        mask = mask * coherence.inside(back)
+        back, mask = flow.trusted_pair(target, inputs[k])
         field = np.zeros_like(back)   # compose target -> k+span-1 -> ... -> k
         for step in range(span):
             one, _ = flow.flow_pair(inputs[k + span - step], inputs[k + span - step - 1])

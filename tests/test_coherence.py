@@ -9,7 +9,7 @@ from dreamvideo.core.dream import DreamConfig, Dreamer
 from dreamvideo.core.transforms import to_tensor, to_uint8
 from dreamvideo.media.sources import load_image
 from dreamvideo.models import get_model
-from dreamvideo.motion import coherence, metrics
+from dreamvideo.motion import coherence, flow, metrics
 from dreamvideo.motion.coherence import resize_flow, resize_mask, warp_cubic
 from tests.conftest import IMAGES
 
@@ -142,5 +142,5 @@ def test_unknown_mode_names_the_setting():
 def test_what_enters_at_the_frame_edge_is_not_trusted():
     field = np.zeros((20, 30, 2), np.float32)
     field[..., 0] = -4.0  # camera moved right: the left 4 columns come from outside the old frame
-    trust = coherence.inside(field)
+    trust = flow.inside(field)
     assert trust[:, :3].max() == 0 and trust[:, 5:].min() == 1

@@ -16,17 +16,6 @@ import cv2
 import numpy as np
 
 from . import flow
-from .coherence import inside
-
-
-def full_size(field: np.ndarray, mask: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """A flow (and its mask) computed at a reduced size, brought to (h, w) ``size`` with its vectors scaled."""
-    h, w = size
-    fh, fw = field.shape[:2]
-    if (fh, fw) == (h, w):
-        return field, mask
-    field = cv2.resize(field, (w, h), interpolation=cv2.INTER_LINEAR) * np.float32([w / fw, h / fh])
-    return field, cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def carry_detail(raw: np.ndarray, key_raw: np.ndarray, key_out: np.ndarray,
@@ -35,12 +24,7 @@ def carry_detail(raw: np.ndarray, key_raw: np.ndarray, key_out: np.ndarray,
 
     Cubic sampling, as in the pyramid: a bilinear warp softens the dream's texture.
     """
-    back, mask = flow.flow_pair(raw, key_raw, flow_size)
-    mask = mask * inside(back)
-    back, mask = full_size(back, mask, raw.shape[:2])
+    back, mask = flow.full_size(*flow.trusted_pair(raw, key_raw, flow_size), raw.shape[:2])
     detail = key_out.astype(np.float32) - key_raw.astype(np.float32)
-    h, w = back.shape[:2]
-    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    moved = cv2.remap(detail, xs + back[..., 0], ys + back[..., 1], interpolation=cv2.INTER_CUBIC,
-                      borderMode=cv2.BORDER_REPLICATE)
+    moved = flow.warp(detail, back, cv2.INTER_CUBIC)
     return np.clip(raw.astype(np.float32) + moved * mask[..., None] + 0.5, 0, 255).astype(np.uint8)

@@ -67,19 +67,6 @@ def warp_cubic(image: torch.Tensor, field: torch.Tensor) -> torch.Tensor:
     return F.grid_sample(image, grid, mode="bicubic", padding_mode="border", align_corners=False)
 
 
-def inside(field: np.ndarray) -> np.ndarray:
-    """1 where flow (h, w, 2) points inside the previous frame: what enters at an edge is new.
-
-    Without it, a warp with replicated borders drags the edge row's dream across the
-    strip a camera move reveals, as streaks the pull then keeps.
-    """
-    h, w = field.shape[:2]
-    xs = np.arange(w, dtype=np.float32)[None, :] + field[..., 0]
-    ys = np.arange(h, dtype=np.float32)[:, None] + field[..., 1]
-    ok = (xs >= -0.5) & (xs <= w - 0.5) & (ys >= -0.5) & (ys <= h - 0.5)
-    return ok.astype(np.float32)
-
-
 class PyramidHooks:
     """Octave hooks for one frame: start from the warped previous detail, pull toward it after each step."""
 
@@ -201,8 +188,7 @@ class WarpedPyramid(Coherence):
     def hooks(self, raw: np.ndarray) -> PyramidHooks | None:
         if self.raw is None or not self.details:
             return None
-        back, mask = flow.flow_pair(raw, self.raw, self.flow_size)
-        mask = mask * inside(back)
+        back, mask = flow.trusted_pair(raw, self.raw, self.flow_size)
         to_t = lambda a: torch.from_numpy(np.ascontiguousarray(a)).to(self.device)  # noqa: E731
         return PyramidHooks(to_t(back).permute(2, 0, 1)[None], to_t(mask)[None, None],
                             self.details, self.pull, self.carry)

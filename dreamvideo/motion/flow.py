@@ -20,12 +20,35 @@ def flow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return dis.calc(_gray(a), _gray(b), None)
 
 
-def warp(image: np.ndarray, flow_field: np.ndarray) -> np.ndarray:
+def warp(image: np.ndarray, flow_field: np.ndarray, interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
     """Sample ``image`` at ``x + flow(x)``: pull it into the first frame's geometry."""
     h, w = flow_field.shape[:2]
     grid_x, grid_y = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
     return cv2.remap(image, grid_x + flow_field[..., 0], grid_y + flow_field[..., 1],
-                     interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+                     interpolation=interpolation, borderMode=cv2.BORDER_REPLICATE)
+
+
+def inside(field: np.ndarray) -> np.ndarray:
+    """1 where flow (h, w, 2) points inside the previous frame: what enters at an edge is new.
+
+    Without it, a warp with replicated borders drags the edge row's dream across the
+    strip a camera move reveals, as streaks the pull then keeps.
+    """
+    h, w = field.shape[:2]
+    xs = np.arange(w, dtype=np.float32)[None, :] + field[..., 0]
+    ys = np.arange(h, dtype=np.float32)[:, None] + field[..., 1]
+    ok = (xs >= -0.5) & (xs <= w - 0.5) & (ys >= -0.5) & (ys <= h - 0.5)
+    return ok.astype(np.float32)
+
+
+def full_size(field: np.ndarray, mask: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """A flow (and its mask) computed at a reduced size, brought to (h, w) ``size`` with its vectors scaled."""
+    h, w = size
+    fh, fw = field.shape[:2]
+    if (fh, fw) == (h, w):
+        return field, mask
+    field = cv2.resize(field, (w, h), interpolation=cv2.INTER_LINEAR) * np.float32([w / fw, h / fh])
+    return field, cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def consistency_mask(forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
@@ -57,3 +80,9 @@ def flow_pair(new: np.ndarray, prev: np.ndarray, longest: int | None = None) -> 
         prev = cv2.resize(prev, size, interpolation=cv2.INTER_AREA)
     back = flow(new, prev)
     return back, consistency_mask(back, flow(prev, new))
+
+
+def trusted_pair(a: np.ndarray, b: np.ndarray, longest: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`flow_pair`, its mask also 0 where the flow points outside ``b`` (what enters at an edge)."""
+    back, mask = flow_pair(a, b, longest)
+    return back, mask * inside(back)
