@@ -21,6 +21,7 @@ to .npz), so a resumed render continues exactly where it stopped.
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -120,9 +121,25 @@ class Coherence:
             np.savez(handle, **self.state())
         os.replace(tmp, path)
 
-    def load(self, path: Path) -> None:
+    def load(self, path: Path) -> bool:
+        """Restore the state saved at ``path``; False (state untouched) when it is missing or damaged."""
+        arrays = read_state(path)
+        if arrays is not None:
+            self.restore(arrays)
+        return arrays is not None
+
+
+def read_state(path: Path) -> dict[str, np.ndarray] | None:
+    """The arrays of a saved state; None when it is missing, damaged or not a coherence state.
+
+    Never unpickles: a state file is only ever arrays.
+    """
+    try:
         with np.load(path, allow_pickle=False) as data:
-            self.restore({key: data[key] for key in data.files})
+            arrays = {key: data[key] for key in data.files}
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
+        return None
+    return arrays if {"raw", "out"} <= set(arrays) else None
 
 
 class Blend(Coherence):

@@ -28,7 +28,7 @@ from ..settings import Settings
 from ..settings.schedule import Timeline
 from .engine import Engine, dream_config
 from .store import FrameStore
-from .video_state import ChainStates, read_state
+from .video_state import ChainStates
 
 
 def coherence_mode(settings: Settings, blend: np.ndarray, device) -> coherence.Coherence:
@@ -85,7 +85,7 @@ class VideoPlan:
         need = self.states.needed(index)
         if need is None or need == self.chain:
             return
-        arrays = read_state(self.states.path(need))
+        arrays = coherence.read_state(self.states.path(need))
         if arrays is None:  # a finished frame was found damaged after the state it needs was dropped
             _, redo = self.states.repair(index)
             raise DreamError(f"frame {index} was damaged and the coherence state of frame {need}, which it is "

@@ -16,31 +16,20 @@ no good state at all it starts over from frame 0, which needs none.
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from ..motion.coherence import read_state
 from .store import FrameStore
 
 CHECKPOINT = 50  # every CHECKPOINT-th keyframe keeps its state for good
 Arrays = dict[str, np.ndarray]
-_DAMAGED = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile)
 
 
 def frame_index(path: Path) -> int:
     """The index in ``frame_N.png`` or ``frame_N.coherence.npz`` (N has six digits or more)."""
     return int(path.name.split(".")[0][len("frame_"):])
-
-
-def read_state(path: Path) -> Arrays | None:
-    """The arrays of a saved state; None when it is missing, damaged or not a coherence state."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
-    except _DAMAGED:
-        return None
-    return arrays if {"raw", "out"} <= set(arrays) else None
 
 
 class ChainStates:
