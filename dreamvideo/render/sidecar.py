@@ -1,8 +1,7 @@
 """What a render records: the settings that shaped it, for the manifest and the sidecar.
 
-A still records the dream section and its size; a zoom adds the camera and the
-encoding; a video adds the clip span and coherence. Settings that do not apply to
-a render are left out, so a sidecar holds only what shaped it.
+Only the settings that shape a render of its kind are recorded (``settings/kinds.py``
+says which), so a sidecar holds only what shaped it.
 """
 
 from __future__ import annotations
@@ -17,27 +16,10 @@ import yaml
 
 from .. import __version__
 from ..settings import Settings
-from ..settings.animation import AnimationSection
-from ..settings.dream import DreamSection
-from ..settings.motion import ZoomSection
-from ..settings.output import OutputSection
-from ..settings.video import VideoSection
+from ..settings.kinds import fields_for
 
-KINDS = {
-    "still": (DreamSection,),
-    "zoom": (DreamSection, ZoomSection, AnimationSection, OutputSection),
-    "video": (DreamSection, VideoSection, AnimationSection, OutputSection),
-}
-EXTRA = {"still": {"size", "description"}, "zoom": {"description"}, "video": {"description"}}
-NOT_FOR = {"video": {"fps"}}  # a video keeps its source's frame rate
 # Settings that change only the encoding, not the frames: a resume may change them.
 ENCODING_ONLY = {"frames", "fps", "crf", "description", "meta"}
-
-
-def fields_for(kind: str) -> set[str]:
-    """The setting names that shape a render of this kind."""
-    names = {name for section in KINDS[kind] for name in section.model_fields}
-    return (names | EXTRA[kind]) - NOT_FOR.get(kind, set())
 
 
 def recorded(settings: Settings, kind: str) -> dict[str, Any]:

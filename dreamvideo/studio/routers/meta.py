@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from ...errors import DreamError
 from ...settings import Settings, describe, resolve, shipped_presets
+from ...settings.kinds import fields_for
 from ..forms import KINDS
 from .base import OneLineRoute
 
@@ -17,8 +18,6 @@ router = APIRouter(route_class=OneLineRoute)
 @router.get("/api/schema")
 def schema() -> dict[str, Any]:
     """Settings' JSON schema (descriptions are the form's help), plus the kinds and the fields each uses."""
-    from ...render.sidecar import fields_for
-
     data = Settings.model_json_schema()
     data["properties"].pop("meta", None)
     data["x-kinds"] = {kind: sorted(fields_for(kind)) for kind in KINDS}
