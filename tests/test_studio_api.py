@@ -207,3 +207,13 @@ def test_a_burst_of_previews_is_refused_rather_than_taking_every_thread(client, 
     monkeypatch.setattr(preview, "_taken", preview.WAITING)  # as many as allowed are running or waiting
     response = client.post("/api/preview", json={"kind": "zoom", "settings": {"size": 64}})
     assert response.status_code == 429 and "already being dreamed" in response.json()["error"]
+
+
+def test_another_model_over_a_preset_drops_the_presets_layers_as_the_cli_does(tmp_path):
+    """lite0-textures names block5; picking VGG19 in the form takes VGG19's own layers, not block5."""
+    from dreamvideo.settings import resolve
+    from dreamvideo.studio.forms import validate
+
+    checked = validate({"model": "vgg19"}, tmp_path, preset="lite0-textures")
+    assert checked.layers == resolve("lite0-textures", {"model": "vgg19"}).layers
+    assert checked.all_layers() != ["block5"]

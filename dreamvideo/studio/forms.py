@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from ..errors import DreamError
 from ..options import flag, flags_in, parse_pair
 from ..settings import Settings, resolve, shipped_presets
-from ..settings.presets import PRESET_PACKAGE
+from ..settings.presets import PRESET_PACKAGE, merge
 
 KINDS = {"still": "dream", "zoom": "zoom", "video": "video"}  # studio kind -> CLI command
 FILE_SETTINGS = ("audio", "weights")
@@ -57,11 +57,7 @@ def validate(settings: dict[str, Any] | None, folder: Path, preset: str | None =
         raise refuse("", "settings must be a mapping of field: value")
     base = _preset_base(preset) if preset else {}
     given = _typed(settings or {})
-    for mine, theirs in (("layers", "objective"), ("objective", "layers")):
-        if mine in given and theirs not in given:
-            base.pop(theirs, None)  # layers and an objective replace each other, as in resolve()
-    data = {**base, **given}
-    data.pop("meta", None)
+    data = merge(base, given)  # as the CLI merges options over a preset
     try:
         checked = Settings.model_validate(data, context={"base_dir": folder})
     except ValidationError as exc:
