@@ -94,8 +94,6 @@ class JobQueue:
 
     def submit(self, kind: str, source: str, output: str, settings: dict[str, Any], restart: bool) -> Job:
         """Queue a job; ``Busy`` when another queued or running job writes the same output."""
-        if output in self.active_outputs():
-            raise Busy(f"another job is writing {output}")
         if sum(job.state == "queued" for job in list(self.jobs.values())) >= MAX_QUEUED:
             raise Full(f"{MAX_QUEUED} jobs are waiting already; cancel some or wait for them")
         job = Job(secrets.token_hex(4), kind, source, output, settings, restart=restart)
@@ -105,7 +103,7 @@ class JobQueue:
         with atomic(folder / "settings.yaml") as tmp:
             tmp.write_text(yaml.safe_dump(settings, sort_keys=False, width=1000))
         with self.lock:
-            if output in {j.output for j in self.jobs.values() if j.state in ACTIVE}:
+            if output in self.active_outputs():  # checked under the lock (a Condition's is re-entrant)
                 shutil.rmtree(folder, ignore_errors=True)  # two requests at once: the second loses
                 raise Busy(f"another job is writing {output}")
             self.jobs[job.id] = job
