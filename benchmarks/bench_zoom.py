@@ -121,8 +121,7 @@ def main() -> None:
     args = args_in.parse_args()
     start(args)
     print(f"zoom {args.frames} frames, efficientnet-lite0 block10, default settings (4 octaves x 10 steps) "
-          f"vs lighter schedules after frame 0; {torch.get_num_threads()} threads, "
-          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
+          "vs lighter schedules after frame 0", flush=True)  # threads and load: start() said them
     results = {}
     for size in args.sizes:
         results[size] = run_size(size, args.frames, [parse_light(x) for x in args.light], args.zoom)

@@ -16,7 +16,7 @@ from typing import Any, Literal, Optional
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..core.objective_spec import parse
+from ..core.objective_terms import guide_paths
 from ..errors import DreamError, SettingsError, first_line
 from ..media.encode import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from ..settings import Settings
@@ -82,8 +82,7 @@ def _settings(where: str, entry: JobEntry, folder: Path, presets: Presets) -> tu
 
 def _reads(settings: Settings, source: Path | None, preset: str | None) -> tuple[tuple[str, Path], ...]:
     """Every file a job reads, by role (its input, preset, guides, audio, weights)."""
-    guides = [Path(t.guide) for text in (settings.objective or {}).values()
-              for t in parse(text, settings.model) if t.kind == "guide"]
+    guides = [Path(g) for g in guide_paths(settings.objective or {}, settings.model)]
     files = [("input", source), ("preset", Path(preset) if preset else None),
              *(("guide", g) for g in guides), ("audio", Path(settings.audio) if settings.audio else None),
              ("weights", Path(settings.weights) if settings.weights not in (None, "random") else None)]
