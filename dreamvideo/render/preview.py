@@ -21,16 +21,12 @@ import yaml
 from PIL import Image, ImageDraw
 
 from ..errors import DreamError
-from ..media import sources
-from ..progress import Advance, Reporter
+from ..progress import Advance
 from ..settings import Settings
-from .assemble import assemble_video
-from .common import finish, kept_folder, with_seed
+from .common import kept_folder
 from .engine import RunOptions
-from .loop import fill
-from .sidecar import manifest, sidecar_path, sidecar_text
+from .sidecar import manifest, sidecar_path
 from .store import FrameStore, holds_frames, read_manifest
-from .video_loop import LoopFrames
 
 PREVIEW_WEIGHTS = "none (motion preview: no model)"
 
@@ -137,35 +133,3 @@ class SpanPlan:
 
     def resume(self, index: int, frame: np.ndarray) -> None:
         pass
-
-
-def render_video_preview(settings: Settings, source: Path, output: Path, options: RunOptions,
-                         progress: Reporter, clip: tuple[sources.VideoInfo, float, float, tuple[int, int]]) -> Path:
-    """The clip's span at the working size, with its audio, and no dream: what a video render will cover.
-
-    ``clip``: the video render's checked clip, span and working size. Without a dream,
-    a video's cadence (which carries a keyframe's dream detail onto the frames between)
-    and its colour coherence (each frame matched to its own source) leave the source
-    frames as they are; ``loop`` fades the tail into the head as the render would.
-    """
-    info, start, end, size = clip
-    check_preview_output(output)
-    settings = with_seed(settings, None if options.restart else preview_folder(output, options))
-    stat = source.stat()
-    store = preview_store(output, options, "video", settings, input=str(source.resolve()),
-                          input_size=stat.st_size, input_mtime=stat.st_mtime)
-    reader = sources.read_frames(info, size, start, end, settings.max_frames)
-    indices = fill(SpanPlan(iter(reader), reader.expected or None), store, progress)
-    if not indices:
-        raise DreamError(f"{source.name} has no video frames between {start:g}s and {end or info.duration:g}s")
-    frames: FrameStore | LoopFrames = store
-    if settings.loop:
-        frames = LoopFrames(store, len(indices), float(info.fps))
-        indices = frames.indices()
-    keep_audio = info.has_audio and output.suffix.lower() == ".mp4"
-    audio = (source, *sources.audio_span(start, len(indices), info.fps)) if keep_audio else None
-    text = sidecar_text(output, settings, "video", PREVIEW_WEIGHTS, input=str(source), fps=str(info.fps),
-                        frames=len(indices), preview=True)
-    assemble_video(Numbered(frames), indices, output, info.fps, settings.crf, audio, text, loop=settings.loop)
-    finish(store, options)
-    return output

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -12,11 +15,18 @@ from ..media.encode import VIDEO_SUFFIXES
 from ..progress import Reporter, Silent
 from ..settings import Settings
 from ..settings.schedule import Timeline
-from .assemble import assemble_video, check_target
+from .assemble import Frames, assemble_video, check_target
 from .common import finish, longest_side, with_seed, work_folder
 from .engine import Engine, RunOptions
 from .loop import fill
-from .preview import render_video_preview
+from .preview import (
+    PREVIEW_WEIGHTS,
+    Numbered,
+    SpanPlan,
+    check_preview_output,
+    preview_folder,
+    preview_store,
+)
 from .sidecar import manifest, sidecar_text
 from .store import FrameStore
 from .video_loop import LoopFrames, seam_note
@@ -110,20 +120,65 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     if note := plan.repair():
         progress.note(note)
     indices = fill(plan, store, progress)
-    if reader.shortfall():
-        progress.note(reader.shortfall())
+    clip = Clip(source, info, start, end, reader)
+    publish_clip(settings, clip, output, options, store, indices, progress, engine.model.weights_source,
+                 flicker_ratio=plan.meter.flicker, strength=plan.meter.strength)
+    progress.note(plan.meter.summary())
+    return output
+
+
+@dataclass
+class Clip:
+    """The clip a render read: its file, its probe, the span and the reader that decoded it."""
+
+    source: Path
+    info: sources.VideoInfo
+    start: float
+    end: float | None
+    reader: sources.FrameReader
+
+
+def publish_clip(settings: Settings, clip: Clip, output: Path, options: RunOptions, store: FrameStore,
+                 indices: list[int], progress: Reporter, weights: str, wrap: Callable[[Frames], Frames] = lambda f: f,
+                 **meta: Any) -> None:
+    """A filled store to the output, as every clip render ends: the loop's fade, the audio of the frames
+    written, the sidecar, one verified encode. ``wrap`` changes frames on the way out (a preview's numbers)."""
+    info = clip.info
+    if clip.reader.shortfall():
+        progress.note(clip.reader.shortfall())
     if not indices:
-        raise DreamError(f"{source.name} has no video frames between {start:g}s and {end or info.duration:g}s")
+        raise DreamError(f"{clip.source.name} has no video frames between {clip.start:g}s and "
+                         f"{clip.end or info.duration:g}s")
     check_loop_length(settings, len(indices))  # a clip that ended early; a cadence over it did no harm
-    frames, extra = store, {}
+    frames: Frames = store
     if settings.loop:
         frames, indices, extra = looped(store, indices, float(info.fps), progress)
+        meta.update(extra)
     keep_audio = info.has_audio and output.suffix.lower() == ".mp4"
-    audio = (source, *sources.audio_span(start, len(indices), info.fps)) if keep_audio else None
-    text = sidecar_text(output, settings, "video", engine.model.weights_source,
-                        input=str(source), fps=str(info.fps), frames=len(indices),
-                        flicker_ratio=plan.meter.flicker, strength=plan.meter.strength, **extra)
-    assemble_video(frames, indices, output, info.fps, settings.crf, audio, text, loop=settings.loop)
+    audio = (clip.source, *sources.audio_span(clip.start, len(indices), info.fps)) if keep_audio else None
+    text = sidecar_text(output, settings, "video", weights, input=str(clip.source), fps=str(info.fps),
+                        frames=len(indices), **meta)
+    assemble_video(wrap(frames), indices, output, info.fps, settings.crf, audio, text, loop=settings.loop)
     finish(store, options)
-    progress.note(plan.meter.summary())
+
+
+def render_video_preview(settings: Settings, source: Path, output: Path, options: RunOptions,
+                         progress: Reporter, clip: tuple[sources.VideoInfo, float, float, tuple[int, int]]) -> Path:
+    """The clip's span at the working size, with its audio, and no dream: what a video render will cover.
+
+    ``clip``: the video render's checked clip, span and working size. Without a dream,
+    a video's cadence (which carries a keyframe's dream detail onto the frames between)
+    and its colour coherence (each frame matched to its own source) leave the source
+    frames as they are; ``loop`` fades the tail into the head as the render would.
+    """
+    info, start, end, size = clip
+    check_preview_output(output)
+    settings = with_seed(settings, None if options.restart else preview_folder(output, options))
+    stat = source.stat()
+    store = preview_store(output, options, "video", settings, input=str(source.resolve()),
+                          input_size=stat.st_size, input_mtime=stat.st_mtime)
+    reader = sources.read_frames(info, size, start, end, settings.max_frames)
+    indices = fill(SpanPlan(iter(reader), reader.expected or None), store, progress)
+    publish_clip(settings, Clip(source, info, start, end, reader), output, options, store, indices, progress,
+                 PREVIEW_WEIGHTS, Numbered, preview=True)
     return output
