@@ -56,10 +56,11 @@ def dream_config(settings: Settings, steps: int | None = None, octaves: int | No
 class Engine:
     """Dreams uint8 frames; the seed and objective depend only on the frame index."""
 
-    def __init__(self, settings: Settings, options: RunOptions) -> None:
+    def __init__(self, settings: Settings, options: RunOptions, model: FeatureModel | None = None) -> None:
+        """``model``: one already built for these settings (the studio keeps its previews' models)."""
         self.settings = settings
-        self.model: FeatureModel = get_model(settings.model, settings.all_layers(),
-                                             pick_device(options.device), settings.weights)
+        self.model: FeatureModel = model or get_model(settings.model, settings.all_layers(),
+                                                      pick_device(options.device), settings.weights)
         self.dreamer = Dreamer(self.model, settings.precision, settings.tile, options.compile)
         self.plan: ObjectivePlan | None = None
 

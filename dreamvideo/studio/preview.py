@@ -16,14 +16,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ..core.dream import Dreamer
 from ..errors import DreamError
 from ..media import sources
 from ..media.images import fit_longest
 from ..models import get_model
 from ..models.base import FeatureModel
 from ..render.common import longest_side
-from ..render.engine import Engine, pick_device
+from ..render.engine import Engine, RunOptions, pick_device
 from ..render.video import first_frame as clip_frame
 from ..settings import Settings
 
@@ -31,14 +30,6 @@ SIDE = 256  # longest side of a preview
 MODELS = 2  # models kept: a page trying many layer sets must not keep one model per set in memory
 _models: dict[tuple, FeatureModel] = {}  # oldest first (insertion order)
 _lock = threading.Lock()
-
-
-class CachedEngine(Engine):
-    """The render's own engine (same octaves, objective and seeding) over an already-built model."""
-
-    def __init__(self, settings: Settings, model: FeatureModel) -> None:  # no super(): the model is given
-        self.settings, self.model, self.plan = settings, model, None
-        self.dreamer = Dreamer(model, settings.precision, settings.tile, False)
 
 
 def cached_model(settings: Settings) -> FeatureModel:
@@ -85,7 +76,7 @@ def render_preview(kind: str, source: Path | None, settings: Settings) -> bytes:
         settings = settings.model_copy(update={"seed": 0})
     with _lock:
         frame = first_frame(kind, source, settings)
-        engine = CachedEngine(settings, cached_model(settings))
+        engine = Engine(settings, RunOptions(), cached_model(settings))  # the render's own engine
         engine.check_size(frame.shape[1], frame.shape[0])
         engine.prepare(frame)
         dreamed = engine.dream(frame, 0)
