@@ -4,28 +4,29 @@ Video as people really have it: variable frame rate (phones, screen recordings) 
 resampled to a constant rate that keeps the duration; non-square pixels (SAR, e.g.
 DV and old phone footage) and rotation tags are turned into square pixels at the
 displayed aspect; a clip that ends early (truncated download) is read as far as it
-goes and :meth:`FrameReader.shortfall` says how many frames were missing.
+goes and :meth:`FrameReader.shortfall` says how many frames were missing. A source
+with an alpha channel (ProRes 4444, HAP Alpha, RGBA PNG) is flattened on black.
+Image sequences (``media/sequences.py``) are read through the same reader.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import queue
+import math
 import re
-import threading
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterable, Iterator, TypeVar
+from typing import Iterator
 
 import imageio_ffmpeg
 import numpy as np
 
 from ..errors import DreamError, first_line, not_a_file
-from . import ffmpeg
+from . import ffmpeg, sequences
 from .images import fit_longest, load_guide, load_image, working_size  # noqa: F401  (part of this module's API)
-
-T = TypeVar("T")
+from .prefetch import prefetch  # noqa: F401  (part of this module's API)
 
 # imageio-ffmpeg logs "frame size for reading ... is different" on every resized read.
 logging.getLogger("imageio_ffmpeg").setLevel(logging.ERROR)
@@ -53,7 +54,10 @@ class VideoInfo:
 
     ``width`` x ``height`` is the displayed size in square pixels (SAR and rotation
     applied); ``fps`` is the constant rate frames are read at; ``frames`` the count
-    the header promises at that rate.
+    the header promises at that rate. ``files``: an image sequence's frames in order
+    (``path`` is then the folder, pattern or glob); ``alpha``: flattened on black when read;
+    ``timed``: frames held for their own delays (animated images), so a span is cut after
+    resampling to ``fps`` and keeps the frame on screen at its start (a seek would drop it).
     """
 
     path: Path
@@ -65,6 +69,9 @@ class VideoInfo:
     variable_rate: bool = False
     sar: Fraction = Fraction(1)
     coded_size: tuple[int, int] = (0, 0)
+    files: tuple[Path, ...] = ()
+    alpha: bool = False
+    timed: bool = False
 
     @property
     def frames(self) -> int:
@@ -75,6 +82,12 @@ def _video_line(header: str) -> str | None:
     lines = [line for line in header.splitlines()
              if re.match(r"\s*Stream #\d+:\d+.*: Video:", line) and "attached pic" not in line]
     return lines[0] if lines else None
+
+
+def has_alpha(line: str) -> bool:
+    """Whether a stream line's pixel format carries alpha (``yuva444p12le``, ``rgba``, ``argb``; not ``rgb0``)."""
+    pix_fmt = re.search(r"Video: [^,]*, (\w+)", line)
+    return bool(pix_fmt and re.match(r"(yuva|gbrap|ya\d|rgba|bgra|argb|abgr|ayuv|vuya)", pix_fmt[1]))
 
 
 def _number(pattern: str, text: str) -> float | None:
@@ -105,7 +118,7 @@ def parse_header(path: Path, header: str) -> VideoInfo:
     return VideoInfo(path, exact_fps(fps), display_w, display_h, seconds,
                      bool(re.search(r"Stream #\d+:\d+.*: Audio:", header)),
                      variable_rate=bool(tbr and abs(tbr - fps) > 0.01 * tbr),
-                     sar=sar, coded_size=(width, height))
+                     sar=sar, coded_size=(width, height), alpha=has_alpha(line))
 
 
 def probe(path: Path) -> VideoInfo:
@@ -145,24 +158,59 @@ class FrameReader:
         self.read = 0
         self.finished = False
 
-    def _params(self) -> tuple[list[str], list[str]]:
+    def _output_params(self) -> list[str]:
         width, height = self.size
         # fps= resamples a variable rate to the constant output rate (a no-op for a
-        # constant one); scale + setsar gives square pixels at the displayed aspect.
-        filters = f"fps={self.info.fps},scale={width}:{height}:flags=bicubic,setsar=1"
-        input_params = ["-ss", f"{self.start:.6f}"] if self.start else []
-        output_params = ["-vf", filters, "-an", "-sn", "-dn"]
-        if self.end is not None:
-            output_params += ["-t", f"{self.end - self.start:.6f}"]
-        if self.max_frames:
-            output_params += ["-frames:v", str(self.max_frames)]
-        return input_params, output_params
+        # constant one, and left out for a sequence, whose frames may change pixel format:
+        # PNGs that drop an opaque alpha; the filter graph is then rebuilt and fps= lost the
+        # frame it held); premultiplying by alpha flattens on black, in 16 bits so an opaque
+        # pixel stays exact (swscale's alphablend skips YUV sources); scale + setsar gives
+        # square pixels at the displayed aspect.
+        rate = "" if self.info.files else f"fps={self.info.fps},{self._cut()}"
+        flatten = "format=gbrap16le,premultiply=inplace=1," if self.info.alpha else ""
+        params = ["-vf", f"{rate}{flatten}scale={width}:{height}:flags=bicubic,setsar=1",
+                  "-an", "-sn", "-dn"]
+        if self.info.files:
+            return params  # the span is already the slice of files linked
+        if self.end is not None and not self.info.timed:  # a timed clip's end is cut by _cut
+            params += ["-t", f"{self.end - self.start:.6f}"]
+        return params + (["-frames:v", str(self.max_frames)] if self.max_frames else [])
+
+    def _cut(self) -> str:
+        """The span of a ``timed`` clip, cut from its frames at the constant rate."""
+        if not self.info.timed or (not self.start and self.end is None):
+            return ""
+        end = "" if self.end is None else f":end={self.end:.6f}"
+        return f"trim=start={self.start:.6f}{end},setpts=PTS-STARTPTS,"
+
+    def span_files(self) -> tuple[Path, ...]:
+        """A sequence's frames in the span: those shown at or after ``start`` and before ``end``."""
+        fps, files = self.info.fps, self.info.files
+        first = max(0, math.ceil(self.start * fps - 1e-6))
+        stop = len(files) if self.end is None else min(len(files), math.ceil(self.end * fps - 1e-6))
+        return files[first:min(stop, first + self.max_frames) if self.max_frames else stop]
+
+    @contextlib.contextmanager
+    def _input(self) -> Iterator[tuple[str, list[str]] | None]:
+        """The input ffmpeg reads and its options; None for a sequence's empty span."""
+        if not self.info.files:
+            yield str(self.info.path), (["-ss", f"{self.start:.6f}"] if self.start and not self.info.timed else [])
+        elif files := self.span_files():
+            with sequences.linked(files) as pattern:
+                yield pattern, ["-f", "image2", "-framerate", str(self.info.fps), "-start_number", "0"]
+        else:
+            yield None
 
     def __iter__(self) -> Iterator[np.ndarray]:
+        with self._input() as source:
+            if source is None:
+                self.finished = True
+            else:
+                yield from self._decode(*source)
+
+    def _decode(self, path: str, input_params: list[str]) -> Iterator[np.ndarray]:
         width, height = self.size
-        input_params, output_params = self._params()
-        reader = imageio_ffmpeg.read_frames(str(self.info.path), input_params=input_params,
-                                            output_params=output_params)
+        reader = imageio_ffmpeg.read_frames(path, input_params=input_params, output_params=self._output_params())
         try:
             next(reader)
             for raw in reader:
@@ -195,43 +243,3 @@ def streams(path: Path) -> dict[str, int]:
     header = ffmpeg.run(["-i", str(path)]).stderr
     return {kind: len(re.findall(rf"Stream #\d+:\d+.*: {kind.title()}:", header))
             for kind in ("video", "audio")}
-
-
-def prefetch(items: Iterable[T], depth: int = 4) -> Iterator[T]:
-    """Run an iterator on a background thread, ``depth`` items ahead.
-
-    Decoding the next frames then overlaps with dreaming the current one; an
-    exception in the producer is re-raised in the consumer.
-    """
-    buffer: queue.Queue = queue.Queue(maxsize=depth)
-    done = object()
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        buffer.put((item, None), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            buffer.put((done, None))
-        except BaseException as exc:  # handed to the consumer
-            buffer.put((done, exc))
-
-    thread = threading.Thread(target=produce, daemon=True)
-    thread.start()
-    try:
-        while True:
-            item, error = buffer.get()
-            if error is not None:
-                raise error
-            if item is done:
-                return
-            yield item
-    finally:
-        stop.set()
-        thread.join(timeout=5)
