@@ -18,7 +18,7 @@ from PIL import Image
 from dreamvideo.errors import DreamError
 from dreamvideo.media import ffmpeg
 from dreamvideo.media.audio import decode
-from dreamvideo.media.encode import VideoWriter, verify_video
+from dreamvideo.media.encode import VideoWriter, check_video_output, verify_video
 from dreamvideo.media.formats import find_format, fit_size, format_lines, output_formats, video_suffixes
 from dreamvideo.media.sequence import Staging
 from dreamvideo.media.sources import load_image, probe
@@ -243,6 +243,21 @@ def test_a_failed_sequence_leaves_the_previous_one_and_no_staging(tmp_path):
             writer.write(frames(1)[0])
             raise RuntimeError("crash mid-render")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["frames"]
+
+
+def test_a_sequence_output_is_checked_before_any_work(tmp_path):
+    assert check_video_output(tmp_path / "new" / "f_%05d.png", bit_depth=16).bit_depth == 16
+    assert not (tmp_path / "new").exists()  # made when the frames are published, not before
+    (tmp_path / "file").write_text("")
+    for bad, message in [(tmp_path / "file" / "f_%05d.png", "output folder .*/file is a file"),
+                         (tmp_path / "a" / "b" / "f_%05d.png", "output directory does not exist: .*/a"),
+                         (tmp_path / "f_%05d_%02d.png", "needs one frame-number pattern"),
+                         (tmp_path / "x.mov", None)]:
+        if message is None:
+            assert check_video_output(bad, "hap").codec == "hap"
+            continue
+        with pytest.raises(DreamError, match=message):
+            check_video_output(bad)
 
 
 def test_a_sequence_with_a_frame_missing_is_not_published(tmp_path):

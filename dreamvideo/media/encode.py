@@ -21,10 +21,10 @@ from PIL import Image
 from ..errors import DreamError
 from . import ffmpeg
 from .files import atomic, check_output, clean_stale, partial_path  # noqa: F401  (re-exported)
-from .formats import Format, find_format, fit_size
+from .formats import Format, find_format, fit_size, video_suffixes
 from .mux import Audio, audio_span, mux_audio, write_wav
 from .readback import AUDIO_SLACK, check_audio, verify_video  # noqa: F401  (re-exported)
-from .sequence import Staging, audio_path
+from .sequence import Staging, audio_path, check_sequence_output
 
 # The containers the render layer takes today; the table's full list is formats.video_suffixes().
 VIDEO_SUFFIXES = (".mp4", ".gif")
@@ -50,6 +50,17 @@ def verify_image(path: Path) -> None:
                          "nothing was replaced") from exc
 
 
+def check_video_output(path: Path, codec: str | None = None, bit_depth: int = 8) -> Format:
+    """Fail before any work when ``path`` (with ``codec``, ``bit_depth``) names no format or could not
+    be written; return the format a :class:`VideoWriter` given the same will write."""
+    fmt = find_format(path, codec, bit_depth)
+    if fmt.sequence:
+        check_sequence_output(path)
+    else:
+        check_output(path, video_suffixes())
+    return fmt
+
+
 def fitted(frame: np.ndarray, width: int, height: int) -> np.ndarray:
     """``frame`` cropped, or padded by repeating its edge, at the right and bottom to ``width`` x ``height``."""
     h, w = frame.shape[:2]
@@ -72,7 +83,7 @@ class VideoWriter:
     """Streams frames to ffmpeg in one format of the table: a file, or an image sequence.
 
     Use as a context manager: the output appears at ``path`` only when the block ends
-    without error, ffmpeg exited 0 and (``verify``) it reads back as promised: every
+    without error, ffmpeg exited 0 and (``verify``; a sequence always) it reads back as promised: every
     frame, the record's codec and pixel format, the rate, the audio span. ``format``
     (or ``codec`` among those the suffix's container takes, default by suffix; and
     ``bit_depth`` for a sequence) picks the record. Frames whose size breaks the
@@ -152,7 +163,7 @@ class VideoWriter:
                 self._pipe.close()
             finally:
                 self._pipe.kill()
-            span = audio_span(self.audio) if self.audio else False
+            span = audio_span(self.audio) if self.audio and (self.verify or self.format.sequence) else bool(self.audio)
             if self.format.sequence:
                 self._publish_sequence(span)
                 return

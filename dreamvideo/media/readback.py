@@ -61,37 +61,35 @@ def streams(path: Path) -> Streams:
     return Streams(codec, pix_fmt, fps, bool(re.search(r"Stream #\d+:\d+.*: Audio:", header)), duration)
 
 
-def _decode(path: Path, stream: str) -> tuple[int, float] | None:
-    """Decode one stream to nothing: (frames, seconds) it held, or None when it does not decode."""
+def _decode(path: Path, stream: str) -> tuple[int, float, str | None]:
+    """Decode one stream to nothing: the frames and seconds it held, and why it failed (None if it did not)."""
     result = ffmpeg.run(["-v", "error", "-xerror", "-i", str(path), "-map", stream, "-f", "null", "-",
                          "-progress", "pipe:1", "-nostats"])
-    if result.returncode != 0:
-        return None
     frames = re.findall(r"^frame=(\d+)", result.stdout, re.M)
     times = re.findall(r"^out_time_us=(\d+)", result.stdout, re.M)
-    return (int(frames[-1]) if frames else 0), (int(times[-1]) / 1e6 if times else 0.0)
+    failed = ffmpeg.reason(result.stderr) if result.returncode != 0 else None
+    return (int(frames[-1]) if frames else 0), (int(times[-1]) / 1e6 if times else 0.0), failed
 
 
 def decoded_frames(path: Path, shown: Path) -> int:
     """How many frames the first video stream decodes to; raises if it does not decode to the end."""
-    decoded = _decode(path, "0:v:0")
-    if decoded is None:
-        result = ffmpeg.run(["-v", "error", "-xerror", "-i", str(path), "-map", "0:v:0", "-f", "null", "-"])
-        raise DreamError(f"{shown} does not read back as a video ({ffmpeg.reason(result.stderr)}); "
-                         "nothing was replaced")
-    return decoded[0]
+    frames, _, failed = _decode(path, "0:v:0")
+    if failed:
+        raise DreamError(f"{shown} does not read back as a video ({failed}); nothing was replaced")
+    return frames
 
 
 def audio_seconds(path: Path) -> float | None:
     """Seconds of the first audio stream once decoded, or None without one that decodes."""
-    decoded = _decode(path, "0:a:0")
-    return decoded[1] if decoded else None
+    _, seconds, failed = _decode(path, "0:a:0")
+    return None if failed else seconds
 
 
 def check_streams(info: Streams, fmt: Format, shown: Path, frames: int = 2) -> None:
     """Raise unless the file reports the codec and pixel format the record promises."""
-    if (info.codec, info.pix_fmt) != fmt.reported(frames):
-        raise DreamError(f"{shown} reads back as {info.codec} {info.pix_fmt}, expected {' '.join(fmt.reported(frames))} "
+    expected = fmt.reported(frames)
+    if (info.codec, info.pix_fmt) != expected:
+        raise DreamError(f"{shown} reads back as {info.codec} {info.pix_fmt}, expected {' '.join(expected)} "
                          f"for {fmt.name}; nothing was replaced")
 
 

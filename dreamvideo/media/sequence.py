@@ -62,7 +62,10 @@ class Staging:
         self.pattern, self.start = pattern, start
         self.folder = pattern.parent
         self.new_folder = not self.folder.exists()
-        home, stem = (self.folder.parent, self.folder.name) if self.new_folder else (self.folder, label(pattern) + "-frames")
+        if self.new_folder:
+            home, stem = self.folder.parent, self.folder.name
+        else:
+            home, stem = self.folder, label(pattern) + "-frames"
         self._stale = re.compile(rf"\.{re.escape(stem)}\.(\d+)\.partial")
         self.stage = home / f".{stem}.{os.getpid()}.partial"
 
