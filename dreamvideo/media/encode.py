@@ -1,18 +1,19 @@
-"""Writing results: images and MP4/GIF videos, always to a temporary name renamed into place,
-and read-back checks for finished files.
+"""Writing results: images, and videos in every format of :mod:`.formats`, always to a temporary
+name renamed into place, and read-back checks for finished files.
 
 A playable file is never replaced by a broken one: an interrupted or failed write
 (ffmpeg's exit status is checked, see :mod:`.ffmpeg`) leaves the previous file, or
-nothing, at the output path.
+nothing, at the output path. An image sequence is staged and moved in whole
+(:mod:`.sequence`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 from fractions import Fraction
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from PIL import Image
@@ -20,7 +21,12 @@ from PIL import Image
 from ..errors import DreamError
 from . import ffmpeg
 from .files import atomic, check_output, clean_stale, partial_path  # noqa: F401  (re-exported)
+from .formats import Format, find_format, fit_size, video_suffixes
+from .mux import Audio, audio_span, mux_audio, write_wav
+from .readback import AUDIO_SLACK, check_audio, verify_video  # noqa: F401  (re-exported)
+from .sequence import Staging, audio_path, check_sequence_output
 
+# The containers the render layer takes today; the table's full list is formats.video_suffixes().
 VIDEO_SUFFIXES = (".mp4", ".gif")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 
@@ -44,102 +50,111 @@ def verify_image(path: Path) -> None:
                          "nothing was replaced") from exc
 
 
-def verify_video(path: Path, expected_frames: int, audio: bool = False, name: Path | None = None) -> None:
-    """Raise unless ``path`` decodes to exactly ``expected_frames`` frames (and has audio if asked).
-
-    Run before a finished file replaces anything or its frames are deleted: ffmpeg
-    can exit 0 and still leave a file that a player refuses. ``name`` is the path
-    the user knows, when ``path`` is still the temporary.
-    """
-    shown = name or path
-    result = ffmpeg.run(["-v", "error", "-xerror", "-i", str(path), "-map", "0:v:0", "-f", "null", "-",
-                         "-progress", "pipe:1", "-nostats"])
-    if result.returncode != 0:
-        raise DreamError(f"{shown} does not read back as a video ({ffmpeg.reason(result.stderr)}); "
-                         "nothing was replaced")
-    counts = re.findall(r"^frame=(\d+)", result.stdout, re.M)
-    frames = int(counts[-1]) if counts else 0
-    if frames != expected_frames:
-        raise DreamError(f"{shown} reads back with {frames} frames, expected {expected_frames}; "
-                         "nothing was replaced")
-    if audio and ": Audio:" not in ffmpeg.run(["-i", str(path)]).stderr:
-        raise DreamError(f"{shown} reads back without its audio track; nothing was replaced")
+def check_video_output(path: Path, codec: str | None = None, bit_depth: int = 8) -> Format:
+    """Fail before any work when ``path`` (with ``codec``, ``bit_depth``) names no format or could not
+    be written; return the format a :class:`VideoWriter` given the same will write."""
+    fmt = find_format(path, codec, bit_depth)
+    if fmt.sequence:
+        check_sequence_output(path)
+    else:
+        check_output(path, video_suffixes())
+    return fmt
 
 
-def _even(frame: np.ndarray) -> np.ndarray:
-    """H.264 with yuv420p needs even sides: drop a last odd row/column."""
+def fitted(frame: np.ndarray, width: int, height: int) -> np.ndarray:
+    """``frame`` cropped, or padded by repeating its edge, at the right and bottom to ``width`` x ``height``."""
     h, w = frame.shape[:2]
-    return np.ascontiguousarray(frame[: h - h % 2, : w - w % 2])
+    frame = frame[:height, :width]
+    if w < width or h < height:
+        frame = np.pad(frame, ((0, max(0, height - h)), (0, max(0, width - w)), (0, 0)), mode="edge")
+    return np.ascontiguousarray(frame)
 
 
-def _encoder_args(suffix: str, crf: int, loop: bool = False) -> list[str]:
-    """ffmpeg's output arguments. A loop's MP4 turns x264's macroblock tree off.
-
-    The tree gives the first (intra) frame, which every later frame refers to, far
-    more bits than the last ones; played as a loop, that quality step is the seam
-    (bigbuckbunny's loop: seam ratio 1.58 on the decoded MP4, 1.34 without the tree,
-    0.997 on the frames; 16% larger file).
-    """
-    if suffix == ".gif":
-        return ["-vf", "split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse=dither=sierra2_4a",
-                "-c:v", "gif", "-loop", "0"]
-    return ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", str(crf), "-preset", "medium",
-            *(["-x264-params", "mbtree=0"] if loop else []), "-movflags", "+faststart"]
+def pixels(frame: np.ndarray, bit_depth: int) -> np.ndarray:
+    """RGB samples as the pipe carries them: uint8 (rgb24) or little-endian uint16 (rgb48le)."""
+    if bit_depth == 16:
+        return frame.astype("<u2") * 257 if frame.dtype == np.uint8 else frame.astype("<u2")
+    if frame.dtype == np.uint16:
+        return ((frame.astype(np.uint32) + 128) // 257).astype(np.uint8)
+    return np.ascontiguousarray(frame, dtype=np.uint8)
 
 
 class VideoWriter:
-    """Streams frames to ffmpeg; MP4 (H.264 yuv420p) or looping GIF.
+    """Streams frames to ffmpeg in one format of the table: a file, or an image sequence.
 
-    Use as a context manager: the file appears at ``path`` only when the block ends
-    without error and ffmpeg exited 0. ``audio`` = (source, start, duration) muxes
-    the source's audio span. ``verify`` also decodes the finished file and checks
-    its frame count before the rename. ``name`` is the path messages show, when
-    ``path`` is itself a temporary (the assembly pass publishes it with a sidecar).
+    Use as a context manager: the output appears at ``path`` only when the block ends
+    without error, ffmpeg exited 0 and (``verify``; a sequence always) it reads back as promised: every
+    frame, the record's codec and pixel format, the rate, the audio span. ``format``
+    (or ``codec`` among those the suffix's container takes, default by suffix; and
+    ``bit_depth`` for a sequence) picks the record. Frames whose size breaks the
+    codec's constraint are cropped or padded by the fewest pixels and ``note`` says so.
+    ``audio`` = (source, start, duration) muxes the source's span, or writes it as
+    ``NAME.wav`` beside a sequence; a format without audio notes that it is left out.
+    ``name`` is the path messages show, when ``path`` is itself a temporary (the
+    assembly pass publishes a file with a sidecar); a sequence's ``path`` is its real
+    pattern, numbered from ``start_number``.
     """
 
-    def __init__(self, path: Path, fps: Fraction | float, crf: int = 18,
-                 audio: tuple[Path, float, float] | None = None, verify: bool = True,
-                 name: Path | None = None, loop: bool = False) -> None:
+    def __init__(self, path: Path, fps: Fraction | float, crf: int = 18, audio: Audio | None = None,
+                 verify: bool = True, name: Path | None = None, loop: bool = False, *, codec: str | None = None,
+                 format: Format | None = None, bit_depth: int = 8, note: Callable[[str], None] | None = None,
+                 start_number: int = 1) -> None:
         self.path = path
         self.loop = loop
         self.name = name or path
+        self.format = format or find_format(self.name, codec, bit_depth)
         self.fps = Fraction(fps).limit_denominator(1001) if not isinstance(fps, Fraction) else fps
         self.crf = crf
         self.audio = audio
         self.verify = verify
+        self.note = note or (lambda text: None)
+        self.start_number = start_number
         self.frames = 0
         self._pipe: ffmpeg.Pipe | None = None
-        self._size: tuple[int, int] | None = None
+        self._size: tuple[int, int] | None = None  # the frames'
+        self._fit: tuple[int, int] | None = None  # the video's
 
     def _open(self, frame: np.ndarray) -> None:
         h, w = frame.shape[:2]
-        self._size = (w, h)
-        args = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(self.fps), "-i", "-",
-                "-an", *_encoder_args(self.path.suffix.lower(), self.crf, self.loop), "-r", str(self.fps), str(self._tmp)]
+        width, height, note = fit_size(self.format, w, h)
+        if note:
+            self.note(note)
+        self._size, self._fit = (w, h), (width, height)
+        raw = "rgb48le" if self.format.bit_depth == 16 else "rgb24"
+        image2 = ["-f", "image2", "-start_number", str(self.start_number)] if self.format.sequence else []
+        args = ["-f", "rawvideo", "-pix_fmt", raw, "-s", f"{width}x{height}", "-r", str(self.fps), "-i", "-",
+                "-an", *self.format.output_args(self.crf, self.loop), "-r", str(self.fps), *image2, str(self._tmp)]
         self._pipe = ffmpeg.Pipe(args, str(self.name))
 
     def write(self, frame: np.ndarray) -> None:
-        if self.path.suffix.lower() != ".gif":
-            frame = _even(frame)
         if self._pipe is None:
             self._open(frame)
         if (frame.shape[1], frame.shape[0]) != self._size:
             raise DreamError(f"frame {self.frames} is {frame.shape[1]}x{frame.shape[0]}, "
                              f"the video is {self._size[0]}x{self._size[1]}")
-        self._pipe.write(memoryview(np.ascontiguousarray(frame, dtype=np.uint8)).cast("B"))
+        self._pipe.write(memoryview(pixels(fitted(frame, *self._fit), self.format.bit_depth)).cast("B"))
         self.frames += 1
 
     def __enter__(self) -> "VideoWriter":
+        if self.audio and self.format.audio is None:
+            self.note(f"{self.format.name} takes no audio: the video is written without it")
+            self.audio = None
         self._stack = contextlib.ExitStack()
-        self._tmp = self._stack.enter_context(atomic(self.path))
+        if self.format.sequence:
+            self._refuse_overwriting_the_audio()
+            self._staging = Staging(self.path, self.start_number)
+            self._tmp = self._staging.open()
+            self._stack.callback(self._staging.discard)
+        else:
+            self._tmp = self._stack.enter_context(atomic(self.path))
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        """Finish the file; :func:`atomic` puts it in place only if everything succeeded."""
+        """Finish the output; it is put in place only if everything succeeded."""
         if exc_type is not None:
             if self._pipe is not None:
                 self._pipe.kill()
-            self._stack.__exit__(exc_type, exc, tb)  # drops the partial file; the error goes on
+            self._stack.__exit__(exc_type, exc, tb)  # drops the partial output; the error goes on
             return
         with self._stack:
             if self._pipe is None:
@@ -148,22 +163,32 @@ class VideoWriter:
                 self._pipe.close()
             finally:
                 self._pipe.kill()
+            span = audio_span(self.audio) if self.audio and (self.verify or self.format.sequence) else bool(self.audio)
+            if self.format.sequence:
+                self._publish_sequence(span)
+                return
             if self.audio:
-                self._mux_audio()
+                mux_audio(self._tmp, self.audio, self.format, self.name)
             if self.verify:
-                verify_video(self._tmp, self.frames, audio=bool(self.audio), name=self.name)
+                verify_video(self._tmp, self.frames, span, self.name, format=self.format, fps=self.fps)
 
-    def _mux_audio(self) -> None:
-        """Copy the video stream and add the source's audio for the same span."""
-        source, start, duration = self.audio
-        muxed = partial_path(self.path, "audio")
+    def _refuse_overwriting_the_audio(self) -> None:
+        wav = audio_path(self.path)
+        if self.audio and wav.exists() and os.path.samefile(wav, self.audio[0]):
+            raise DreamError(f"the sequence's audio {wav} would replace its source; "
+                             "choose another output name")
+
+    def _publish_sequence(self, span: float | bool) -> None:
+        """Write the audio beside the staged frames, check them all, then move them into place."""
+        wav, shown = self._staging.stage / audio_path(self.path).name, audio_path(self.name)
+        if self.audio:
+            write_wav(self.audio, wav, self.format, shown)
+        self._staging.check(self.frames, self.format)
+        if self.audio:
+            check_audio(wav, float(span), AUDIO_SLACK + 1 / float(self.fps), shown)
         try:
-            result = ffmpeg.run(["-y", "-v", "error", "-i", str(self._tmp), "-ss", f"{start:.6f}",
-                                 "-t", f"{duration:.6f}", "-i", str(source), "-map", "0:v:0", "-map", "1:a:0",
-                                 "-c:v", "copy", "-c:a", "aac", "-movflags", "+faststart", str(muxed)])
-            if result.returncode != 0:
-                raise DreamError(f"ffmpeg could not add audio to {self.name}: {ffmpeg.reason(result.stderr)}")
-            os.replace(muxed, self._tmp)
-        finally:
-            with contextlib.suppress(OSError):
-                muxed.unlink()
+            old = self._staging.publish(self.frames)
+        except OSError as exc:
+            raise DreamError(f"cannot write {self.name}: {exc.strerror or exc}") from exc
+        if old:
+            self.note(f"{len(old)} frame(s) of an earlier, longer {self.path.name} sequence were removed")

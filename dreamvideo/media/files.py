@@ -28,7 +28,8 @@ def partial_path(path: Path, tag: str = "") -> Path:
     return path.with_name(f".{path.stem}.{os.getpid()}{'-' + tag if tag else ''}.partial{path.suffix}")
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (one of another user counts): its temporaries are still in use."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -55,7 +56,7 @@ def clean_stale(path: Path) -> list[Path]:
         if not pattern.fullmatch(sibling.name):
             continue
         pids = {int(pid) for pid in re.findall(r"\.(\d+)(?:-\w+)?\.partial", sibling.name)}
-        if os.getpid() in pids or any(_alive(pid) for pid in pids):
+        if os.getpid() in pids or any(alive(pid) for pid in pids):
             continue
         with contextlib.suppress(OSError):
             sibling.unlink()
