@@ -18,7 +18,7 @@ import yaml
 from . import __version__
 from .errors import DreamError
 from .options import DISTRIBUTED, DREAM, RayAddress, flags_in
-from .runner import err, out, render, run, takes
+from .runner import err, out, render, run, settings_from, takes
 from .usage import OneLineUsage
 
 app = typer.Typer(help="DeepDream stills, infinite-zoom videos and coherent video dreams.", cls=OneLineUsage,
@@ -78,6 +78,46 @@ def video(input: Annotated[Path, typer.Argument(metavar="VIDEO", help="Video cli
           output: Output, **params: Any) -> None:
     """Dream every frame of a clip without flicker, keeping its fps and audio."""
     render("video", {"output": output, **params}, input)
+
+
+LIVE = "Live"
+LIVE_OPTIONS = {
+    "record": Annotated[Optional[Path], typer.Option("--record", metavar="FILE", rich_help_panel=LIVE,
+                        help="Record what is shown (any output format), finished and verified on stop.")],
+    "duration": Annotated[Optional[float], typer.Option("--duration", min=0.1, metavar="S", rich_help_panel=LIVE,
+                          help="Stop after S seconds (default: Ctrl-C, SIGTERM or the source's end).")],
+    "osc": Annotated[Optional[int], typer.Option("--osc", min=0, max=65535, metavar="PORT", rich_help_panel=LIVE,
+                     help="Listen on 127.0.0.1:PORT for /dreamvideo/SETTING VALUE (e.g. /dreamvideo/step_size 0.08).")],
+    "window": Annotated[bool, typer.Option("--window", rich_help_panel=LIVE, help="Show it in a window (needs a display).")],
+    "virtual_cam": Annotated[bool, typer.Option("--virtual-cam", rich_help_panel=LIVE,
+                             help="Send it to a virtual camera (needs the optional, GPL-2 pyvirtualcam).")],
+    "loop_input": Annotated[bool, typer.Option("--loop-input", rich_help_panel=LIVE, help="Play a video file in a loop.")],
+    "timeout": Annotated[float, typer.Option("--timeout", min=0.1, metavar="S", rich_help_panel=LIVE,
+                         help="Seconds a source may take to give its first frame.")],
+}
+
+
+@app.command()
+@takes("size", "fps", "coherence", "pull", "carry", "flow_size", "blend", "frame_octaves", "frame_steps", "dive",
+       "color_coherence", "color_strength", "crf", panel=LIVE, more=LIVE_OPTIONS)
+def live(source: Annotated[str, typer.Argument(metavar="SOURCE", help="test, a camera (0, /dev/video0), a video "
+                                               "file or a stream URL (rtsp://, srt://, udp://, http://).")],
+         **params: Any) -> None:
+    """Dream a camera, a stream or a playing clip in real time; Ctrl-C stops (the recording is kept)."""
+    def action() -> None:
+        from .live import LiveOptions, run_live
+        from .progress import RichReporter
+        from .render import RunOptions
+
+        names = ("record", "duration", "osc", "window", "virtual_cam", "loop_input")
+        options = LiveOptions(source, **{name: params.get(name) for name in names}, timeout=params.get("timeout") or 10)
+        with RichReporter(err, flags_in) as progress:
+            stats = run_live(settings_from(params), options, RunOptions(device=params.get("device"),
+                             compile=bool(params.get("compile"))), progress)
+        out.print(stats.summary(), markup=False)
+        if options.record:
+            err.print(f"wrote {options.record}", markup=False)
+    run(action)
 
 
 @app.command()

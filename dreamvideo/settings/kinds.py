@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .animation import AnimationSection
 from .dream import DreamSection
+from .live import LiveSection
 from .motion import ZoomSection
 from .output import OutputSection
 from .video import VideoSection
@@ -18,9 +19,12 @@ KINDS = {
     "still": (DreamSection,),
     "zoom": (DreamSection, ZoomSection, AnimationSection, OutputSection),
     "video": (DreamSection, VideoSection, AnimationSection, OutputSection),
+    "live": (DreamSection, VideoSection, AnimationSection, OutputSection, LiveSection),
 }
-EXTRA = {"still": {"size", "description"}, "zoom": {"description"}, "video": {"description"}}
-NOT_FOR = {"video": {"fps"}}  # a video keeps its source's frame rate
+EXTRA = {"still": {"size", "description"}, "zoom": {"description"}, "video": {"description"},
+         "live": {"description", "frame_octaves", "frame_steps"}}
+NOT_FOR = {"video": {"fps"},  # a video keeps its source's frame rate
+           "live": {"start", "end", "max_frames", "cadence", "loop", "preview"}}
 
 
 def fields_for(kind: str) -> set[str]:

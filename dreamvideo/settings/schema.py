@@ -17,13 +17,14 @@ from pydantic import ConfigDict, Field
 from ..models import resolve_layers
 from .animation import AnimationSection
 from .dream import DreamSection
+from .live import LiveSection
 from .motion import ZoomSection
 from .output import OutputSection
 from .schedule import ExprSchedule, Timeline, interpolate, names_in, series, step_value
 from .video import VideoSection
 
 
-class Settings(DreamSection, ZoomSection, VideoSection, AnimationSection, OutputSection):
+class Settings(DreamSection, ZoomSection, VideoSection, AnimationSection, OutputSection, LiveSection):
     """Everything that shapes a render. Unknown keys are errors, so typos are caught."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)

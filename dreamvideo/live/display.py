@@ -1,0 +1,63 @@
+"""The display stage: every captured frame, with the latest dream's detail moved onto it, to the sinks.
+
+For each new frame it takes the newest key (whatever the dream worker last finished)
+and warps the key's detail (dream minus the frame it was dreamed from) onto the frame
+along the DIS flow between them, as a video's `cadence` does for the frames between
+its keys. Frames that arrive while it works are skipped, never queued.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ..motion import cadence
+from ..motion.color import match_colors
+from .controls import LiveControls
+from .dreamer import WAIT, Key, at_start
+from .slots import Latest, Stamped
+from .stats import LiveStats
+
+Hand = Callable[[np.ndarray, Stamped], None]
+
+
+class Display:
+    """Shows frames while the run lasts (:meth:`run` is a thread's target)."""
+
+    def __init__(self, controls: LiveControls, keys: Latest[Key], fps: float, fill: str = "fill") -> None:
+        self.controls, self.keys, self.fps, self.fill = controls, keys, fps, fill
+        self.trust: np.ndarray | None = None  # the "fade" fill's per-pixel weight, frame to frame
+
+    def show(self, raw: np.ndarray) -> np.ndarray:
+        """``raw`` with the newest key's detail moved onto it."""
+        settings = self.controls.settings
+        key = self.keys.peek()[1]
+        shown = self.carry(raw, key, settings.flow_size)
+        if settings.color_coherence != "none":
+            strength = at_start(settings, "color_strength", self.fps)
+            shown = match_colors(shown, raw, settings.color_coherence, strength)
+        return shown
+
+    def carry(self, raw: np.ndarray, key: Key, flow_size: int | None) -> np.ndarray:
+        if self.fill == "fill":
+            return cadence.carry_detail(raw, key.raw, key.out, flow_size, fill=True)
+        if self.fill == "fade":
+            shown, self.trust = cadence.carry_faded(raw, key.raw, key.out, flow_size, self.trust)
+            return shown
+        return cadence.carry_detail(raw, key.raw, key.out, flow_size)
+
+    def run(self, frames: Latest[Stamped], hand: Hand, stats: LiveStats) -> None:
+        """Show each newer frame and ``hand`` it to the sinks until stop is asked."""
+        seen = 0
+        while not self.controls.stopping:
+            got = frames.newer(seen, WAIT)
+            if got is None:
+                continue
+            seen, stamped = got
+            if self.keys.peek()[1] is None:
+                continue  # the first dream is not ready: nothing to show yet
+            shown = self.show(stamped.frame)
+            hand(shown, stamped)
+            stats.show(stamped)
+            self.controls.shown.put(Stamped(shown, stamped.stamp, stamped.seq))

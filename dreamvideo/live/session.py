@@ -1,0 +1,199 @@
+"""A live run: source, dream worker, display and sinks in their own threads, until something stops it.
+
+Three stages hand frames over through :class:`~.slots.Latest` slots, which keep only
+the newest: the capture thread (stamps each frame on the one clock), the dream worker
+(keys) and the display (every frame, with the latest key's detail moved onto it, to
+the sinks). A slower stage skips frames; nothing queues. Ctrl-C, SIGTERM, `duration`,
+``/dreamvideo/stop``, a window's Esc or the source ending stop the run the same way:
+the stages are joined, the recording is finished and verified, and the summary line
+is returned (and written into the recording's sidecar).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from ..media.encode import check_video_output
+from ..progress import Reporter, Silent
+from ..render.common import with_seed
+from ..render.engine import RunOptions
+from ..render.sidecar import sidecar_text
+from ..settings import Settings
+from .controls import LiveControls
+from .display import Display
+from .dreamer import LiveDreamer
+from .osc import OscControl
+from .sinks import RecordSink, Sink, VirtualCamSink, WindowSink
+from .slots import Latest, Stamped, clock
+from .sources import LiveSource, open_source
+from .stats import LiveStats
+
+JOIN = 10.0  # seconds a stage gets to end once asked (a key in progress stops at its next step)
+
+
+@dataclass
+class LiveOptions:
+    """What a live run does besides dreaming: where frames come from and go, how it is steered and stopped."""
+
+    source: str = "test"
+    record: Path | None = None
+    duration: float | None = None
+    osc: int | None = None
+    window: bool = False
+    virtual_cam: bool = False
+    loop_input: bool = False
+    timeout: float = 10.0
+    fill: str = "fill"
+    sinks: list[Sink] = field(default_factory=list)  # more sinks (a test's, a benchmark's)
+
+
+class Stages:
+    """The run's threads; one that fails stops the run and its error is raised once the recording is safe."""
+
+    def __init__(self, controls: LiveControls) -> None:
+        self.controls = controls
+        self.threads: list[threading.Thread] = []
+        self.errors: list[BaseException] = []
+
+    def start(self, name: str, target: Callable[..., None], *args: Any) -> None:
+        def body() -> None:
+            try:
+                target(*args)
+            except BaseException as exc:  # noqa: BLE001  (raised in the main thread after the sinks finish)
+                self.errors.append(exc)
+                self.controls.stop(f"{name} failed")
+        thread = threading.Thread(target=body, name=f"live-{name}", daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def join(self) -> None:
+        deadline = clock() + JOIN
+        for thread in self.threads:
+            thread.join(max(0.1, deadline - clock()))
+
+
+def capture(source: LiveSource, first: np.ndarray, frames: Latest[Stamped], controls: LiveControls) -> None:
+    """Stamp each frame as it arrives and keep only the newest; the source ending ends the run."""
+    frame: np.ndarray | None = first
+    seq = 0
+    source.restart_clock()
+    while frame is not None and not controls.stopping:
+        frames.put(Stamped(frame, clock(), seq))
+        seq += 1
+        frame = source.read()
+    controls.stop(f"{source.name} ended")
+
+
+def open_sinks(options: LiveOptions, source: LiveSource, settings: Settings, weights: str,
+               controls: LiveControls, progress: Reporter) -> list[Sink]:
+    """The sinks the options ask for, opened before the first frame (one line when one cannot open)."""
+    sinks: list[Sink] = list(options.sinks)
+    with _dropped_on_error(sinks):
+        if options.record:
+            def sidecar(summary: str, frames: int) -> str:
+                return sidecar_text(options.record, settings, "live", weights, source=options.source,
+                                    fps=round(source.fps, 3), frames=frames, live=summary,
+                                    live_changes=controls.version)
+            sinks.append(RecordSink(options.record, source.fps, settings.crf, sidecar, progress.note))
+        if options.window:
+            sinks.append(WindowSink(f"dreamvideo live: {source.name}", controls.stop))
+        if options.virtual_cam:
+            sinks.append(VirtualCamSink(source.size, source.fps))
+    return sinks
+
+
+@contextlib.contextmanager
+def _dropped_on_error(sinks: list[Sink]) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        for sink in sinks:
+            sink.abort()
+        raise
+
+
+@contextlib.contextmanager
+def _sigterm_stops(controls: LiveControls) -> Iterator[None]:
+    """SIGTERM asks the run to stop, as Ctrl-C does (only the main thread may set handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda *_: controls.stop())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def wait(controls: LiveControls, duration: float | None) -> None:
+    """Until stop is asked, `duration` passes or Ctrl-C."""
+    deadline = None if duration is None else clock() + duration
+    try:
+        while not controls.wait(0.1):
+            if deadline is not None and clock() >= deadline:
+                controls.stop()
+    except KeyboardInterrupt:
+        controls.stop()
+
+
+def finish(sinks: list[Sink], stats: LiveStats, stages: Stages) -> str:
+    """Finish every sink with the summary line; a stage's or a sink's error is raised after all are done."""
+    summary = stats.summary()
+    errors = list(stages.errors)
+    for sink in sinks:
+        try:
+            sink.finish(summary) if not errors or isinstance(sink, RecordSink) else sink.abort()
+        except Exception as exc:  # noqa: BLE001  (the other sinks still finish)
+            errors.append(exc)
+    if errors:
+        raise errors[0]
+    return summary
+
+
+def run_live(settings: Settings, options: LiveOptions, run: RunOptions | None = None,
+             progress: Reporter = Silent(), controls: LiveControls | None = None) -> LiveStats:
+    """Dream ``options.source`` live until stopped; the stats say what was shown (``summary()``)."""
+    settings = with_seed(settings, None)
+    if options.record:
+        check_video_output(options.record)
+    source, first = open_source(options.source, settings.size, settings.fps, options.loop_input, options.timeout)
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(source.close)
+        controls = controls or LiveControls(settings)
+        controls.begin(settings)
+        dreamer = LiveDreamer(controls, run or RunOptions(), source.size, source.fps, progress)
+        osc = OscControl(options.osc, controls, progress.note) if options.osc is not None else None
+        if osc:
+            cleanup.callback(osc.close)
+        sinks = open_sinks(options, source, dreamer.settings, dreamer.engine.model.weights_source, controls,
+                           progress)
+        stats, stages, frames = LiveStats(), Stages(controls), Latest[Stamped]()
+        display = Display(controls, dreamer.keys, source.fps, options.fill)
+        with _sigterm_stops(controls):
+            stages.start("capture", capture, source, first, frames, controls)
+            stages.start("dream", dreamer.run, frames, stats)
+            stages.start("display", display.run, frames, _hand(sinks), stats)
+            progress.note(f"live: {source.name} at {source.size[0]}x{source.size[1]}, {source.fps:g} fps; "
+                          "Ctrl-C stops")
+            wait(controls, options.duration)
+            frames.close()
+            source.interrupt()
+            stages.join()
+        finish(sinks, stats, stages)
+    if controls.reason and not stages.errors:
+        progress.note(f"live: {controls.reason}")
+    return stats
+
+
+def _hand(sinks: list[Sink]) -> Callable[[np.ndarray, Stamped], None]:
+    def hand(shown: np.ndarray, source: Stamped) -> None:
+        for sink in sinks:
+            sink.write(shown, source)
+    return hand

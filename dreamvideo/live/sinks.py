@@ -1,0 +1,129 @@
+"""Where shown frames go: a recording, memory (tests, benchmarks), a window, a virtual camera.
+
+A sink takes each shown frame with the captured frame it was made from, and is
+finished once when the run ends (:meth:`finish`, with the run's summary line) or
+dropped (:meth:`abort`) when the run failed before anything was worth keeping.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Protocol
+
+import cv2
+import numpy as np
+
+from ..errors import DreamError, first_line
+from ..media.encode import VideoWriter, check_video_output
+from ..media.files import atomic
+from ..render.sidecar import sidecar_path
+from .slots import Stamped
+
+Sidecar = Callable[[str, int], str]  # (summary line, frames written) -> the sidecar's YAML
+
+
+class Sink(Protocol):
+    def write(self, shown: np.ndarray, source: Stamped) -> None: ...
+
+    def finish(self, summary: str) -> None: ...
+
+    def abort(self) -> None: ...
+
+
+class MemorySink:
+    """Keeps (shown, source) pairs in memory, the first ``limit`` of them: tests and benchmarks look at them."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self.limit = limit
+        self.frames: list[tuple[np.ndarray, Stamped]] = []
+        self.summary: str | None = None
+
+    def write(self, shown: np.ndarray, source: Stamped) -> None:
+        if len(self.frames) < self.limit:
+            self.frames.append((shown, source))
+
+    def finish(self, summary: str) -> None:
+        self.summary = summary
+
+    def abort(self) -> None:
+        pass
+
+
+class RecordSink:
+    """What was shown, in any output format, in real time: a frame the display skipped repeats the one before.
+
+    The file appears only when :meth:`finish` has encoded, read it back and verified it
+    (:class:`~..media.encode.VideoWriter`); its sidecar holds the settings and the summary line.
+    """
+
+    def __init__(self, path: Path, fps: float, crf: int, sidecar: Sidecar,
+                 note: Callable[[str], None] = lambda text: None) -> None:
+        self.path, self.sidecar = path, sidecar
+        self.writer = VideoWriter(path, fps, crf, format=check_video_output(path), note=note)
+        self.writer.__enter__()
+        self.last: tuple[np.ndarray, int] | None = None
+
+    def write(self, shown: np.ndarray, source: Stamped) -> None:
+        if self.last is not None:
+            previous, seq = self.last
+            for _ in range(min(source.seq - seq - 1, 250)):  # skipped frames keep the clock; a stall is cut short
+                self.writer.write(previous)
+        self.writer.write(shown)
+        self.last = (shown, source.seq)
+
+    def finish(self, summary: str) -> None:
+        self.writer.__exit__(None, None, None)
+        with atomic(sidecar_path(self.path)) as tmp:
+            tmp.write_text(self.sidecar(summary, self.writer.frames))
+
+    def abort(self) -> None:
+        error = DreamError("live run failed")
+        self.writer.__exit__(DreamError, error, None)
+
+
+class WindowSink:
+    """An OpenCV window, where a display and a GUI build of OpenCV exist; Esc or q in it stops the run."""
+
+    def __init__(self, title: str, stop: Callable[[], None]) -> None:
+        if "GUI:                           NONE" in cv2.getBuildInformation():
+            raise DreamError("`window` needs OpenCV with a GUI (pip install opencv-python); this one is headless")
+        if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            raise DreamError("`window` needs a display; none is here (DISPLAY is not set)")
+        self.title, self.stop = title, stop
+
+    def write(self, shown: np.ndarray, source: Stamped) -> None:
+        cv2.imshow(self.title, cv2.cvtColor(shown, cv2.COLOR_RGB2BGR))
+        if cv2.waitKey(1) & 0xFF in (27, ord("q")):
+            self.stop()
+
+    def finish(self, summary: str) -> None:
+        cv2.destroyWindow(self.title)
+
+    def abort(self) -> None:
+        self.finish("")
+
+
+class VirtualCamSink:
+    """A virtual camera other programs (OBS, video calls, VJ tools) open, through the optional pyvirtualcam."""
+
+    def __init__(self, size: tuple[int, int], fps: float) -> None:
+        try:
+            import pyvirtualcam  # GPL-2: an optional extra, never a dependency
+        except ImportError:
+            raise DreamError("`virtual_cam` needs pyvirtualcam, an optional extra under the GPL-2: "
+                             "pip install 'dreamvideo[virtualcam]'") from None
+        try:
+            self.camera = pyvirtualcam.Camera(size[0], size[1], fps, fmt=pyvirtualcam.PixelFormat.RGB)
+        except (RuntimeError, ValueError) as exc:
+            raise DreamError(f"`virtual_cam` does not open: {first_line(exc)}") from None
+
+    def write(self, shown: np.ndarray, source: Stamped) -> None:
+        self.camera.send(np.ascontiguousarray(shown))
+
+    def finish(self, summary: str) -> None:
+        self.camera.close()
+
+    def abort(self) -> None:
+        self.camera.close()
