@@ -154,3 +154,21 @@ def test_a_clip_that_ends_early_under_its_cadence_is_still_written(tmp_path, run
     assert result.exit_code == 0, result.output
     assert imageio_ffmpeg.count_frames_and_secs(str(out))[0] == 9
     assert not (tmp_path / ".o.mp4.frames").exists()
+
+
+def test_a_frame_between_keys_keeps_the_dream_where_the_flow_is_not_trusted(chelsea):
+    """A camera pan reveals a strip at the left edge: it keeps the key's dream there, no undreamed patch."""
+    import cv2
+
+    from dreamvideo.motion import cadence
+
+    image = cv2.resize(sources.load_image(chelsea), (120, 80), interpolation=cv2.INTER_AREA)
+    key_raw, raw = image[:, 10:106], image[:, 4:100]  # panned: the first 6 columns of raw are new
+    key_out = np.clip(key_raw.astype(np.int16) + 50, 0, 255).astype(np.uint8)  # the "dream": brighter
+    held = cadence.carry_detail(raw, key_raw, key_out)
+    source, _ = cadence.carry_filled(raw, key_raw, key_out, hold=False)
+    strip = np.s_[:, :4]
+    assert np.abs(held[strip].astype(float) - raw[strip]).mean() > 30  # dreamed
+    assert np.abs(source[strip].astype(float) - raw[strip]).mean() < 10  # the older rule: the source
+    inner = np.s_[8:-8, 20:-8]  # where the flow is trusted both rules move the dream alike
+    assert np.abs(held[inner].astype(float) - source[inner]).mean() < 3

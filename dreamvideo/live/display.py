@@ -20,12 +20,15 @@ from .slots import Latest, Stamped
 from .stats import LiveStats
 
 Hand = Callable[[np.ndarray, Stamped], None]
+# What the display does where the flow is not trusted: (keep the key's detail in place, trust change per frame).
+# "hold" (the default) leaves no undreamed patch; "fade" shows the source there, faded; "raw": the source, at once.
+FILLS = {"hold": (True, 0.25), "fade": (False, 0.25), "raw": (False, 1.0)}
 
 
 class Display:
     """Shows frames while the run lasts (:meth:`run` is a thread's target)."""
 
-    def __init__(self, controls: LiveControls, keys: Latest[Key], fps: float, fill: str = "fill") -> None:
+    def __init__(self, controls: LiveControls, keys: Latest[Key], fps: float, fill: str = "hold") -> None:
         self.controls, self.keys, self.fps, self.fill = controls, keys, fps, fill
         self.trust: np.ndarray | None = None  # the "fade" fill's per-pixel weight, frame to frame
 
@@ -40,12 +43,10 @@ class Display:
         return shown
 
     def carry(self, raw: np.ndarray, key: Key, flow_size: int | None) -> np.ndarray:
-        if self.fill == "fill":
-            return cadence.carry_detail(raw, key.raw, key.out, flow_size, fill=True)
-        if self.fill == "fade":
-            shown, self.trust = cadence.carry_faded(raw, key.raw, key.out, flow_size, self.trust)
-            return shown
-        return cadence.carry_detail(raw, key.raw, key.out, flow_size)
+        """The key's detail moved onto ``raw``; trust fades over a few frames (see ``motion.cadence``)."""
+        hold, step = FILLS[self.fill]
+        shown, self.trust = cadence.carry_filled(raw, key.raw, key.out, flow_size, self.trust, step, hold)
+        return shown
 
     def run(self, frames: Latest[Stamped], hand: Hand, stats: LiveStats) -> None:
         """Show each newer frame and ``hand`` it to the sinks until stop is asked."""

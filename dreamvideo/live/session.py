@@ -50,7 +50,7 @@ class LiveOptions:
     virtual_cam: bool = False
     loop_input: bool = False
     timeout: float = 10.0
-    fill: str = "fill"
+    fill: str = "hold"  # what the display shows where the flow is not trusted (display.FILLS)
     sinks: list[Sink] = field(default_factory=list)  # more sinks (a test's, a benchmark's)
 
 

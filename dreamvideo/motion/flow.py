@@ -20,13 +20,12 @@ def flow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return dis.calc(_gray(a), _gray(b), None)
 
 
-def warp(image: np.ndarray, flow_field: np.ndarray, interpolation: int = cv2.INTER_LINEAR,
-         border: int = cv2.BORDER_REPLICATE) -> np.ndarray:
-    """Sample ``image`` at ``x + flow(x)``: pull it into the first frame's geometry (``border``: what lies outside)."""
+def warp(image: np.ndarray, flow_field: np.ndarray, interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
+    """Sample ``image`` at ``x + flow(x)``: pull it into the first frame's geometry."""
     h, w = flow_field.shape[:2]
     grid_x, grid_y = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
     return cv2.remap(image, grid_x + flow_field[..., 0], grid_y + flow_field[..., 1],
-                     interpolation=interpolation, borderMode=border)
+                     interpolation=interpolation, borderMode=cv2.BORDER_REPLICATE)
 
 
 def inside(field: np.ndarray) -> np.ndarray:
