@@ -86,12 +86,15 @@ LIVE_OPTIONS = {
                         help="Record what is shown (any output format), finished and verified on stop.")],
     "duration": Annotated[Optional[float], typer.Option("--duration", min=0.1, metavar="S", rich_help_panel=LIVE,
                           help="Stop after S seconds (default: Ctrl-C, SIGTERM or the source's end).")],
-    "osc": Annotated[Optional[int], typer.Option("--osc", min=0, max=65535, metavar="PORT", rich_help_panel=LIVE,
-                     help="Listen on 127.0.0.1:PORT for /dreamvideo/SETTING VALUE (e.g. /dreamvideo/step_size 0.08).")],
-    "window": Annotated[bool, typer.Option("--window", rich_help_panel=LIVE, help="Show it in a window (needs a display).")],
+    "osc": Annotated[Optional[int], typer.Option(
+        "--osc", min=0, max=65535, metavar="PORT", rich_help_panel=LIVE,
+        help="Listen on 127.0.0.1:PORT for /dreamvideo/SETTING VALUE (e.g. /dreamvideo/step_size 0.08).")],
+    "window": Annotated[bool, typer.Option("--window", rich_help_panel=LIVE,
+                        help="Show it in a window (needs a display).")],
     "virtual_cam": Annotated[bool, typer.Option("--virtual-cam", rich_help_panel=LIVE,
                              help="Send it to a virtual camera (needs the optional, GPL-2 pyvirtualcam).")],
-    "loop_input": Annotated[bool, typer.Option("--loop-input", rich_help_panel=LIVE, help="Play a video file in a loop.")],
+    "loop_input": Annotated[bool, typer.Option("--loop-input", rich_help_panel=LIVE,
+                            help="Play a video file in a loop.")],
     "timeout": Annotated[float, typer.Option("--timeout", min=0.1, metavar="S", rich_help_panel=LIVE,
                          help="Seconds a source may take to give its first frame.")],
 }
@@ -109,8 +112,9 @@ def live(source: Annotated[str, typer.Argument(metavar="SOURCE", help="test, a c
         from .progress import RichReporter
         from .render import RunOptions
 
-        names = ("record", "duration", "osc", "window", "virtual_cam", "loop_input")
-        options = LiveOptions(source, **{name: params.get(name) for name in names}, timeout=params.get("timeout") or 10)
+        flags = {name: bool(params.get(name)) for name in ("window", "virtual_cam", "loop_input")}
+        options = LiveOptions(source, params.get("record"), params.get("duration"), params.get("osc"), **flags,
+                              timeout=params.get("timeout") or 10.0)
         with RichReporter(err, flags_in) as progress:
             stats = run_live(settings_from(params), options, RunOptions(device=params.get("device"),
                              compile=bool(params.get("compile"))), progress)

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from ..errors import DreamError
 from ..media.encode import check_video_output
 from ..progress import Reporter, Silent
 from ..render.common import with_seed
@@ -91,14 +92,14 @@ def capture(source: LiveSource, first: np.ndarray, frames: Latest[Stamped], cont
     controls.stop(f"{source.name} ended")
 
 
-def open_sinks(options: LiveOptions, source: LiveSource, settings: Settings, weights: str,
+def open_sinks(options: LiveOptions, source: LiveSource, settings: Settings, weights: Callable[[], str],
                controls: LiveControls, progress: Reporter) -> list[Sink]:
     """The sinks the options ask for, opened before the first frame (one line when one cannot open)."""
     sinks: list[Sink] = list(options.sinks)
     with _dropped_on_error(sinks):
         if options.record:
             def sidecar(summary: str, frames: int) -> str:
-                return sidecar_text(options.record, settings, "live", weights, source=options.source,
+                return sidecar_text(options.record, settings, "live", weights(), source=options.source,
                                     fps=round(source.fps, 3), frames=frames, live=summary,
                                     live_changes=controls.version)
             sinks.append(RecordSink(options.record, source.fps, settings.crf, sidecar, progress.note))
@@ -143,53 +144,65 @@ def wait(controls: LiveControls, duration: float | None) -> None:
         controls.stop()
 
 
-def finish(sinks: list[Sink], stats: LiveStats, stages: Stages) -> str:
+def finish(sinks: list[Sink], stats: LiveStats, stages: Stages, controls: LiveControls) -> None:
     """Finish every sink with the summary line; a stage's or a sink's error is raised after all are done."""
-    summary = stats.summary()
     errors = list(stages.errors)
+    if not stats.shown and not errors:
+        errors.append(DreamError(f"stopped before the first dream was shown ({controls.reason or 'asked to'}); "
+                                 "nothing was recorded"))
+    summary = stats.summary()
     for sink in sinks:
         try:
-            sink.finish(summary) if not errors or isinstance(sink, RecordSink) else sink.abort()
+            sink.finish(summary) if stats.shown and (not errors or isinstance(sink, RecordSink)) else sink.abort()
         except Exception as exc:  # noqa: BLE001  (the other sinks still finish)
             errors.append(exc)
     if errors:
         raise errors[0]
-    return summary
 
 
 def run_live(settings: Settings, options: LiveOptions, run: RunOptions | None = None,
              progress: Reporter = Silent(), controls: LiveControls | None = None) -> LiveStats:
-    """Dream ``options.source`` live until stopped; the stats say what was shown (``summary()``)."""
+    """Dream ``options.source`` live until stopped; the stats say what was shown (``summary()``).
+
+    Everything that can refuse (the recording's format, the source, the sinks, the frame
+    size, the OSC port) is checked before the first frame is dreamed.
+    """
     settings = with_seed(settings, None)
+    controls = controls or LiveControls(settings)
+    controls.begin(settings)
     if options.record:
         check_video_output(options.record)
-    source, first = open_source(options.source, settings.size, settings.fps, options.loop_input, options.timeout)
-    with contextlib.ExitStack() as cleanup:
+    with _sigterm_stops(controls), contextlib.ExitStack() as cleanup:
+        source, first = open_source(options.source, settings.size, settings.fps, options.loop_input, options.timeout)
         cleanup.callback(source.close)
-        controls = controls or LiveControls(settings)
-        controls.begin(settings)
-        dreamer = LiveDreamer(controls, run or RunOptions(), source.size, source.fps, progress)
-        osc = OscControl(options.osc, controls, progress.note) if options.osc is not None else None
-        if osc:
-            cleanup.callback(osc.close)
-        sinks = open_sinks(options, source, dreamer.settings, dreamer.engine.model.weights_source, controls,
+        worker: list[LiveDreamer] = []  # the sidecar names the weights the dream worker loads
+        sinks = open_sinks(options, source, settings, lambda: worker[0].engine.model.weights_source, controls,
                            progress)
-        stats, stages, frames = LiveStats(), Stages(controls), Latest[Stamped]()
-        display = Display(controls, dreamer.keys, source.fps, options.fill)
-        with _sigterm_stops(controls):
-            stages.start("capture", capture, source, first, frames, controls)
-            stages.start("dream", dreamer.run, frames, stats)
-            stages.start("display", display.run, frames, _hand(sinks), stats)
-            progress.note(f"live: {source.name} at {source.size[0]}x{source.size[1]}, {source.fps:g} fps; "
-                          "Ctrl-C stops")
-            wait(controls, options.duration)
-            frames.close()
-            source.interrupt()
-            stages.join()
-        finish(sinks, stats, stages)
+        with _dropped_on_error(sinks):
+            worker.append(LiveDreamer(controls, run or RunOptions(), source.size, source.fps, progress))
+            if options.osc is not None:
+                cleanup.callback(OscControl(options.osc, controls, progress.note).close)
+        stats, stages = LiveStats(), Stages(controls)
+        run_stages(stages, source, first, worker[0], Display(controls, worker[0].keys, source.fps, options.fill),
+                   sinks, stats, options.duration, progress)
+        finish(sinks, stats, stages, controls)
     if controls.reason and not stages.errors:
         progress.note(f"live: {controls.reason}")
     return stats
+
+
+def run_stages(stages: Stages, source: LiveSource, first: np.ndarray, dreamer: LiveDreamer, display: Display,
+               sinks: list[Sink], stats: LiveStats, duration: float | None, progress: Reporter) -> None:
+    """Capture, dream and display in their threads until the run is asked to stop; then join them."""
+    controls, frames = stages.controls, Latest[Stamped]()
+    stages.start("capture", capture, source, first, frames, controls)
+    stages.start("dream", dreamer.run, frames, stats)
+    stages.start("display", display.run, frames, _hand(sinks), stats)
+    progress.note(f"live: {source.name} at {source.size[0]}x{source.size[1]}, {source.fps:g} fps; Ctrl-C stops")
+    wait(controls, duration)
+    frames.close()
+    source.interrupt()
+    stages.join()
 
 
 def _hand(sinks: list[Sink]) -> Callable[[np.ndarray, Stamped], None]:

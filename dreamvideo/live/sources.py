@@ -146,9 +146,13 @@ class CameraSource:
 
 
 def test_source(size: Size, fps: float) -> FfmpegSource:
-    """A moving test pattern (ffmpeg's ``testsrc2``) at ``fps``: a live run with no camera."""
-    width, height = working_size(*TEST_ASPECT, size) if not isinstance(size, tuple) else size
-    return FfmpegSource("test pattern", ["-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate={fps:g}"],
+    """A moving test pattern (ffmpeg's ``testsrc2``) at ``fps``: a live run with no camera.
+
+    Drawn at least 320x240 and scaled: smaller, the pattern hardly moves.
+    """
+    width, height = working_size(*TEST_ASPECT, size)
+    drawn = f"{max(width, TEST_ASPECT[0])}x{max(height, TEST_ASPECT[1])}"
+    return FfmpegSource("test pattern", ["-f", "lavfi", "-i", f"testsrc2=size={drawn}:rate={fps:g}"],
                         (width, height), fps, paced=True)
 
 

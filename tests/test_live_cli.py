@@ -1,0 +1,77 @@
+"""`dreamvideo live` on the command line: bad sources and sizes in one line, `--duration`, SIGTERM."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from dreamvideo.cli import app
+from dreamvideo.media import sources
+
+from .conftest import ROOT
+
+TINY = ["--size", "64x48", "--steps", "1", "--octaves", "1", "--frame-steps", "1", "--jitter", "4"]
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("7", "camera 7 does not open"),
+    ("/dev/video9", "camera /dev/video9 does not open"),
+    ("no-such-clip.mp4", "source no-such-clip.mp4 not found"),
+    ("udp://127.0.0.1:9", "did not answer within 0.5 s"),
+])
+def test_a_bad_source_is_one_line_and_exit_1_without_a_hang(runner, source, expected):
+    started = time.monotonic()
+    result = runner.invoke(app, ["live", source, *TINY, "--timeout", "0.5", "--duration", "1"])
+    assert result.exit_code == 1 and expected in result.output
+    assert result.output.strip().count("\n") == 0 and "Traceback" not in result.output
+    assert time.monotonic() - started < 15
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--size", "20"], "smaller than this layer's minimum"),
+    (["--size", "8"], "--size"),
+    (["--record", "out.avi"], "unsupported output type '.avi'"),
+    (["--window"], "--window needs"),
+])
+def test_an_unsupported_size_or_sink_is_one_line(runner, tmp_path, monkeypatch, args, expected):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    args = [str(tmp_path / a) if a.endswith(".avi") else a for a in args]
+    result = runner.invoke(app, ["live", "test", "--steps", "1", "--octaves", "1", "--duration", "1", *args])
+    assert result.exit_code == 1 and expected in result.output
+    assert result.output.strip().count("\n") == 0
+
+
+def test_duration_stops_the_run_and_prints_the_summary(runner, tmp_path):
+    record = tmp_path / "clip.webm"
+    started = time.monotonic()
+    result = runner.invoke(app, ["live", "test", *TINY, "--duration", "1.5", "--record", str(record)])
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started < 30
+    assert "live: shown " in result.output and "latency p50" in result.output
+    assert sources.probe(record).frames >= 10
+
+
+def test_sigterm_finalises_a_playable_recording(tmp_path):
+    record = tmp_path / "x.mp4"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen([sys.executable, "-m", "dreamvideo", "live", "test", *TINY, "--record", str(record)],
+                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in child.stderr:  # the run says when it is running
+            if "Ctrl-C stops" in line:
+                break
+        time.sleep(1.5)
+        child.send_signal(signal.SIGTERM)
+        stdout, stderr = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert child.returncode == 0, stderr
+    assert stdout.startswith("live: shown ")
+    assert len(list(sources.read_frames(sources.probe(record), (64, 48)))) >= 10
+    sidecar = yaml.safe_load(record.with_name("x.mp4.yaml").read_text())
+    assert sidecar["meta"]["live"] == stdout.strip()
