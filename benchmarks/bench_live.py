@@ -17,7 +17,7 @@ p95 <= 100 ms, dropped <= 10%; flicker <= 1.5 on bigbuckbunny at >= 0.8x the off
 strength. A sheet of shown frames (source above, live below) goes to --sheets.
 
     python benchmarks/bench_live.py [--sources bigbuckbunny test] [--seconds 5] [--size 256]
-        [--fill fill fade raw] [--frame-octaves 1] [--frame-steps 2] [--threads 1]
+        [--fill hold fade raw] [--frame-octaves 2] [--frame-steps 2] [--flow-size 512] [--threads 1]
 """
 
 from __future__ import annotations
@@ -90,12 +90,14 @@ def main() -> int:
     args.add_argument("--steps", type=int, default=4)
     args.add_argument("--frame-octaves", type=int, default=2)
     args.add_argument("--frame-steps", type=int, default=2)
+    args.add_argument("--flow-size", type=int, default=512, help="longest side the flows are computed at")
     args.add_argument("--offline", type=int, default=24, help="source frames the offline render dreams")
     args.add_argument("--sheets", type=Path, default=Path("bench-sheets"))
     args = args.parse_args()
     start(args)
     settings = resolve(None, {"size": args.size, "octaves": args.octaves, "steps": args.steps, "seed": 0,
-                              "frame_octaves": args.frame_octaves, "frame_steps": args.frame_steps})
+                              "frame_octaves": args.frame_octaves, "frame_steps": args.frame_steps,
+                              "flow_size": args.flow_size})
     for name in args.sources:
         measure(settings, name, args)
     return 0
