@@ -98,3 +98,26 @@ def test_an_osc_message_changes_a_setting_mid_run(tmp_path, monkeypatch):
     run_live(_settings(), LiveOptions("test", duration=3, osc=port), controls=controls)
     assert controls.settings.step_size == pytest.approx(0.08) and controls.version == 1
     assert used[0] == pytest.approx(0.05) and used[-1] == pytest.approx(0.08)
+
+
+def test_dive_feeds_the_last_dream_back_into_the_next(monkeypatch):
+    """With `dive` each key starts from the last dream zoomed in and mixed in, not from the camera frame."""
+    from dreamvideo.live.dreamer import LiveDreamer
+
+    pairs: list[tuple[np.ndarray, np.ndarray]] = []
+    real_dream, real_octaves = LiveDreamer.dream, Engine.dream_octaves
+    captured: list[np.ndarray] = []
+
+    def dream(worker, stamped):
+        captured.append(stamped.frame)
+        return real_dream(worker, stamped)
+
+    def octaves(engine, frame, *args, **kwargs):
+        pairs.append((captured[-1], frame))
+        return real_octaves(engine, frame, *args, **kwargs)
+    monkeypatch.setattr(LiveDreamer, "dream", dream)
+    monkeypatch.setattr(Engine, "dream_octaves", octaves)
+    run_live(_settings(dive=1.3, blend=0.7), LiveOptions("test", duration=1.5))
+    assert len(pairs) >= 3
+    assert np.array_equal(*pairs[0])  # the first key: nothing to feed back yet
+    assert all(np.abs(raw.astype(float) - fed.astype(float)).mean() > 5 for raw, fed in pairs[1:])

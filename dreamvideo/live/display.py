@@ -29,6 +29,8 @@ class Display:
     """Shows frames while the run lasts (:meth:`run` is a thread's target)."""
 
     def __init__(self, controls: LiveControls, keys: Latest[Key], fps: float, fill: str = "hold") -> None:
+        if fill not in FILLS:
+            raise ValueError(f"unknown fill '{fill}'; use one of {', '.join(FILLS)}")
         self.controls, self.keys, self.fps, self.fill = controls, keys, fps, fill
         self.trust: np.ndarray | None = None  # the "fade" fill's per-pixel weight, frame to frame
 

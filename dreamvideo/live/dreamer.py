@@ -110,10 +110,13 @@ class LiveDreamer:
         self.sync()
         steps = self.settings.steps if self.count == 0 else min(self.settings.frame_steps, self.settings.steps)
         start = self._dive(stamped.frame)
+        diving = start is not stamped.frame
 
-        def dream(frame: np.ndarray, _steps: int | None, hooks):
-            result = self.engine.dream_octaves(start, 0, self._advance, steps, same_jitter=True,
-                                               hooks=None if start is not frame else hooks, octaves=self.octaves)
+        def dream(frame: np.ndarray, own_steps: int | None, hooks):
+            """The coherence method's frame (or, diving, the fed-back one), with the live schedule."""
+            result = self.engine.dream_octaves(start if diving else frame, 0, self._advance, own_steps or steps,
+                                               same_jitter=True, hooks=None if diving else hooks,
+                                               octaves=self.octaves)
             return to_uint8(result.image), result.details
         out = self.coherence.frame(stamped.frame, self.count, dream)
         self.count += 1

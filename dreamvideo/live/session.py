@@ -12,6 +12,7 @@ is returned (and written into the recording's sidecar).
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 from dataclasses import dataclass, field
@@ -121,6 +122,21 @@ def _dropped_on_error(sinks: list[Sink]) -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def _a_core_for_the_display() -> Iterator[None]:
+    """Torch's CPU threads one fewer than the cores (while the run lasts): the display, decoder and
+    encoder need a core of their own, or every shown frame waits for a gradient step."""
+    import torch
+
+    threads, cores = torch.get_num_threads(), os.cpu_count() or 1
+    if threads >= cores > 1:
+        torch.set_num_threads(cores - 1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+@contextlib.contextmanager
 def _sigterm_stops(controls: LiveControls) -> Iterator[None]:
     """SIGTERM asks the run to stop, as Ctrl-C does (only the main thread may set handlers)."""
     if threading.current_thread() is not threading.main_thread():
@@ -172,7 +188,7 @@ def run_live(settings: Settings, options: LiveOptions, run: RunOptions | None = 
     controls.begin(settings)
     if options.record:
         check_video_output(options.record)
-    with _sigterm_stops(controls), contextlib.ExitStack() as cleanup:
+    with _sigterm_stops(controls), _a_core_for_the_display(), contextlib.ExitStack() as cleanup:
         source, first = open_source(options.source, settings.size, settings.fps, options.loop_input, options.timeout)
         cleanup.callback(source.close)
         worker: list[LiveDreamer] = []  # the sidecar names the weights the dream worker loads

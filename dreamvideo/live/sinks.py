@@ -35,7 +35,7 @@ class Sink(Protocol):
 class MemorySink:
     """Keeps (shown, source) pairs in memory, the first ``limit`` of them: tests and benchmarks look at them."""
 
-    def __init__(self, limit: int = 10_000) -> None:
+    def __init__(self, limit: int = 3000) -> None:
         self.limit = limit
         self.frames: list[tuple[np.ndarray, Stamped]] = []
         self.summary: str | None = None
