@@ -32,12 +32,11 @@ class Display:
         if fill not in FILLS:
             raise ValueError(f"unknown fill '{fill}'; use one of {', '.join(FILLS)}")
         self.controls, self.keys, self.fps, self.fill = controls, keys, fps, fill
-        self.trust: np.ndarray | None = None  # the "fade" fill's per-pixel weight, frame to frame
+        self.trust: np.ndarray | None = None  # the flow's trust the last frame used, faded frame to frame
 
-    def show(self, raw: np.ndarray) -> np.ndarray:
-        """``raw`` with the newest key's detail moved onto it."""
+    def show(self, raw: np.ndarray, key: Key) -> np.ndarray:
+        """``raw`` with ``key``'s detail moved onto it, colours matched to ``raw`` when asked."""
         settings = self.controls.settings
-        key = self.keys.peek()[1]
         shown = self.carry(raw, key, settings.flow_size)
         if settings.color_coherence != "none":
             strength = at_start(settings, "color_strength", self.fps)
@@ -58,9 +57,10 @@ class Display:
             if got is None:
                 continue
             seen, stamped = got
-            if self.keys.peek()[1] is None:
+            key = self.keys.peek()[1]
+            if key is None:
                 continue  # the first dream is not ready: nothing to show yet
-            shown = self.show(stamped.frame)
+            shown = self.show(stamped.frame, key)
             hand(shown, stamped)
             stats.show(stamped)
             self.controls.shown.put(Stamped(shown, stamped.stamp, stamped.seq))
