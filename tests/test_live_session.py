@@ -59,11 +59,12 @@ def test_capture_stamps_are_on_one_monotonic_clock_and_latency_is_positive(tmp_p
 
 def test_a_file_plays_at_its_own_rate_and_its_end_stops_the_run(tmp_path):
     clip = make_clip(tmp_path / "clip.mp4", seconds=1.5, rate="24", audio=False)
-    sink, controls = MemorySink(), LiveControls(_settings())
+    sink, controls, record = MemorySink(), LiveControls(_settings()), tmp_path / "played.gif"
     started = time.monotonic()
-    stats = run_live(_settings(), LiveOptions(str(clip), duration=30, sinks=[sink]), controls=controls)
+    stats = run_live(_settings(), LiveOptions(str(clip), record=record, duration=30, sinks=[sink]), controls=controls)
     assert time.monotonic() - started < 25 and "ended" in controls.reason
     assert 0 < stats.shown <= 36
+    assert sources.probe(record).width == 64 and record.with_name("played.gif.yaml").is_file()
     stamps = [stamped.stamp for _, stamped in sink.frames]
     span = (sink.frames[-1][1].seq - sink.frames[0][1].seq) / (stamps[-1] - stamps[0])
     assert 12 < span < 36  # captured at about the clip's 24 fps, not as fast as it decodes
