@@ -23,8 +23,8 @@ from ..media.encode import atomic
 from ..progress import Reporter, Silent
 from ..render.assemble import assemble_video
 from ..render.common import finish, with_seed, work_folder
-from ..render import layout
 from ..render.engine import Engine, RunOptions
+from ..render.layout import FADES, chunk_files, fade_name, marker_name
 from ..render.sidecar import manifest, sidecar_text
 from ..render.store import FrameStore
 from ..render.video import check_animation, first_frame, open_clip
@@ -44,13 +44,13 @@ class ChunkStore:
 
     def __init__(self, store: FrameStore, restart: bool) -> None:
         self.store = store
-        self.fades = store.folder / layout.FADES
+        self.fades = store.folder / FADES
         if restart:  # only the driver's own names: a user's file in a `frames_dir` stays
-            for path in layout.chunk_files(store.folder):
+            for path in chunk_files(store.folder):
                 path.unlink(missing_ok=True)
 
     def marker(self, chunk: Chunk) -> Path:
-        return self.store.folder / layout.marker_name(chunk.number)
+        return self.store.folder / marker_name(chunk.number)
 
     def finished(self, chunk: Chunk) -> dict[str, Any] | None:
         """The marker of an earlier run, if it was made for this very chunk and its frames
@@ -70,7 +70,7 @@ class ChunkStore:
         return data
 
     def fade_path(self, index: int, chunk: Chunk) -> Path:
-        return self.fades / layout.fade_name(index, chunk.number)
+        return self.fades / fade_name(index, chunk.number)
 
     def save(self, chunk: Chunk, index: int, data: bytes) -> None:
         shared = chunk.role(index) in ("head", "tail")

@@ -108,7 +108,8 @@ class FrameStore:
     def drop_from(self, index: int) -> None:
         """Delete the store's frames, keys and states from ``index`` on (a user's files stay)."""
         for path in layout.own_files(self.folder):
-            if path.name != MANIFEST and layout.parse(path.name) >= index:
+            found = layout.parse(path.name)  # None: the manifest, which stays
+            if found is not None and found >= index:
                 path.unlink(missing_ok=True)
 
     def load(self, index: int) -> np.ndarray | None:

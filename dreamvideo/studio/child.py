@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..render import layout
 from .forms import KINDS
+
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 SILENT = "the render stopped without a message"
 
