@@ -22,7 +22,8 @@ import yaml
 from dreamvideo.errors import DreamError
 from dreamvideo.media import sources
 from dreamvideo.distributed import driver, ray_backend
-from dreamvideo.render import RunOptions, render_video
+from dreamvideo.render import RunOptions, layout, render_video
+from dreamvideo.render.store import FrameStore
 from dreamvideo.distributed.chunks import fade_weight, mix, plan
 from dreamvideo.settings import resolve
 
@@ -32,7 +33,20 @@ DIST = driver.Distribution(workers=2, chunk_frames=10, warmup=3, overlap=2)
 
 
 def frames_in(folder: Path) -> list[np.ndarray]:
-    return [sources.load_image(p) for p in sorted(folder.glob("frame_*.png"))]
+    return [sources.load_image(folder / layout.name(i)) for i in layout.indices(folder)]
+
+
+USERS = ["frame_01.png", "frame_000001.jpg", "chunk_notes.json", "chunk_1.json", "fade/frame_01.png",
+         "fade/frame_000001_1.png"]
+
+
+def users_files(folder: Path) -> dict[Path, bytes]:
+    """The user's own files in a frames folder, named almost as the driver names its own."""
+    mine = {folder / name: name.encode() for name in USERS}
+    for path, data in mine.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return mine
 
 
 def one_thread(render, *args):
@@ -144,6 +158,7 @@ def test_a_killed_worker_is_retried_and_the_output_is_complete(renders, tmp_path
 def test_a_rerun_redoes_only_unfinished_chunks(renders, tmp_path):
     clip, settings, tmp, _, _ = renders
     work = tmp_path / "frames"
+    mine = users_files(work)
     driver.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), DIST)
     (work / "chunk_0001.json").unlink()  # as if interrupted while chunk 1 ran
     for i in range(10, 20):
@@ -152,8 +167,22 @@ def test_a_rerun_redoes_only_unfinished_chunks(renders, tmp_path):
     driver.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), DIST)
     after = {p.name: p.stat().st_mtime_ns for p in work.glob("frame_*.png")}
     assert all(after[name] == mtime for name, mtime in before.items() if not name.startswith("frame_00002"))
-    assert len(after) == 30
+    assert len(after) == 30 + 1  # and the user's frame_01.png
     assert all(np.array_equal(a, b) for a, b in zip(frames_in(work), frames_in(tmp / "multi")))
+    assert all(path.read_bytes() == data for path, data in mine.items())
+
+
+def test_a_restart_deletes_only_the_drivers_own_chunk_files(tmp_path):
+    work = tmp_path / "frames"
+    mine = users_files(work)
+    store = FrameStore(work, {"kind": "video", "settings": {"seed": 1}})
+    chunks = driver.ChunkStore(store, restart=False)
+    chunk = plan(30, 10, 3, 2, open_end=True)[1]
+    chunks.save(chunk, chunk.first, b"png bytes")  # a frame two chunks share, kept apart until both are in
+    chunks.finish(chunk, chunk.first, [])
+    driver.ChunkStore(FrameStore(work, {"kind": "video", "settings": {"seed": 2}}, restart=True), restart=True)
+    assert not chunks.fade_path(chunk.first, chunk).exists() and not chunks.marker(chunk).exists()
+    assert all(path.read_bytes() == data for path, data in mine.items())
 
 
 def test_a_chunk_that_fails_for_good_is_named_and_nothing_is_published(renders, tmp_path, monkeypatch):

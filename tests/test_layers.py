@@ -7,6 +7,8 @@ import still ties two modules together), so a new upward import fails here.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -85,3 +87,14 @@ def test_ray_is_imported_in_one_module_only():
                           ([a.name for a in n.names] if isinstance(n, ast.Import) else [n.module or ""])
                           for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))))
     assert users == ["dreamvideo.distributed.ray_backend"]
+
+
+def test_the_studio_and_the_frame_layout_load_without_torch():
+    """The studio reads work folders with ``render.layout`` and starts in a moment: no torch until a render."""
+    code = ("import sys, dreamvideo.render.layout\n"
+            "assert 'torch' not in sys.modules and 'numpy' not in sys.modules, 'layout'\n"
+            "try:\n    import fastapi\nexcept ImportError:\n    sys.exit()\n"
+            "import dreamvideo.studio.app\n"
+            "assert 'torch' not in sys.modules, 'studio'\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -10,7 +10,7 @@ from dreamvideo.cli import app
 from dreamvideo.errors import Interrupted
 from dreamvideo.media.encode import VideoWriter
 from dreamvideo.media.sources import load_image
-from dreamvideo.render import Engine, RunOptions, render_video
+from dreamvideo.render import Engine, RunOptions, layout, render_video
 from dreamvideo.settings import resolve
 
 from .conftest import FAST, FAST_ARGS, IMAGES
@@ -38,7 +38,7 @@ def moving_clip(tmp_path):
 
 
 def _frames(folder):
-    return [load_image(p) for p in sorted(folder.glob("frame_*.png"))]
+    return [load_image(folder / layout.name(i)) for i in layout.indices(folder)]
 
 
 def test_pyramid_is_the_default_and_resume_mid_clip_gives_identical_frames(tmp_path, moving_clip, monkeypatch):
@@ -137,3 +137,25 @@ def test_a_damaged_frame_whose_state_was_dropped_is_dreamed_again_on_the_next_ru
     assert again.exit_code == 0, again.output
     assert all(np.array_equal(x, y) for x, y in zip(straight, _frames(tmp_path / "a")))
     assert len(_frames(tmp_path / "a")) == 6
+
+
+def test_a_resume_repair_in_a_folder_of_the_users_keeps_the_users_files(tmp_path, moving_clip, runner):
+    """The repair deletes the frames made after the last good state: only the store's, never a user's
+    ``frame_01.png`` (once deleted, exit 0) nor ``frame_x.png`` (once a traceback)."""
+    folder = tmp_path / "D"
+    folder.mkdir()
+    mine = {folder / name: name.encode() for name in ("frame_01.png", "frame_x.png", "frame_000001.jpg")}
+    for path, data in mine.items():
+        path.write_bytes(data)
+    args = ["video", str(moving_clip), "-o", str(tmp_path / "o.mp4"), "--seed", "2", "--frames-dir", str(folder),
+            *FAST_ARGS]
+    assert runner.invoke(app, args).exit_code == 0
+    straight = _frames(folder)
+    (folder / layout.name(5)).unlink()  # a frame to make again, and no good state to make it from
+    for index in layout.indices(folder, layout.STATE):
+        _truncate(folder / layout.name(index, layout.STATE))
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "dreaming again from frame 0" in " ".join(result.output.split())
+    assert all(path.read_bytes() == data for path, data in mine.items())
+    assert len(_frames(folder)) == 6 and all(np.array_equal(x, y) for x, y in zip(straight, _frames(folder)))

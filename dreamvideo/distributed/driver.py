@@ -24,6 +24,7 @@ from ..progress import Reporter, Silent
 from ..render.assemble import assemble_video
 from ..render.common import finish, with_seed, work_folder
 from ..render.engine import Engine, RunOptions
+from ..render.layout import FADES, chunk_files, fade_name, marker_name
 from ..render.sidecar import manifest, sidecar_text
 from ..render.store import FrameStore
 from ..render.video import check_animation, first_frame, open_clip
@@ -43,13 +44,13 @@ class ChunkStore:
 
     def __init__(self, store: FrameStore, restart: bool) -> None:
         self.store = store
-        self.fades = store.folder / "fade"
-        if restart:
-            for path in [*store.folder.glob("chunk_*.json"), *self.fades.glob("frame_*.png")]:
-                path.unlink()
+        self.fades = store.folder / FADES
+        if restart:  # only the driver's own names: a user's file in a `frames_dir` stays
+            for path in chunk_files(store.folder):
+                path.unlink(missing_ok=True)
 
     def marker(self, chunk: Chunk) -> Path:
-        return self.store.folder / f"chunk_{chunk.number:04d}.json"
+        return self.store.folder / marker_name(chunk.number)
 
     def finished(self, chunk: Chunk) -> dict[str, Any] | None:
         """The marker of an earlier run, if it was made for this very chunk and its frames
@@ -69,7 +70,7 @@ class ChunkStore:
         return data
 
     def fade_path(self, index: int, chunk: Chunk) -> Path:
-        return self.fades / f"frame_{index:06d}_{chunk.number:04d}.png"
+        return self.fades / fade_name(index, chunk.number)
 
     def save(self, chunk: Chunk, index: int, data: bytes) -> None:
         shared = chunk.role(index) in ("head", "tail")

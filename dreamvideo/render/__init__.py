@@ -1,8 +1,26 @@
-"""Renders: plan frames, fill a frame store resumably, assemble the output once."""
+"""Renders: plan frames, fill a frame store resumably, assemble the output once.
 
-from .engine import Engine, RunOptions
-from .still import render_image
-from .video import render_video
-from .zoom import render_zoom
+The names below load on first use, so importing a light module of this package
+(``render.layout``: the studio reads a work folder with it) does not load torch.
+"""
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what the names are, for readers, type checkers and the import-layer test
+    from .engine import Engine, RunOptions
+    from .still import render_image
+    from .video import render_video
+    from .zoom import render_zoom
+
+_HOME = {"Engine": "engine", "RunOptions": "engine", "render_image": "still", "render_video": "video",
+         "render_zoom": "zoom"}
 __all__ = ["Engine", "RunOptions", "render_image", "render_video", "render_zoom"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f".{_HOME[name]}", __name__), name)

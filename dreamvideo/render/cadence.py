@@ -33,7 +33,6 @@ from ..motion.color import match_colors
 from ..progress import Advance
 from .store import FrameStore, load_frame
 
-KEY = "key.png"
 Dream = Callable[[np.ndarray, int, Advance, bool], np.ndarray]  # (frame, index, advance, first) -> dream
 
 
@@ -139,12 +138,12 @@ class ZoomPlan:
         if self.start == 0 and self.color.waiting:
             self.color.reference = key
         if self.start >= 2 * self.cadence:  # the window before is finished; window 0's key stays
-            self.store.state_path(self.start - self.cadence, KEY).unlink(missing_ok=True)
+            self.store.key_path(self.start - self.cadence).unlink(missing_ok=True)
         return key
 
     def _key(self, start: int, end: int, base: np.ndarray, advance: Advance) -> np.ndarray:
         """The key of the window ``start`` .. ``end`` from ``base``, F[start-1]."""
-        path = self.store.state_path(start, KEY)
+        path = self.store.key_path(start)
         if self.cadence > 1 and (kept := load_frame(path)) is not None and kept.shape == self.origin.shape:
             return kept
         at, first = (start if self.lagged else end), start == 0

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..errors import DreamError
 from ..settings import Settings
+from . import layout
 from .engine import RunOptions
 from .store import FrameStore
 
@@ -21,7 +22,7 @@ def with_seed(settings: Settings, work: Path | None) -> Settings:
 
 def work_folder(output: Path, options: RunOptions) -> Path:
     """``frames_dir`` when given (kept), else a hidden folder beside the output (removed after)."""
-    return kept_folder(output, options) or output.with_name(f".{output.name}.frames")
+    return kept_folder(output, options) or layout.work_folder(output)
 
 
 def kept_folder(output: Path, options: RunOptions) -> Path | None:

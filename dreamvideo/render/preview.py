@@ -23,6 +23,7 @@ from PIL import Image, ImageDraw
 from ..errors import DreamError
 from ..progress import Advance
 from ..settings import Settings
+from . import layout
 from .common import kept_folder
 from .engine import RunOptions
 from .sidecar import manifest, sidecar_path
@@ -75,7 +76,7 @@ def no_dream(frame: np.ndarray, index: int, advance: Advance, first: bool) -> np
 
 def preview_folder(output: Path, options: RunOptions) -> Path:
     """``frames_dir`` when given, else ``.OUT.preview.frames``: never a real render's work folder."""
-    return kept_folder(output, options) or output.with_name(f".{output.name}.preview.frames")
+    return kept_folder(output, options) or layout.work_folder(output, preview=True)
 
 
 def check_preview_folder(folder: Path) -> None:

@@ -4,7 +4,8 @@ The manifest (settings and inputs that shaped the frames) is written once, when 
 store is created; later openers, other processes included, only check it. Frames
 are quantised to uint8 before they feed the next one, so a resumed render continues
 from the PNG exactly as the uninterrupted one would have. A frame file that does
-not decode counts as missing and is made again.
+not decode counts as missing and is made again. Every name in the folder comes from
+:mod:`.layout`; the store lists, parses and deletes only its own, never a user's file.
 """
 
 from __future__ import annotations
@@ -19,10 +20,8 @@ import numpy as np
 from ..errors import DreamError
 from ..media.encode import save_image
 from ..media.sources import load_image
-
-MANIFEST = "manifest.json"
-FRAME_GLOB = "frame_" + "[0-9]" * 6 + ".png"
-OWN_GLOB = "frame_" + "[0-9]" * 6 + ".*"  # a frame and the state files beside it: only the store's own names
+from . import layout
+from .layout import MANIFEST
 
 
 def _changed(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -46,7 +45,7 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
 
 def holds_frames(folder: Path) -> bool:
     """Whether ``folder`` holds frames named as the store names them (a user's ``frame_01.jpg`` is not one)."""
-    return folder.is_dir() and any(folder.glob(FRAME_GLOB))
+    return bool(layout.indices(folder))
 
 
 def load_frame(path: Path) -> np.ndarray | None:
@@ -61,14 +60,13 @@ def load_frame(path: Path) -> np.ndarray | None:
 
 
 class FrameStore:
-    """Frames ``frame_NNNNNN.png`` and per-frame state files in one work folder."""
+    """Frames ``frame_NNNNNN.png`` and per-frame state files (keys, coherence states) in one work folder."""
 
     def __init__(self, folder: Path, manifest: dict[str, Any], restart: bool = False) -> None:
         self.folder = folder
-        if restart and folder.is_dir():
-            for path in folder.glob(OWN_GLOB):  # never a user's own file in a folder they named
-                path.unlink()
-            (folder / MANIFEST).unlink(missing_ok=True)
+        if restart:
+            for path in layout.own_files(folder):  # never a user's own file in a folder they named
+                path.unlink(missing_ok=True)
         old = read_manifest(folder)
         if old is not None and old != manifest:
             raise DreamError(f"settings changed since the frames in {folder} were made "
@@ -89,11 +87,30 @@ class FrameStore:
             return None
 
     def path(self, index: int) -> Path:
-        return self.folder / f"frame_{index:06d}.png"
+        return self.folder / layout.name(index)
 
-    def state_path(self, index: int, name: str) -> Path:
-        """Where a render keeps extra state for frame ``index`` (e.g. coherence detail)."""
-        return self.folder / f"frame_{index:06d}.{name}"
+    def key_path(self, index: int) -> Path:
+        """Where a zoom keeps the key of the window that starts at frame ``index``."""
+        return self.folder / layout.name(index, layout.KEY)
+
+    def state_path(self, index: int) -> Path:
+        """Where a video keeps the coherence state keyframe ``index`` left."""
+        return self.folder / layout.name(index, layout.STATE)
+
+    def indices(self) -> list[int]:
+        """The finished frames' indices, sorted (damaged ones included: ``load`` finds those)."""
+        return layout.indices(self.folder)
+
+    def states(self) -> list[int]:
+        """The keyframes whose coherence state is saved, sorted."""
+        return layout.indices(self.folder, layout.STATE)
+
+    def drop_from(self, index: int) -> None:
+        """Delete the store's frames, keys and states from ``index`` on (a user's files stay)."""
+        for path in layout.own_files(self.folder):
+            found = layout.parse(path.name)  # None: the manifest, which stays
+            if found is not None and found >= index:
+                path.unlink(missing_ok=True)
 
     def load(self, index: int) -> np.ndarray | None:
         """The finished frame, or None if it is missing or damaged (it will be made again)."""
@@ -111,7 +128,7 @@ class FrameStore:
 
     def count(self) -> int:
         """How many frames are finished, whatever their indices."""
-        return sum(1 for _ in self.folder.glob(FRAME_GLOB))  # not the state files beside them
+        return len(self.indices())  # not the state files beside them
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -9,9 +9,10 @@ state (per-octave float detail) is not in the PNGs, so it is saved beside the ke
 
 On resume the state the first missing frame needs is read (``allow_pickle=False``: a state
 file holds plain arrays only). If it is missing or damaged, the render goes back to the
-newest good state, deletes the finished frames made after it (they depend on the lost
-state) and dreams them again: the result is byte for byte the uninterrupted render. With
-no good state at all it starts over from frame 0, which needs none.
+newest good state, deletes the finished frames made after it and their states (they depend
+on the lost state) and dreams them again: the result is byte for byte the uninterrupted
+render. With no good state at all it starts over from frame 0, which needs none. Only the
+store's own files are deleted (:meth:`FrameStore.drop_from`), never a user's in a `frames_dir`.
 """
 
 from __future__ import annotations
@@ -27,11 +28,6 @@ CHECKPOINT = 50  # every CHECKPOINT-th keyframe keeps its state for good
 Arrays = dict[str, np.ndarray]
 
 
-def frame_index(path: Path) -> int:
-    """The index in ``frame_N.png`` or ``frame_N.coherence.npz`` (N has six digits or more)."""
-    return int(path.name.split(".")[0][len("frame_"):])
-
-
 class ChainStates:
     """The saved states of one video plan; ``start`` is where its chain begins (0, or a chunk's start)."""
 
@@ -39,7 +35,7 @@ class ChainStates:
         self.store, self.cadence, self.start = store, cadence, start
 
     def path(self, index: int) -> Path:
-        return self.store.state_path(index, "coherence.npz")
+        return self.store.state_path(index)
 
     def is_key(self, index: int) -> bool:
         """Keyframes are dreamed; the chain's first frame always is one."""
@@ -59,8 +55,7 @@ class ChainStates:
 
     def _newest_good(self, below: int) -> tuple[int, Arrays] | None:
         """The newest keyframe before ``below`` with a readable state."""
-        found = sorted((frame_index(p) for p in self.store.folder.glob("frame_*.coherence.npz")), reverse=True)
-        for index in (i for i in found if i < below):
+        for index in (i for i in reversed(self.store.states()) if i < below):
             if (arrays := read_state(self.path(index))) is not None:
                 return index, arrays
         return None
@@ -78,9 +73,7 @@ class ChainStates:
             return arrays, None
         good = self._newest_good(need)
         redo = self.start if good is None else (good[0] // self.cadence + 1) * self.cadence
-        for png in self.store.folder.glob("frame_*.png"):
-            if frame_index(png) >= redo:
-                png.unlink()
+        self.store.drop_from(redo)  # only the store's own files: a user's frame_01.png stays
         return (None if good is None else good[1]), redo
 
     def lost(self, index: int, redo: int) -> str:

@@ -3,8 +3,8 @@
 A job runs ``python -m dreamvideo KIND INPUT -o OUTPUT --preset job.yaml`` so the
 studio renders exactly as the command line does (same resume, same sidecar, same
 errors), and a crash or a leak in a render cannot take the server down. Progress
-is read from the CLI's work folder beside the output (``.OUT.frames/frame_*.png``,
-written atomically, so a listed frame is a whole one).
+is read from the CLI's work folder beside the output (``.OUT.frames``, its frames named
+and listed by ``render.layout``, written atomically, so a listed frame is a whole one).
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..render import layout
 from .forms import KINDS
-from .paths import work_folder
 
-FRAME = re.compile(r"frame_(\d{6})\.png")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 SILENT = "the render stopped without a message"
 
@@ -110,12 +109,12 @@ class Watch:
                      "eta_s": round(rate * max(left, 0), 1) if rate is not None and left is not None else None}
         return self.seen
 
+    def folder(self) -> Path:
+        """The work folder the child's frames go to."""
+        return layout.work_folder(self.output, self.preview)
+
     def indices(self) -> list[int]:
-        try:
-            names = os.listdir(work_folder(self.output, self.preview))
-        except OSError:
-            return []
-        return [int(m.group(1)) for name in names if (m := FRAME.fullmatch(name))]
+        return layout.indices(self.folder())
 
 
 def frames_total(kind: str, settings: dict, source: Path | None) -> int | None:

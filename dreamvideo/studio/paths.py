@@ -16,6 +16,8 @@ from pathlib import Path, PurePosixPath
 
 from fastapi import HTTPException
 
+from ..render.layout import work_folder
+
 
 def inside(folder: Path, relative: str, must_exist: bool = False) -> Path:
     """The real path of ``relative`` under ``folder``; 403 when it would leave it, 404 when missing.
@@ -113,14 +115,6 @@ def free_name(folder: Path, name: str) -> Path:
         n += 1
         candidate = folder / f"{stem}-{n}{suffix}"
     return candidate
-
-
-def work_folder(output: Path, preview: bool = False) -> Path:
-    """Where the CLI keeps an unfinished render's frames (``render.common.work_folder``'s default).
-
-    A motion preview keeps its own (``render.preview``), never a real render's.
-    """
-    return output.with_name(f".{output.name}.{'preview.' if preview else ''}frames")
 
 
 def taken(output: Path) -> bool:

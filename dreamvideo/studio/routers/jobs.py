@@ -13,10 +13,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
+from ...render import layout
 from ..child import Watch
 from ..forms import FILE_SETTINGS, refuse, validate
 from ..jobs import ACTIVE, Busy, Full, Job, JobQueue
-from ..paths import free_name, hidden, inside, open_inside, relative, taken, work_folder
+from ..paths import free_name, hidden, inside, open_inside, relative, taken
 from .base import OneLineRoute, folder
 
 router = APIRouter(route_class=OneLineRoute)
@@ -145,7 +146,7 @@ def resume(job_id: str, request: Request) -> dict[str, Any]:
         raise HTTPException(409, f"another job is writing {job.output}")
     output = folder(request) / job.output
     preview = bool(job.settings.get("preview"))
-    if output.exists() and not work_folder(output, preview).exists():
+    if output.exists() and not layout.work_folder(output, preview).exists():
         # another render finished there since (with replace): resuming would overwrite it unasked
         raise HTTPException(409, f"{job.output} has been rendered since this job stopped; render again instead")
     queue(request).resume(job)
@@ -162,9 +163,9 @@ def latest_frame(job_id: str, request: Request) -> Response:
     job = find(request, job_id)
     output = folder(request) / job.output
     preview = bool(job.settings.get("preview"))
-    indices = Watch(output, None, preview).indices()
-    data = read_frame(folder(request), work_folder(output, preview) / f"frame_{max(indices):06d}.png") \
-        if indices else None
+    watch = Watch(output, None, preview)
+    indices = watch.indices()
+    data = read_frame(folder(request), watch.folder() / layout.name(indices[-1])) if indices else None
     if data is None:
         return Response(status_code=204)
     return Response(data, media_type="image/png", headers={"Cache-Control": "no-store"})
