@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dreamvideo.errors import DreamError
-from dreamvideo.distributed.chunks import fade_weight, overhead, plan, seam_steps
+from dreamvideo.distributed.chunks import fade_weight, plan, seam_steps
 
 
 def kept(chunks, total):
@@ -54,10 +54,6 @@ def test_open_end_reads_to_the_end_of_the_stream():
 def test_seam_steps_cover_each_fade_and_the_step_out_of_it():
     assert seam_steps(plan(30, 10, 2)) == {10, 20}
     assert seam_steps(plan(30, 10, 2, overlap=3)) == {10, 11, 12, 13, 20, 21, 22, 23}
-
-
-def test_overhead_is_the_extra_share_dreamed():
-    assert overhead(plan(1200, 120, 10), 1200) == pytest.approx(90 / 1200)  # 9 warm-ups of 10
 
 
 @pytest.mark.parametrize("args,field", [((10, 0, 1), "chunk_frames"), ((10, 4, -1), "warmup_frames"),

@@ -117,11 +117,6 @@ def build(terms: list[Term], model: FeatureModel, image: torch.Tensor,
     return Objective(total.fn, format_terms(resolved), total.layers)
 
 
-def resolved_spec(text: str, model: FeatureModel, image: torch.Tensor, base_dir: Path | None = None) -> str:
-    """Spec text with strong picks made explicit: what a sidecar records to replay a render."""
-    return format_terms(resolve(parse(text, model.name, base_dir), model, image))
-
-
 def blend(keyframes: Mapping[int, Objective], frame: int, frames: int) -> Objective:
     """The objective in force at ``frame``; a switch fades in linearly over ``frames`` frames.
 

@@ -130,12 +130,6 @@ def seam_steps(chunks: list[Chunk]) -> set[int]:
     return steps
 
 
-def overhead(chunks: list[Chunk], total: int) -> float:
-    """Extra frames dreamed (warm-up and overlap) as a share of the frames kept."""
-    extra = sum(c.lead + c.tail for c in chunks)
-    return extra / max(total, 1)
-
-
 def shrink(frame: np.ndarray, longest: int = 160) -> np.ndarray:
     """A small copy for the seam figure: flicker is a mean, it needs no full-size frames."""
     h, w = frame.shape[:2]
