@@ -63,14 +63,14 @@ def test_nonsense_plans_name_the_setting(args, field):
         plan(*args)
 
 
-def test_flicker_is_the_output_change_over_the_input_change_on_the_given_steps():
+def test_the_seam_figure_compares_flicker_at_seams_with_flicker_inside_chunks():
     import numpy as np
 
-    from dreamvideo.distributed.chunks import flicker, seam_flicker
+    from dreamvideo.distributed.chunks import seam_flicker
+    from dreamvideo.motion.metrics import measured
 
     inputs = [np.full((2, 2, 3), v, np.uint8) for v in (0, 10, 20, 30, 40)]
     outputs = [np.full((2, 2, 3), v, np.uint8) for v in (0, 10, 20, 60, 70)]  # a pop at step 3
-    assert flicker(inputs, outputs, [1, 2, 4]) == pytest.approx(1.0)
-    assert flicker(inputs, outputs, [3]) == pytest.approx(4.0)
-    assert seam_flicker(inputs, outputs, {3}) == pytest.approx((4.0, 1.0, 4.0))
-    assert flicker([inputs[0]] * 5, outputs, [1, 2]) is None
+    assert seam_flicker(measured(inputs, outputs), {3}) == pytest.approx((4.0, 1.0, 4.0))
+    assert seam_flicker(measured(inputs, inputs), set()) is None  # no seams
+    assert seam_flicker(measured([inputs[0]] * 5, outputs), {3}) is None  # no motion to compare with

@@ -10,7 +10,6 @@ Guide images arrive as tensors: loading files is the caller's job (media/).
 from __future__ import annotations
 
 import bisect
-from pathlib import Path
 from typing import Mapping
 
 import torch
