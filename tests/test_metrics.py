@@ -48,3 +48,19 @@ def test_render_meter_of_one_frame_says_so():
     meter = metrics.RenderMeter()
     meter.add(*_clip(frames=2))
     assert meter.flicker is None and meter.strength is None and "n/a" in meter.summary()
+
+
+def test_a_whole_clip_is_read_to_its_end_and_frames_without_a_dream_are_left_out():
+    """A chunked render measures its assembled frames against a clip reader that must reach the
+    end of the file (to say whether it ended early), and a damaged frame must not stop it."""
+    read: list[int] = []
+
+    def clip():
+        for i, frame in enumerate(_clip(frames=5)):
+            read.append(i)
+            yield frame
+
+    frames = _clip(frames=5)
+    meter = metrics.measured(clip(), [frames[0], frames[1], None])
+    assert read == [0, 1, 2, 3, 4]
+    assert len(meter.change_in) == 1 and meter.flicker == pytest.approx(1.0)

@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import DreamError, Interrupted
 from ..media import sources
 from ..media.encode import atomic
-from ..motion.metrics import RenderMeter
+from ..motion.metrics import measured
 from ..progress import Reporter, Silent
 from ..render.common import with_seed, work_folder
 from ..render.engine import Engine, RunOptions
@@ -158,20 +158,6 @@ def _collect(chunks: ChunkStore, plan_: list[Chunk], ends: dict[int, int | None]
     return count
 
 
-def _measure(store: FrameStore, count: int, reader: sources.FrameReader, gains: list[float]) -> RenderMeter:
-    """The render's flicker and strength, measured as a single-process render measures them.
-
-    ``reader`` reads the whole span, so afterwards it can say whether the file ended early;
-    ``gains``: the strengths the workers measured, frame by frame.
-    """
-    meter = RenderMeter()
-    for index, raw in enumerate(reader):
-        if index < count and (out := store.load(index)) is not None:  # a damaged frame: assembly names it
-            meter.add(raw, out, index)
-    meter.gains.extend(gains)
-    return meter
-
-
 def _checked_clip(settings: Settings, source: Path, output: Path, dist: Distribution,
                   progress: Reporter) -> tuple[Clip, int | None]:
     """Everything a chunked render refuses, before anything is written: the cluster, the clip, the settings.
@@ -228,9 +214,9 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
 def _publish(settings: Settings, clip: Clip, chunks: ChunkStore, plan_: list[Chunk], count: int, output: Path,
              options: RunOptions, progress: Reporter, *, weights: str, **meta: Any) -> None:
     """End as a single-process render ends (``publish_clip``), with the meter's figures and the seam figure."""
-    gains = [g for c in plan_ for g in (chunks.finished(c) or {}).get("gains", [])]
-    reader = clip.frames(settings.max_frames)
-    meter = _measure(chunks.store, count, reader, gains)
+    reader = clip.frames(settings.max_frames)  # the whole span: afterwards it can say whether the file ended early
+    meter = measured(reader, (chunks.store.load(i) for i in range(count)))  # a damaged frame: assembly names it
+    meter.gains += [g for c in plan_ for g in (chunks.finished(c) or {}).get("gains", [])]  # as workers measured
     seams = seam_flicker(meter, seam_steps(plan_))
     figure = dict(zip(("at_seams", "inside_chunks", "ratio"), (round(x, 3) for x in seams))) if seams else None
     publish_clip(settings, clip, reader, chunks.store, list(range(count)), output, options, progress,

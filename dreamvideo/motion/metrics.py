@@ -111,8 +111,14 @@ class RenderMeter:
 
 def measured(inputs: Iterable[np.ndarray], outputs: Iterable[np.ndarray],
              energy: Callable[[np.ndarray, int], float] | None = None, longest: int = METER_SIZE) -> RenderMeter:
-    """A meter fed a whole clip at once, frame for frame (a chunked render measures its assembled frames so)."""
+    """A meter fed a whole clip at once, frame for frame (a chunked render measures its assembled frames so).
+
+    ``inputs`` is read to its end, so a clip's reader can say afterwards whether the file ended
+    early; an input without an output (None, or past the last) is not measured.
+    """
     meter = RenderMeter(energy, longest)
-    for index, (raw, out) in enumerate(zip(inputs, outputs)):
-        meter.add(raw, out, index)
+    results = iter(outputs)
+    for index, raw in enumerate(inputs):
+        if (out := next(results, None)) is not None:
+            meter.add(raw, out, index)
     return meter
