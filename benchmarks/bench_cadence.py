@@ -11,7 +11,7 @@ settings, bundled model at its default layer, zoom 1.04 per frame.
 - seconds per output frame (all frames, the first's full dream included) and the speed-up;
 - strength: mean squared activation at the dreamed layer over output frames 10
   onward, and its ratio to cadence 1's;
-- texture (``motion.metrics.texture``, mean |x - blur(x)|) of keyframes and of
+- texture (``measures.texture``, mean |x - blur(x)|) of keyframes and of
   in-between frames, frames 10 onward: how much the in-betweens soften;
 - the motion preview of the same zoom (``render_zoom`` with ``preview``): seconds per
   frame and how many times faster than cadence 1's dreamed frames;
@@ -32,19 +32,27 @@ from pathlib import Path
 import harness
 import numpy as np
 import torch
+from measures import texture
 from PIL import Image, ImageDraw
 
-from dreamvideo.core.transforms import to_tensor
+from dreamvideo.core.transforms import to_tensor, to_uint8, warp_affine, zoom
 from dreamvideo.media.sources import noise
 from dreamvideo.motion.camera import Camera
-from dreamvideo.motion.metrics import texture
 from dreamvideo.render import Engine, RunOptions, render_zoom
-from dreamvideo.render.cadence import ZoomPlan, crossfade, detail_crossfade
+from dreamvideo.render.cadence import ZoomPlan, detail_crossfade
 from dreamvideo.render.store import FrameStore
 from dreamvideo.render.zoom import KEY_STEP, engine_dream, timeline
 from dreamvideo.settings import resolve
 
 SHEET = (60, 61, 62, 63, 64)
+
+
+def crossfade(a: np.ndarray, b: np.ndarray, weight: float | np.ndarray) -> np.ndarray:
+    """The plain fade measured against the plan's detail-keeping one: ``(1 - weight) * a + weight * b``."""
+    if np.isscalar(weight) and weight >= 1:
+        return b
+    mixed = a.astype(np.float32) * (1 - weight) + b.astype(np.float32) * weight
+    return np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
 
 
 class ChainedCamera:
@@ -53,17 +61,58 @@ class ChainedCamera:
     def __init__(self, camera: Camera) -> None:
         self.camera = camera
 
-    def moved(self, frame: np.ndarray, first: int, last: int, mode: str = "bilinear") -> np.ndarray:
+    def moved(self, frame: np.ndarray, first: int, last: int) -> np.ndarray:
         for index in range(first, last + 1):
-            frame = self.camera.step(frame, index)
+            move = self.camera.at(index)
+            frame = to_uint8(zoom(to_tensor(frame), move["factor"], move["rotate"], move["translate"],
+                                  move["center"]))
         return frame
 
-    def moved_back(self, frame: np.ndarray, first: int, last: int, mode: str = "bilinear") -> tuple[np.ndarray, np.ndarray]:
+    def moved_back(self, frame: np.ndarray, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
         cover = np.ones(frame.shape[:2] + (1,), np.float32)
         for index in range(last, first - 1, -1):
             frame, step_cover = self.camera.moved_back(frame, index, index)
             cover = cover * step_cover  # close enough for a comparison of sharpness
         return frame, cover
+
+
+class ResampledCamera:
+    """The camera's composed moves, resampled with another ``mode`` (e.g. bicubic) than the plan's bilinear."""
+
+    def __init__(self, camera: Camera, mode: str) -> None:
+        self.camera, self.mode = camera, mode
+
+    def moved(self, frame: np.ndarray, first: int, last: int) -> np.ndarray:
+        if first > last:
+            return frame
+        matrix = self.camera.matrix(first, last, *frame.shape[:2])
+        return to_uint8(warp_affine(to_tensor(frame), matrix, mode=self.mode))
+
+    def moved_back(self, frame: np.ndarray, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+        if first > last:
+            return self.camera.moved_back(frame, first, last)
+        height, width = frame.shape[:2]
+        inverse = np.linalg.inv(self.camera.matrix(first, last, height, width))
+        cover = warp_affine(torch.ones(1, 1, height, width), inverse, padding="zeros")[0].permute(1, 2, 0).numpy()
+        return to_uint8(warp_affine(to_tensor(frame), inverse, mode=self.mode)), cover
+
+
+class BenchPlan(ZoomPlan):
+    """The zoom plan with the variants measured against it: lagged keys (Deforum's turbo: the key
+    dreamed for a window's first frame and moved forward, so each output is a resample of a dream)
+    and another fade."""
+
+    def __init__(self, *args, lagged: bool, fade, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lagged, self.fade = lagged, fade
+
+    def _key(self, start: int, end: int, base: np.ndarray, advance) -> np.ndarray:
+        return super()._key(start, start if self.lagged else end, base, advance)
+
+    def _moved_key(self, index: int):
+        if not self.lagged:
+            return super()._moved_key(index)
+        return self.camera.moved(self.key, self.start + 1, index), 1.0
 
 
 class Variant:
@@ -106,10 +155,11 @@ def zoom_variants(settings, size: int, work: Path, specs: list) -> tuple[Engine,
         keyed = settings.model_copy(update={"frame_steps": key_steps or settings.frame_steps})
         dream, steps = engine_dream(engine, keyed, octaves, times.frames, key_step)
         camera = Camera(settings, times)
+        moves = ChainedCamera(camera) if chained else camera
+        moves = moves if resample == "bilinear" or cadence == 1 else ResampledCamera(camera, resample)
         store = FrameStore(work / name.replace(" ", "_"), {"bench": name})
-        plan = ZoomPlan(dream, origin, ChainedCamera(camera) if chained else camera, store,
-                        total=times.frames, steps=steps, cadence=cadence, lagged=lagged,
-                        resample=resample, fade=fade)
+        plan = BenchPlan(dream, origin, moves, store, total=times.frames, steps=steps, cadence=cadence,
+                         lagged=lagged, fade=fade)
         variants.append(Variant(name, plan, cadence))
     return engine, variants
 

@@ -29,6 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import clip_path, clips, parser, ratios, sheet, start  # noqa: E402
+import measures  # noqa: E402
 from dreamvideo.motion import flow, metrics  # noqa: E402
 from dreamvideo.render import Engine, RunOptions  # noqa: E402
 from dreamvideo.render.store import FrameStore  # noqa: E402
@@ -74,9 +75,9 @@ def compare(engine: Engine, settings: Settings, inputs: list[np.ndarray], cadenc
     again = render(engine, settings, inputs)
     assert all(np.array_equal(a, b) for a, b in zip(runs[1][0], again[0]))
     runs[1] = (again[0], (runs[1][1] + again[1]) / 2)
-    figures = {f"cadence {c}": {"s/frame": seconds, "flicker": metrics.flicker_ratio(inputs, outputs),
-                                "warp err": metrics.warp_error(inputs, outputs),
-                                "strength": metrics.strength(inputs, outputs, energy)}
+    figures = {f"cadence {c}": {"s/frame": seconds, "flicker": measures.flicker_ratio(inputs, outputs),
+                                "warp err": measures.warp_error(inputs, outputs),
+                                "strength": measures.strength(inputs, outputs, energy)}
                for c, (outputs, seconds) in runs.items()}
     return figures, [inputs, *(outputs for outputs, _ in runs.values())]
 
@@ -94,7 +95,7 @@ def main() -> int:
     for name in args.clips:
         inputs = clips.frames(clip_path(name), args.frames, args.size)
         h, w = inputs[0].shape[:2]
-        print(f"\n{name}: {len(inputs)} frames {w}x{h}; input warp error {metrics.warp_error(inputs, inputs):.2f}")
+        print(f"\n{name}: {len(inputs)} frames {w}x{h}; input warp error {measures.warp_error(inputs, inputs):.2f}")
         for span in (2, 3):
             print("  flow over %d frames, masked error in grey levels: one flow %.2f, chained %.2f"
                   % (span, *flow_check(inputs, span)))

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from harness import clips, parser, sheet, start
+import measures
 
 from dreamvideo.core.dream import DreamConfig, Dreamer
 from dreamvideo.core.transforms import to_tensor, to_uint8
@@ -94,7 +95,7 @@ def main() -> int:
     for name in args.clips:
         inputs = load(name, args.frames)
         h, w = inputs[0].shape[:2]
-        print(f"\n{name}: {len(inputs)} frames {w}x{h}; input warp error {metrics.warp_error(inputs, inputs):.2f}")
+        print(f"\n{name}: {len(inputs)} frames {w}x{h}; input warp error {measures.warp_error(inputs, inputs):.2f}")
         for steps in args.steps:
             dream = dream_fn(dreamer, DreamConfig(steps=steps))
             print(f"  steps {steps}\n  {'mode':8} {'flicker':>7} {'warp err':>8} {'strength':>8} "
@@ -106,9 +107,9 @@ def main() -> int:
                                       flow_size=args.flow_size, **extra)
                 outputs, seconds = run_mode(mode, inputs, dream)
                 base_time = base_time or seconds
-                print(f"  {name_mode:8} {metrics.flicker_ratio(inputs, outputs):7.2f} "
-                      f"{metrics.warp_error(inputs, outputs):8.2f} {metrics.strength(inputs, outputs, energy):8.2f} "
-                      f"{metrics.texture_ratio(inputs, outputs):7.2f} {seconds:7.2f} {seconds / base_time:7.2f}",
+                print(f"  {name_mode:8} {measures.flicker_ratio(inputs, outputs):7.2f} "
+                      f"{measures.warp_error(inputs, outputs):8.2f} {measures.strength(inputs, outputs, energy):8.2f} "
+                      f"{measures.texture_ratio(inputs, outputs):7.2f} {seconds:7.2f} {seconds / base_time:7.2f}",
                       flush=True)
                 if name_mode in ("none", "pyramid"):
                     rows.append(outputs)

@@ -36,7 +36,7 @@ from dreamvideo.core.transforms import to_tensor
 from dreamvideo.media.sources import load_image
 from dreamvideo.motion.camera import Camera, start_frame
 from dreamvideo.render import Engine, RunOptions, render_zoom
-from dreamvideo.render.cadence import ColorLock, ZoomPlan
+from dreamvideo.render.cadence import ColorLock, Dream, ZoomPlan
 from dreamvideo.render.store import FrameStore
 from dreamvideo.render.video_loop import seam_ratio
 from dreamvideo.render.zoom import engine_dream, timeline
@@ -44,14 +44,22 @@ from dreamvideo.settings import resolve
 
 COFFEE = Path(__file__).resolve().parent.parent / "Images" / "coffee.jpg"
 QUANTILES = np.linspace(0.005, 0.995, 99)
-VARIANTS = {"none": ("none", ()), "lab input": ("lab", ("input",)), "lab output": ("lab", ("output",)),
-            "lab both": ("lab", ("input", "output"))}
+# name: (colour space, match the dream's input (the render's way), match its output too)
+VARIANTS = {"none": ("none", False, False), "lab input": ("lab", True, False), "lab output": ("lab", False, True),
+            "lab both": ("lab", True, True)}
 
 
 def lab_distance(frame: np.ndarray, reference_quantiles: np.ndarray) -> float:
     lab = color.rgb2lab(frame).reshape(-1, 3)
     return float(np.mean([np.abs(np.quantile(lab[:, c], QUANTILES) - reference_quantiles[c]).mean()
                           for c in range(3)]))
+
+
+def output_matched(dream: Dream, lock: ColorLock) -> Dream:
+    """The zoom's dream with its output matched to the reference as well (the variant measured)."""
+    def matched(frame: np.ndarray, index: int, advance, first: bool) -> np.ndarray:
+        return lock.apply(dream(frame, index, advance, first), index, first)
+    return matched
 
 
 def color_run(settings, names: list[str], work: Path) -> tuple[Engine, np.ndarray, dict[str, list[np.ndarray]]]:
@@ -62,10 +70,11 @@ def color_run(settings, names: list[str], work: Path) -> tuple[Engine, np.ndarra
     strengths = settings.series("color_strength", times)
     plans = {}
     for name in names:
-        space, where = VARIANTS[name]
+        space, on_input, on_output = VARIANTS[name]
+        lock = ColorLock(space, strengths, first)
         store = FrameStore(work / name.replace(" ", "_"), {"bench": name})
-        plans[name] = ZoomPlan(dream, first, Camera(settings, times), store, total=times.frames, steps=steps,
-                               color=ColorLock(space, strengths, first, where))
+        plans[name] = ZoomPlan(output_matched(dream, lock) if on_output else dream, first, Camera(settings, times),
+                               store, total=times.frames, steps=steps, color=lock if on_input else None)
     frames: dict[str, list[np.ndarray]] = {name: [] for name in names}
     frame0 = plans[names[0]].make(0, lambda n: None)
     for name in names:

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_cadence_video import energy_of, render  # noqa: E402
 from harness import clip_path, clips, parser, sheet, start  # noqa: E402
-from dreamvideo.motion import metrics  # noqa: E402
+import measures  # noqa: E402
 from dreamvideo.motion.color import SPACES  # noqa: E402
 from dreamvideo.render import Engine, RunOptions  # noqa: E402
 from dreamvideo.settings import resolve  # noqa: E402
@@ -55,11 +55,11 @@ def main() -> int:
     rows, base = [inputs], None
     for space in SPACES:
         outputs, _ = render(engine, settings.model_copy(update={"color_coherence": space}), inputs)
-        gain = metrics.strength(inputs, outputs, energy)
+        gain = measures.strength(inputs, outputs, energy)
         base = base or gain
         (dl, da, db), (sl, sa, sb) = lab_distance(inputs, outputs)
         print(f"  {space:5} {dl:5.2f} {da:5.2f} {db:5.2f} {sl:5.2f} {sa:5.2f} {sb:5.2f} "
-              f"{metrics.flicker_ratio(inputs, outputs):7.2f} {gain:8.2f} {gain / base:7.2f}", flush=True)
+              f"{measures.flicker_ratio(inputs, outputs):7.2f} {gain:8.2f} {gain / base:7.2f}", flush=True)
         rows.append(outputs)
     sheet(args.sheets / f"color-{args.clip}-steps{args.steps}.png", [r[3:9] for r in rows],
           labels=["input", *SPACES], columns=[f"frame {i}" for i in range(3, 9)])

@@ -10,8 +10,8 @@ run exactly this chunk function, so Ray adds nothing to the figures):
    the figure at j = W.
 2. Seams. The clip is rendered in chunks for each (warm-up, overlap) pair asked
    for, and the flicker of steps touched by a seam is compared with the flicker of
-   steps inside chunks (flicker = mean |out[t] - out[t-1]| / mean |in[t] - in[t-1]|
-   over those steps). The goal is a seam/in-chunk ratio of at most 1.2.
+   steps inside chunks (flicker = sum |out[t] - out[t-1]| / sum |in[t] - in[t-1]|
+   over those steps, by the render's own meter at full size). The goal is a seam/in-chunk ratio of at most 1.2.
 
     python benchmarks/bench_seams.py [--clip FILE] [--frames 96] [--size 192] [--steps 3]
         [--chunk 24] [--plans 0:0 16:0 0:8 4:8 ...] [--sheet seams.png]
@@ -20,14 +20,17 @@ run exactly this chunk function, so Ray adds nothing to the figures):
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from harness import clip_path, parser, sheet, start
+from measures import FULL_SIZE
 
 from dreamvideo.distributed.chunks import Chunk, fade_weight, mix, plan, seam_flicker, seam_steps
 from dreamvideo.distributed.worker import ChunkJob, dream_chunk
 from dreamvideo.media import sources
+from dreamvideo.motion import metrics
 from dreamvideo.settings import resolve
 
 
@@ -55,7 +58,12 @@ def render_chunked(base: ChunkJob, total: int, chunk: int, warmup: int, overlap:
 
 
 def _job(base: ChunkJob, chunk: Chunk) -> ChunkJob:
-    return ChunkJob(base.settings, base.device, base.source, base.size, base.start, base.end, chunk)
+    return replace(base, chunk=chunk)
+
+
+def seams_of(inputs: list[np.ndarray], outputs: list[np.ndarray], seams: set[int]) -> tuple[float, float, float]:
+    """The driver's seam figure, measured at full size."""
+    return seam_flicker(metrics.measured(inputs, outputs, longest=FULL_SIZE), seams)
 
 
 def change(frames: list[np.ndarray], steps: list[int]) -> float:
@@ -85,7 +93,8 @@ def main() -> int:
     size = sources.fit_longest(info.width, info.height, args.size, even=True)
     inputs = list(sources.read_frames(info, size, 0, None, args.frames))
     total = len(inputs)
-    base = ChunkJob(settings, "cpu", str(clip), size, 0.0, None, Chunk(0, 0, total))
+    base = ChunkJob(settings=settings, device="cpu", source=str(clip), size=size, start=0.0, end=None,
+                    chunk=Chunk(0, 0, total))
     print(f"clip {clip.name}: {total} frames at {size[0]}x{size[1]}, steps {args.steps}, "
           f"coherence {settings.coherence}")
     started = time.perf_counter()
@@ -98,14 +107,14 @@ def main() -> int:
     for j in range(0, total - args.fresh_at, max(1, (total - args.fresh_at) // 12)):
         gap = float(np.abs(fresh[args.fresh_at + j].astype(np.float32) - reference[args.fresh_at + j]).mean())
         print(f"  {j:3d} {gap:7.2f} {gap / ref_change:6.2f}")
-    f_seam, f_in, ratio = seam_flicker(inputs, reference, seam_steps(plan(total, args.chunk, 0)))
+    f_seam, f_in, ratio = seams_of(inputs, reference, seam_steps(plan(total, args.chunk, 0)))
     print(f"\n{'warmup':>6} {'overlap':>7} {'seam':>6} {'inside':>6} {'ratio':>6} {'extra':>6}  (flicker)")
     print(f"{'single':>14} {f_seam:6.2f} {f_in:6.2f} {ratio:6.2f} {'0%':>6}  (same steps, one process)")
     for pair in args.plans:
         warmup, overlap = (int(x) for x in pair.split(":"))
         chunks = plan(total, args.chunk, warmup, overlap)
         outputs = render_chunked(base, total, args.chunk, warmup, overlap)
-        f_seam, f_in, ratio = seam_flicker(inputs, outputs, seam_steps(chunks))
+        f_seam, f_in, ratio = seams_of(inputs, outputs, seam_steps(chunks))
         extra = sum(c.lead + c.tail for c in chunks) / total
         print(f"{warmup:6d} {overlap:7d} {f_seam:6.2f} {f_in:6.2f} {ratio:6.2f} {extra:6.0%}", flush=True)
         if args.sheet and pair == args.plans[-1]:

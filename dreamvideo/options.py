@@ -126,11 +126,6 @@ def parse_pair(name: str, value: str | None) -> tuple[float, float] | str | None
     return x, y
 
 
-def parse_translate(value: str | None) -> tuple[float, float] | str | None:
-    """``DX,DY`` as two numbers (or a Deforum schedule string)."""
-    return parse_pair("translate", value)
-
-
 # ---------------------------------------------------------------- distributed video (Ray)
 
 RAY = "Distributed (Ray)"

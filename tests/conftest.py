@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import imageio_ffmpeg
 import pytest
 import torch
 from typer.testing import CliRunner
+
+from dreamvideo.media import ffmpeg as media_ffmpeg
 
 pytest_plugins = ["tests.ray_fixtures"]  # one Ray runtime per session, for the distributed tests
 
@@ -52,6 +55,12 @@ def clip(tmp_path: Path) -> Path:
 def ffmpeg(*args: str) -> None:
     """Run the ffmpeg that imageio-ffmpeg ships, quietly, failing the test on error."""
     subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-v", "error", "-y", *args], check=True)
+
+
+def streams(path: Path) -> dict[str, int]:
+    """Count a file's video and audio streams as ffmpeg reports them (there is no ffprobe to ask)."""
+    header = media_ffmpeg.run(["-i", str(path)]).stderr
+    return {kind: len(re.findall(rf"Stream #\d+:\d+.*: {kind.title()}:", header)) for kind in ("video", "audio")}
 
 
 def truncated_clip(folder: Path, seconds: float) -> Path:

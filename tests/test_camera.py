@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from dreamvideo.core.transforms import zoom
+from dreamvideo.core.transforms import to_tensor, to_uint8, zoom
 from dreamvideo.errors import DreamError
 from dreamvideo.motion.camera import Camera
 from dreamvideo.settings import resolve
@@ -37,8 +37,16 @@ def test_camera_evaluates_every_move_for_the_run():
     assert camera.at(6)["factor"] == pytest.approx(1.11) and camera.at(5)["factor"] == pytest.approx(1.01)
     assert camera.at(5)["rotate"] == pytest.approx(5.0)
     assert camera.at(5)["center"] == pytest.approx((0.375, 0.625))
+
+
+def test_one_frames_move_is_the_zoom_by_that_move():
+    """The camera's composed move over a single frame is exactly one zoom by that frame's move."""
+    camera = Camera(Moves(zoom="0:(1.05)", rotate={0: 0, 10: 10}, translate="0:(2, -1)"), Timeline(12))
     frame = np.random.default_rng(0).integers(0, 256, (32, 48, 3), dtype=np.uint8)
-    assert camera.step(frame, 3).shape == frame.shape
+    move = camera.at(3)
+    once = to_uint8(zoom(to_tensor(frame), move["factor"], move["rotate"], move["translate"], move["center"]))
+    assert np.array_equal(camera.moved(frame, 3, 3), once)
+    assert not np.array_equal(camera.moved(frame, 3, 4), once)
 
 
 def test_camera_uses_each_schedules_interpolation():

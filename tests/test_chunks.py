@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dreamvideo.errors import DreamError
-from dreamvideo.distributed.chunks import fade_weight, overhead, plan, seam_steps
+from dreamvideo.distributed.chunks import fade_weight, plan, seam_steps
 
 
 def kept(chunks, total):
@@ -56,10 +56,6 @@ def test_seam_steps_cover_each_fade_and_the_step_out_of_it():
     assert seam_steps(plan(30, 10, 2, overlap=3)) == {10, 11, 12, 13, 20, 21, 22, 23}
 
 
-def test_overhead_is_the_extra_share_dreamed():
-    assert overhead(plan(1200, 120, 10), 1200) == pytest.approx(90 / 1200)  # 9 warm-ups of 10
-
-
 @pytest.mark.parametrize("args,field", [((10, 0, 1), "chunk_frames"), ((10, 4, -1), "warmup_frames"),
                                         ((10, 4, 1, 4), "overlap")])
 def test_nonsense_plans_name_the_setting(args, field):
@@ -67,14 +63,14 @@ def test_nonsense_plans_name_the_setting(args, field):
         plan(*args)
 
 
-def test_flicker_is_the_output_change_over_the_input_change_on_the_given_steps():
+def test_the_seam_figure_compares_flicker_at_seams_with_flicker_inside_chunks():
     import numpy as np
 
-    from dreamvideo.distributed.chunks import flicker, seam_flicker
+    from dreamvideo.distributed.chunks import seam_flicker
+    from dreamvideo.motion.metrics import measured
 
     inputs = [np.full((2, 2, 3), v, np.uint8) for v in (0, 10, 20, 30, 40)]
     outputs = [np.full((2, 2, 3), v, np.uint8) for v in (0, 10, 20, 60, 70)]  # a pop at step 3
-    assert flicker(inputs, outputs, [1, 2, 4]) == pytest.approx(1.0)
-    assert flicker(inputs, outputs, [3]) == pytest.approx(4.0)
-    assert seam_flicker(inputs, outputs, {3}) == pytest.approx((4.0, 1.0, 4.0))
-    assert flicker([inputs[0]] * 5, outputs, [1, 2]) is None
+    assert seam_flicker(measured(inputs, outputs), {3}) == pytest.approx((4.0, 1.0, 4.0))
+    assert seam_flicker(measured(inputs, inputs), set()) is None  # no seams
+    assert seam_flicker(measured([inputs[0]] * 5, outputs), {3}) is None  # no motion to compare with

@@ -85,8 +85,9 @@ def test_pyramid_is_steadier_than_none_and_old_flow_at_full_strength(scene, shar
     frames = scene()
     outs = {name: _render(coherence.make(name, flow_steps=1), frames, dream)
             for name in ("none", "flow", "pyramid")}
-    flicker = {name: metrics.flicker_ratio(frames, out) for name, out in outs.items()}
-    strength = {name: metrics.strength(frames, out, energy) for name, out in outs.items()}
+    meters = {name: metrics.measured(frames, out, lambda frame, _: energy(frame)) for name, out in outs.items()}
+    flicker = {name: meter.flicker for name, meter in meters.items()}
+    strength = {name: meter.strength for name, meter in meters.items()}
     assert flicker["pyramid"] < share * flicker["none"]
     assert flicker["pyramid"] < flicker["flow"]
     assert strength["pyramid"] >= 0.85 * strength["none"]
@@ -107,7 +108,7 @@ def test_saved_state_resumes_byte_identical(tmp_path, dream):
     _render(first, frames[:2], dream)
     first.save(tmp_path / "state.npz")
     resumed = coherence.make("pyramid")
-    resumed.load(tmp_path / "state.npz")
+    resumed.restore(coherence.read_state(tmp_path / "state.npz"))
     later = [resumed.frame(raw, i, dream) for i, raw in enumerate(frames[2:], start=2)]
     assert all(np.array_equal(x, y) for x, y in zip(later, straight[2:]))
 

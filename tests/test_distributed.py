@@ -27,7 +27,7 @@ from dreamvideo.render.store import FrameStore
 from dreamvideo.distributed.chunks import fade_weight, mix, plan
 from dreamvideo.settings import resolve
 
-from .conftest import FAST, make_clip
+from .conftest import FAST, make_clip, streams
 
 DIST = driver.Distribution(workers=2, chunk_frames=10, warmup=3, overlap=2)
 
@@ -76,7 +76,7 @@ def test_same_frames_fps_and_audio_as_one_process(renders):
     assert (b.fps, b.width, b.height, b.has_audio) == (a.fps, a.width, a.height, True)
     assert b.duration == pytest.approx(a.duration, abs=0.03)
     assert len(list(sources.read_frames(b, (b.width, b.height)))) == 30
-    assert sources.streams(multi) == {"video": 1, "audio": 1}
+    assert streams(multi) == {"video": 1, "audio": 1}
     assert not any(tmp.glob(".multi*partial*"))
 
 

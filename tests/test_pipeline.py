@@ -11,9 +11,9 @@ from dreamvideo.errors import Interrupted
 from dreamvideo.render import Engine, RunOptions, render_video, render_zoom
 from dreamvideo.render import engine as pipeline
 from dreamvideo.settings import resolve
-from dreamvideo.media.sources import load_image, probe, streams
+from dreamvideo.media.sources import load_image, probe
 
-from .conftest import FAST, ffmpeg, make_clip, truncated_clip
+from .conftest import FAST, ffmpeg, make_clip, streams, truncated_clip
 
 
 def _frames(path: Path) -> int:

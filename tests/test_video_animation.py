@@ -13,7 +13,7 @@ from dreamvideo.render import Engine, RunOptions, render_video
 from dreamvideo.render.video_loop import seam_ratio
 from dreamvideo.settings import resolve
 
-from .conftest import FAST, FAST_ARGS, truncated_clip
+from .conftest import FAST, FAST_ARGS, streams, truncated_clip
 from .test_video import _frames, _interrupted, moving_clip, one_thread  # noqa: F401  (fixtures)
 
 
@@ -44,8 +44,8 @@ def test_cadence_dreams_every_nth_frame_and_moves_the_dream_onto_the_frames_betw
     monkeypatch.undo()
     render_video(settings.model_copy(update={"cadence": 1}), moving_clip, tmp_path / "b.mp4",
                  RunOptions(frames_dir=tmp_path / "b"))
-    every = metrics.flicker_ratio(raws, _frames(tmp_path / "b"))
-    assert metrics.flicker_ratio(raws, outs) < 1.15 * every   # and they are as steady as dreamed ones
+    every = metrics.measured(raws, _frames(tmp_path / "b")).flicker
+    assert metrics.measured(raws, outs).flicker < 1.15 * every   # and they are as steady as dreamed ones
 
 
 def test_cadence_resumes_from_any_frame_to_the_uninterrupted_frames(tmp_path, moving_clip, monkeypatch):
@@ -107,7 +107,7 @@ def test_a_loop_keeps_the_audio_of_the_frames_written(tmp_path, clip, runner):
     out = tmp_path / "loop.mp4"
     result = runner.invoke(app, ["video", str(clip), "-o", str(out), "--loop", "--max-frames", "9", *FAST_ARGS])
     assert result.exit_code == 0, result.output
-    assert sources.streams(out) == {"video": 1, "audio": 1}
+    assert streams(out) == {"video": 1, "audio": 1}
     assert sources.probe(out).duration == pytest.approx(6 * 1001 / 30000, abs=0.05)
 
 

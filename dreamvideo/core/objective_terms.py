@@ -10,7 +10,6 @@ Guide images arrive as tensors: loading files is the caller's job (media/).
 from __future__ import annotations
 
 import bisect
-from pathlib import Path
 from typing import Mapping
 
 import torch
@@ -115,11 +114,6 @@ def build(terms: list[Term], model: FeatureModel, image: torch.Tensor,
     parts = [term.weight * _term_objective(term, model, guides or {}, longest) for term in resolved]
     total = sum(parts[1:], start=parts[0])
     return Objective(total.fn, format_terms(resolved), total.layers)
-
-
-def resolved_spec(text: str, model: FeatureModel, image: torch.Tensor, base_dir: Path | None = None) -> str:
-    """Spec text with strong picks made explicit: what a sidecar records to replay a render."""
-    return format_terms(resolve(parse(text, model.name, base_dir), model, image))
 
 
 def blend(keyframes: Mapping[int, Objective], frame: int, frames: int) -> Objective:

@@ -9,17 +9,21 @@ the next is spread over O frames instead of landing on one.
 
 The plan depends only on the frame count and these three numbers, never on the
 number of workers: the same command gives the same frames on 1 GPU or 64.
-Pure functions of numbers and arrays: no Ray, no torch, no files.
+Pure functions of numbers and arrays: no Ray, no torch, no files. Flicker itself is
+measured by the render's own meter (:mod:`..motion.metrics`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
 from ..errors import DreamError
+
+if TYPE_CHECKING:  # the meter is only handed in: no torch here
+    from ..motion.metrics import RenderMeter
 
 # Defaults for --chunk-frames, --warmup-frames and --overlap-frames, chosen from
 # benchmarks/bench_seams.py (see the README's distributed section).
@@ -130,40 +134,16 @@ def seam_steps(chunks: list[Chunk]) -> set[int]:
     return steps
 
 
-def overhead(chunks: list[Chunk], total: int) -> float:
-    """Extra frames dreamed (warm-up and overlap) as a share of the frames kept."""
-    extra = sum(c.lead + c.tail for c in chunks)
-    return extra / max(total, 1)
-
-
-def shrink(frame: np.ndarray, longest: int = 160) -> np.ndarray:
-    """A small copy for the seam figure: flicker is a mean, it needs no full-size frames."""
-    h, w = frame.shape[:2]
-    step = max(1, max(h, w) // longest)
-    return frame[::step, ::step]
-
-
-def _change(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.abs(b.astype(np.float32) - a.astype(np.float32)).mean())
-
-
-def flicker(inputs: Sequence[np.ndarray], outputs: Sequence[np.ndarray], steps: Sequence[int]) -> float | None:
-    """The coherence issue's flicker ratio over some steps t (frame t-1 to t): the output's
-    frame-to-frame change summed over them, over the input's. None if the input holds still."""
-    base = sum(_change(inputs[t - 1], inputs[t]) for t in steps)
-    return sum(_change(outputs[t - 1], outputs[t]) for t in steps) / base if base > 1e-6 else None
-
-
-def seam_flicker(inputs: Sequence[np.ndarray], outputs: Sequence[np.ndarray],
-                 seams: set[int]) -> tuple[float, float, float] | None:
+def seam_flicker(meter: RenderMeter, seams: set[int]) -> tuple[float, float, float] | None:
     """The seam figure: flicker at seam steps, flicker inside chunks, and their ratio.
 
-    Both are flicker ratios against the input on the same steps, so seams that happen
-    to fall on fast motion are not blamed for it. None without seams (or motion).
+    ``meter`` has measured the clip's frames in order. Both figures are flicker ratios
+    against the input on the same steps, so seams that happen to fall on fast motion are
+    not blamed for it. None without seams (or motion).
     """
-    steps = range(1, min(len(inputs), len(outputs)))
-    at = flicker(inputs, outputs, [t for t in steps if t in seams])
-    inside = flicker(inputs, outputs, [t for t in steps if t not in seams])
+    steps = range(1, len(meter.change_in) + 1)
+    at = meter.flicker_on(t for t in steps if t in seams)
+    inside = meter.flicker_on(t for t in steps if t not in seams)
     if not at or not inside:
         return None
     return at, inside, at / inside

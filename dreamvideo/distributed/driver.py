@@ -13,25 +13,23 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Iterator
-
-import numpy as np
+from typing import Any
 
 from ..errors import DreamError, Interrupted
 from ..media import sources
 from ..media.encode import atomic
+from ..motion.metrics import measured
 from ..progress import Reporter, Silent
-from ..render.assemble import assemble_video
-from ..render.common import finish, with_seed, work_folder
+from ..render.common import with_seed, work_folder
 from ..render.engine import Engine, RunOptions
 from ..render.layout import FADES, chunk_files, fade_name, marker_name
-from ..render.sidecar import manifest, sidecar_text
+from ..render.sidecar import manifest
 from ..render.store import FrameStore
-from ..render.video import check_animation, first_frame, open_clip
+from ..render.video import Clip, check_animation, open_clip, publish_clip
 from ..settings import Settings
 from . import ray_backend
-from .chunks import (DEFAULT_CHUNK, DEFAULT_OVERLAP, DEFAULT_WARMUP, Chunk, fade_weight, flicker, mix, plan,
-                     seam_flicker, seam_steps, shrink)
+from .chunks import (DEFAULT_CHUNK, DEFAULT_OVERLAP, DEFAULT_WARMUP, Chunk, fade_weight, mix, plan, seam_flicker,
+                     seam_steps)
 from .worker import ChunkJob, dream_chunk
 
 
@@ -109,13 +107,6 @@ class Distribution:
         ray_backend.check_workers(self.workers, self.address)
 
 
-def _estimate(info: sources.VideoInfo, settings: Settings, start: float, end: float | None) -> int:
-    """Frames in the span, from the header; the last chunk reads to the real end anyway."""
-    span = (end or info.duration) - start
-    count = max(1, round(span * info.fps)) if span > 0 else 1
-    return min(count, settings.max_frames) if settings.max_frames else count
-
-
 def _run_chunks(dist: Distribution, jobs: dict[int, ChunkJob], chunks: ChunkStore, source: Path,
                 advance) -> dict[int, int | None]:
     """Every unfinished chunk as a Ray task; frames are saved as they arrive."""
@@ -153,12 +144,10 @@ def _kept(chunk: Chunk, last: int | None) -> int:
     return max(0, end - chunk.first + 1)
 
 
-def _collect(chunks: ChunkStore, plan_: list[Chunk], ends: dict[int, int | None], source: Path,
-             span: tuple[float, float | None]) -> int:
-    """Fade the shared frames and check that every frame 0..n-1 is in the store; returns n."""
+def _collect(chunks: ChunkStore, plan_: list[Chunk], ends: dict[int, int | None]) -> int:
+    """Fade the shared frames and check that every frame 0..n-1 is in the store; returns n (0: the span
+    had no frames, which ``publish_clip`` says)."""
     count = max((v for v in ends.values() if v is not None), default=-1) + 1
-    if count == 0:
-        raise DreamError(f"{source.name} has no video frames between {span[0]:g}s and {span[1] or 0:g}s")
     for index in range(count):
         sharing = [c for c in plan_ if c.role(index) in ("head", "tail")
                    and (c.stop is None or index < c.stop + c.tail)]
@@ -170,50 +159,33 @@ def _collect(chunks: ChunkStore, plan_: list[Chunk], ends: dict[int, int | None]
     return count
 
 
-def _measure(store: FrameStore, count: int, plan_: list[Chunk], inputs: Iterator[np.ndarray],
-             gains: list[float], progress: Reporter) -> dict[str, Any]:
-    """Print and return the render's flicker ratio and strength (as a single-process
-    render reports them) and the seam figure: flicker at seams over flicker inside chunks."""
-    ins, outs = [shrink(f) for f in inputs], [shrink(store.load(i)) for i in range(count)]
-    whole = flicker(ins, outs, range(1, count))
-    whole = None if whole is None else round(whole, 3)
-    strength = round(float(np.mean(gains)), 3) if gains else None
-    progress.note(f"flicker ratio {'n/a' if whole is None else f'{whole:.2f}'} (1.0 = as steady as the "
-                  f"source), strength {'n/a' if strength is None else f'{strength:.2f}'} "
-                  "(activation gain over the source)")
-    seams = seam_flicker(ins, outs, seam_steps(plan_))
-    if seams is not None:
-        progress.note(f"seams: flicker {seams[0]:.2f} at seams, {seams[1]:.2f} inside chunks ({seams[2]:.2f}x)")
-    figure = dict(zip(("at_seams", "inside_chunks", "ratio"), (round(x, 3) for x in seams))) if seams else None
-    return {"flicker_ratio": whole, "strength": strength, "seam_flicker": figure}
-
-
 def _checked_clip(settings: Settings, source: Path, output: Path, dist: Distribution,
-                  progress: Reporter) -> tuple[sources.VideoInfo, float, float | None, tuple[int, int], int | None, int]:
+                  progress: Reporter) -> tuple[Clip, int | None]:
     """Everything a chunked render refuses, before anything is written: the cluster, the clip, the settings.
 
-    Returns the clip, its span, the working size, the frames expected (None if unknown) and the total planned.
+    Returns the clip and the frames its header promises (None if it cannot say).
     """
     ray_backend.probe(dist.address)  # an unreachable cluster is named before anything is read or written
-    info, start, end, size = open_clip(settings, source, output, progress)
+    clip = open_clip(settings, source, output, progress)
     if settings.loop:  # the cross-fade joins the clip's two ends, which different chunks dream
         raise DreamError("`loop` is not available with `workers`; render the loop in one process")
-    expected = sources.expected_frames(info, start, end, settings.max_frames) or None
-    check_animation(settings, expected, float(info.fps))
-    return info, start, end, size, expected, expected or _estimate(info, settings, start, end)
+    expected = clip.expected(settings.max_frames) or None
+    check_animation(settings, expected, clip.fps)
+    return clip, expected
 
 
 def render_video(settings: Settings, source: Path, output: Path, options: RunOptions,
                  dist: Distribution, progress: Reporter = Silent()) -> Path:
     """Dream a clip in chunks on Ray workers; the same output as one process, seams aside."""
-    info, start, end, size, expected, total = _checked_clip(settings, source, output, dist, progress)
+    clip, expected = _checked_clip(settings, source, output, dist, progress)
+    total = expected or 1  # the last chunk reads to the real end anyway
     plan_ = plan(total, dist.chunk_frames, dist.warmup, dist.overlap, open_end=True)
     work = work_folder(output, options)
     settings = with_seed(settings, None if options.restart else work)
     engine = Engine(settings, RunOptions(device="cpu"))  # model and layers checked before any worker starts
-    octaves = engine.check_size(*size, progress)
+    octaves = engine.check_size(*clip.size, progress)
     if settings.objective:  # fitted to the clip's first frame once, here, so every worker dreams the same terms
-        settings = engine.prepare(first_frame(info, size, start, end))
+        settings = engine.prepare(clip.first_frame())
     stat = source.stat()
     layout = {"chunk_frames": dist.chunk_frames, "warmup_frames": dist.warmup, "overlap": dist.overlap}
     store = FrameStore(work, manifest("video", settings, input=str(source.resolve()), input_size=stat.st_size,
@@ -221,8 +193,9 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     chunks = ChunkStore(store, options.restart)
     markers = {c.number: chunks.finished(c) for c in plan_}
     ends = {k: marker["last"] for k, marker in markers.items() if marker}
-    todo = {c.number: ChunkJob(settings, options.device, None, size, start, end, c, expected,
-                               float(info.fps), octaves) for c in plan_ if c.number not in ends}
+    todo = {c.number: ChunkJob(settings=settings, device=options.device, source=None, size=clip.size,
+                               start=clip.start, end=clip.end, chunk=c, total=expected, fps=clip.fps,
+                               octaves=octaves) for c in plan_ if c.number not in ends}
     if ends:
         progress.note(f"resuming: {len(ends)} finished chunk(s) in {store.folder} are kept")
     advance = progress.task("frames", total)
@@ -233,13 +206,22 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted: {len(ends)} finished chunk(s) kept in {store.folder}; "
                           "run the same command again to resume") from None
-    count = _collect(chunks, plan_, ends, source, (start, end))
-    gains = [g for c in plan_ for g in (chunks.finished(c) or {}).get("gains", [])]
-    measured = _measure(store, count, plan_, sources.read_frames(info, size, start, end, count), gains, progress)
-    keep_audio = info.has_audio and output.suffix.lower() == ".mp4"
-    audio = (source, *sources.audio_span(start, count, info.fps)) if keep_audio else None
-    text = sidecar_text(output, settings, "video", engine.model.weights_source, input=str(source),
-                        fps=str(info.fps), frames=count, workers=dist.workers, **layout, **measured)
-    assemble_video(store, range(count), output, info.fps, settings.crf, audio, text)
-    finish(store, options)
+    count = _collect(chunks, plan_, ends)
+    _publish(settings, clip, chunks, plan_, count, output, options, progress,
+             weights=engine.model.weights_source, workers=dist.workers, **layout)
     return output
+
+
+def _publish(settings: Settings, clip: Clip, chunks: ChunkStore, plan_: list[Chunk], count: int, output: Path,
+             options: RunOptions, progress: Reporter, *, weights: str, **meta: Any) -> None:
+    """End as a single-process render ends (``publish_clip``), with the meter's figures and the seam figure."""
+    reader = clip.frames(settings.max_frames)  # the whole span: afterwards it can say whether the file ended early
+    meter = measured(reader, (chunks.store.load(i) for i in range(count)))  # a damaged frame: assembly names it
+    meter.gains += [g for c in plan_ for g in (chunks.finished(c) or {}).get("gains", [])]  # as workers measured
+    seams = seam_flicker(meter, seam_steps(plan_))
+    figure = dict(zip(("at_seams", "inside_chunks", "ratio"), (round(x, 3) for x in seams))) if seams else None
+    publish_clip(settings, clip, reader, chunks.store, list(range(count)), output, options, progress,
+                 weights=weights, **meta, flicker_ratio=meter.flicker, strength=meter.strength, seam_flicker=figure)
+    progress.note(meter.summary())
+    if seams is not None:
+        progress.note(f"seams: flicker {seams[0]:.2f} at seams, {seams[1]:.2f} inside chunks ({seams[2]:.2f}x)")

@@ -27,9 +27,9 @@ from . import ray_backend
 from .chunks import Chunk
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ChunkJob:
-    """Everything a worker needs for one chunk; the source is a path or shipped bytes."""
+    """Everything a worker needs for one chunk, named at each use; the source is a path or shipped bytes."""
 
     settings: Settings
     device: str | None

@@ -238,8 +238,3 @@ def read_frames(info: VideoInfo, size: tuple[int, int], start: float = 0.0,
     return FrameReader(info, size, start, end, max_frames)
 
 
-def streams(path: Path) -> dict[str, int]:
-    """Count video and audio streams as ffmpeg reports them (there is no ffprobe to ask)."""
-    header = ffmpeg.run(["-i", str(path)]).stderr
-    return {kind: len(re.findall(rf"Stream #\d+:\d+.*: {kind.title()}:", header))
-            for kind in ("video", "audio")}

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..core.transforms import to_tensor, to_uint8, warp_affine, zoom, zoom_matrix
+from ..core.transforms import to_tensor, to_uint8, warp_affine, zoom_matrix
 from ..media import sources
 from ..settings.schedule import Timeline
 
@@ -45,11 +45,6 @@ class Camera:
             out["factor" if name == "zoom" else name] = tuple(map(float, value)) if np.ndim(value) else float(value)
         return out
 
-    def step(self, frame: np.ndarray, index: int) -> np.ndarray:
-        """Move the previous frame into frame ``index``: one bilinear resample."""
-        move = self.at(index)
-        return to_uint8(zoom(to_tensor(frame), move["factor"], move["rotate"], move["translate"], move["center"]))
-
     def matrix(self, first: int, last: int, height: int, width: int) -> np.ndarray:
         """The moves into frames ``first`` .. ``last`` as one affine (identity when first > last)."""
         total = np.eye(3)
@@ -59,21 +54,20 @@ class Camera:
                                         move["center"])
         return total
 
-    def moved(self, frame: np.ndarray, first: int, last: int, mode: str = "bilinear") -> np.ndarray:
-        """``frame`` moved into frame ``last`` by the moves ``first`` .. ``last``, with ONE resample.
+    def moved(self, frame: np.ndarray, first: int, last: int) -> np.ndarray:
+        """``frame`` moved into frame ``last`` by the moves ``first`` .. ``last``, with ONE bilinear resample.
 
         Chaining per-frame resamples softens the image a little more each time (a zoom
         upsamples); composing the moves first keeps a cadence's in-between frames as
         sharp as their keyframe (``benchmarks/bench_cadence.py`` measures it). With
-        one move this equals :meth:`step` exactly.
+        one move this is exactly :func:`..core.transforms.zoom` by that move.
         """
         if first > last:
             return frame
         height, width = frame.shape[:2]
-        return to_uint8(warp_affine(to_tensor(frame), self.matrix(first, last, height, width), mode=mode))
+        return to_uint8(warp_affine(to_tensor(frame), self.matrix(first, last, height, width)))
 
-    def moved_back(self, frame: np.ndarray, first: int, last: int,
-                   mode: str = "bilinear") -> tuple[np.ndarray, np.ndarray]:
+    def moved_back(self, frame: np.ndarray, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
         """``frame`` (as of frame ``last``) moved back to before the moves ``first`` .. ``last``.
 
         Returns the frame and its coverage, 1 where the source covers a pixel and 0
@@ -83,7 +77,7 @@ class Camera:
         if first > last:
             return frame, np.ones((height, width, 1), np.float32)
         inverse = np.linalg.inv(self.matrix(first, last, height, width))
-        image = to_uint8(warp_affine(to_tensor(frame), inverse, mode=mode))
+        image = to_uint8(warp_affine(to_tensor(frame), inverse))
         ones = torch.ones(1, 1, height, width)
         return image, warp_affine(ones, inverse, padding="zeros")[0].permute(1, 2, 0).numpy()
 

@@ -14,8 +14,8 @@ Modes (``MODES``), each turning an input frame into an output frame given a
 - ``blend``: the previous dream mixed into the input frame.
 - ``none``: every frame on its own.
 
-Every mode keeps its state in plain arrays (``state``/``restore``, ``save``/``load``
-to .npz), so a resumed render continues exactly where it stopped.
+Every mode keeps its state in plain arrays (``state``/``restore``; ``save`` to .npz,
+:func:`read_state` back), so a resumed render continues exactly where it stopped.
 """
 
 from __future__ import annotations
@@ -120,13 +120,6 @@ class Coherence:
         with open(tmp, "wb") as handle:
             np.savez(handle, **self.state())
         os.replace(tmp, path)
-
-    def load(self, path: Path) -> bool:
-        """Restore the state saved at ``path``; False (state untouched) when it is missing or damaged."""
-        arrays = read_state(path)
-        if arrays is not None:
-            self.restore(arrays)
-        return arrays is not None
 
 
 def read_state(path: Path) -> dict[str, np.ndarray] | None:

@@ -8,10 +8,9 @@ into frame i and Q[i] is D[j] moved *back* from e to i; where moving back uncove
 the border (a zoom out), P[i] alone is shown. Frame e is D[j] itself, and feeds
 D[j+1]. With N = 1 this is the plain zoom: dream, move, dream again.
 
-The lagged variant (``lagged``, Deforum's turbo: D[j] dreamed for frame s and
-moved forward, so each output is a resample of a dream) is kept for
-``benchmarks/bench_cadence.py``, which measures both: the keyframe-at-the-end
-design keeps every N-th frame a fresh dream and the in-betweens sharper.
+``benchmarks/bench_cadence.py`` measures this design against variants it supplies
+itself (a lagged key as in Deforum's turbo, a plain fade, bicubic moves): the
+keyframe-at-the-end design keeps every N-th frame a fresh dream and the in-betweens sharper.
 
 Everything in a window is a function of F[s-1] (a PNG in the store) and D[j]
 (``frame_S.key.png`` beside it), so a render resumed at any frame, in-between
@@ -53,14 +52,6 @@ def detail_crossfade(a: np.ndarray, b: np.ndarray, weight: float | np.ndarray, s
     return np.clip((1 - w) * la + w * lb + detail + 0.5, 0, 255).astype(np.uint8)
 
 
-def crossfade(a: np.ndarray, b: np.ndarray, weight: float | np.ndarray) -> np.ndarray:
-    """``(1 - weight) * a + weight * b``, rounded to uint8 (``b`` itself at weight 1); weights may vary per pixel."""
-    if np.isscalar(weight) and weight >= 1:
-        return b
-    mixed = a.astype(np.float32) * (1 - weight) + b.astype(np.float32) * weight
-    return np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
-
-
 class ColorLock:
     """Colour coherence: a frame's colours matched to a reference before it is dreamed.
 
@@ -72,21 +63,20 @@ class ColorLock:
     reads back: never the last frame before a stop.
     """
 
-    def __init__(self, space: str, strengths: np.ndarray, reference: np.ndarray | None,
-                 where: tuple[str, ...] = ("input",)) -> None:
-        self.space, self.strengths, self.reference, self.where = space, strengths, reference, where
+    def __init__(self, space: str, strengths: np.ndarray, reference: np.ndarray | None) -> None:
+        self.space, self.strengths, self.reference = space, strengths, reference
 
     @property
     def waiting(self) -> bool:
         """Whether matching is on and the reference, the first dream, is not known yet."""
         return self.space != "none" and self.reference is None
 
-    def apply(self, frame: np.ndarray, index: int, stage: str, first: bool = False) -> np.ndarray:
-        """``frame`` matched at ``stage`` ("input" or "output") of a dream for frame ``index``.
+    def apply(self, frame: np.ndarray, index: int, first: bool = False) -> np.ndarray:
+        """``frame``, the input of a dream for frame ``index``, matched to the reference.
 
         The first dream is not matched: from noise it *is* the reference.
         """
-        if self.space == "none" or stage not in self.where or first:
+        if self.space == "none" or first:
             return frame
         if self.reference is None:
             raise DreamError(f"`color_coherence` {self.space}: no reference for frame {index} "
@@ -98,17 +88,14 @@ class ColorLock:
 class ZoomPlan:
     """The zoom's frames, window by window; see the module docstring."""
 
+    fade = staticmethod(detail_crossfade)  # how an in-between mixes the moved base and the moved key
+
     def __init__(self, dream: Dream, origin: np.ndarray, camera: Camera, store: FrameStore, *,
                  total: int, steps: int, cadence: int = 1, color: ColorLock | None = None,
-                 tail: Callable[[np.ndarray, int], np.ndarray] | None = None, lagged: bool = False,
-                 resample: str = "bilinear", fade: Callable = detail_crossfade) -> None:
-        """``tail(frame, index)`` may change a finished frame before it feeds the next (a loop's fade).
-
-        ``resample`` and ``fade``: how in-between frames are moved and mixed.
-        """
-        self.resample, self.fade = resample, fade
+                 tail: Callable[[np.ndarray, int], np.ndarray] | None = None) -> None:
+        """``tail(frame, index)`` may change a finished frame before it feeds the next (a loop's fade)."""
         self.dream, self.origin, self.camera, self.store = dream, origin, camera, store
-        self.total, self.steps, self.cadence, self.lagged = total, steps, cadence, lagged
+        self.total, self.steps, self.cadence = total, steps, cadence
         self.color = color or ColorLock("none", np.ones(1), None)
         self.tail = tail
         self.last: np.ndarray = origin  # F[i-1]
@@ -122,13 +109,9 @@ class ZoomPlan:
             self.start, self.base, self.key = index, self.last if index else self.origin, None
             self.end = min(index + self.cadence, self.total) - 1
 
-    def _mode(self) -> str:
-        """Cadence 1 keeps the plain zoom's bilinear move, so its frames stay exactly as they were."""
-        return "bilinear" if self.cadence == 1 else self.resample
-
     def _moved_base(self, index: int) -> np.ndarray:
         """P[index]: F[s-1] moved into frame ``index`` (frame 0's origin does not move)."""
-        return self.camera.moved(self.base, self.start or 1, index, self._mode())
+        return self.camera.moved(self.base, self.start or 1, index)
 
     def _make_key(self, advance: Advance) -> np.ndarray:
         """D[j]: read back from the store, else dreamed (and saved when N > 1)."""
@@ -146,10 +129,9 @@ class ZoomPlan:
         path = self.store.key_path(start)
         if self.cadence > 1 and (kept := load_frame(path)) is not None and kept.shape == self.origin.shape:
             return kept
-        at, first = (start if self.lagged else end), start == 0
-        moved = self.camera.moved(base, start or 1, at, self._mode())
-        dreamed = self.dream(self.color.apply(moved, at, "input", first), at, advance, first)
-        key = self.color.apply(dreamed, at, "output", first)
+        first = start == 0
+        moved = self.camera.moved(base, start or 1, end)
+        key = self.dream(self.color.apply(moved, end, first), end, advance, first)
         if self.cadence > 1:
             save_image(path, key, fast=True)
         return key
@@ -157,13 +139,14 @@ class ZoomPlan:
     def _window_frame(self, index: int) -> np.ndarray:
         """Output ``index``: the base moved forward, cross-faded into the key moved to this frame."""
         weight = (index - self.start + 1) / (self.end - self.start + 1)
-        if self.lagged:
-            moved, cover = self.camera.moved(self.key, self.start + 1, index, self._mode()), 1.0
-        else:
-            moved, cover = self.camera.moved_back(self.key, index + 1, self.end, self._mode())
+        moved, cover = self._moved_key(index)
         if weight >= 1:
             return moved
         return self.fade(self._moved_base(index), moved, weight * cover)
+
+    def _moved_key(self, index: int) -> tuple[np.ndarray, np.ndarray | float]:
+        """Q[index]: D[j] moved back from frame e to ``index``, and where it still covers the frame."""
+        return self.camera.moved_back(self.key, index + 1, self.end)
 
     def make(self, index: int, advance: Advance) -> np.ndarray:
         self._enter(index)

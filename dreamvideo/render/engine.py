@@ -43,13 +43,12 @@ def pick_device(name: str | None) -> torch.device:
     return device
 
 
-def dream_config(settings: Settings, steps: int | None = None, octaves: int | None = None,
-                 step_size: float | None = None) -> DreamConfig:
-    """The engine's view of the dream section (``steps``, ``octaves``, ``step_size``: another schedule)."""
-    return DreamConfig(octaves=settings.octaves if octaves is None else octaves,
-                       octave_scale=settings.octave_scale,
-                       steps=steps or settings.steps, step_size=step_size or settings.step_size,
-                       jitter=settings.jitter, smooth=settings.smooth,
+def dream_config(settings: Settings) -> DreamConfig:
+    """The engine's view of the dream section: a value that another schedule (a zoom's lighter
+    frames, the octaves a small clip fits, a coherence mode's fewer steps) adjusts with
+    ``dataclasses.replace`` and hands to :meth:`Engine.dream`."""
+    return DreamConfig(octaves=settings.octaves, octave_scale=settings.octave_scale, steps=settings.steps,
+                       step_size=settings.step_size, jitter=settings.jitter, smooth=settings.smooth,
                        normalize=settings.normalize, clamp=settings.clamp)
 
 
@@ -63,6 +62,11 @@ class Engine:
                                                       pick_device(options.device), settings.weights)
         self.dreamer = Dreamer(self.model, settings.precision, settings.tile, options.compile)
         self.plan: ObjectivePlan | None = None
+
+    @property
+    def config(self) -> DreamConfig:
+        """The settings' dream, as every frame gets it unless its caller hands another."""
+        return dream_config(self.settings)
 
     def prepare(self, start: np.ndarray | None) -> Settings:
         """Build the objective schedule on the render's start image, once; return the settings to record.
@@ -93,7 +97,7 @@ class Engine:
 
         Refuses (one line) only frames too small for the network at full size.
         """
-        config = dream_config(self.settings)
+        config = self.config
         used = usable_octaves(height, width, config, self.model.min_size)
         if used < config.octaves and progress is not None:
             under = f"under the {self.model.min_size} px the layer needs"
@@ -104,23 +108,20 @@ class Engine:
         return used
 
     def dream_octaves(self, frame: np.ndarray, index: int, advance: Advance | None = None,
-                      steps: int | None = None, same_jitter: bool = False,
-                      hooks: OctaveHooks | None = None, octaves: int | None = None,
-                      step_size: float | None = None) -> DreamResult:
+                      config: DreamConfig | None = None, same_jitter: bool = False,
+                      hooks: OctaveHooks | None = None) -> DreamResult:
         """Dream one frame and keep each octave's detail (for coherence methods).
 
-        ``same_jitter`` replays one jitter sequence on every frame: a video's
-        neighbouring frames then dream alike instead of flickering.
+        ``config``: the dream to run (default :attr:`config`). ``same_jitter`` replays one
+        jitter sequence on every frame: a video's neighbouring frames then dream alike
+        instead of flickering.
         """
         image = to_tensor(frame, self.model.mean.device)
         seed = self.settings.seed + (0 if same_jitter else index)
-        return self.dreamer.dream_octaves(image, dream_config(self.settings, steps, octaves, step_size),
-                                          objective=self.objective_at(index, frame), seed=seed,
-                                          progress=advance, hooks=hooks)
+        return self.dreamer.dream_octaves(image, config or self.config, objective=self.objective_at(index, frame),
+                                          seed=seed, progress=advance, hooks=hooks)
 
     def dream(self, frame: np.ndarray, index: int, advance: Advance | None = None,
-              steps: int | None = None, same_jitter: bool = False, octaves: int | None = None,
-              step_size: float | None = None) -> np.ndarray:
-        """Dream one uint8 frame into another."""
-        return to_uint8(self.dream_octaves(frame, index, advance, steps, same_jitter, octaves=octaves,
-                                           step_size=step_size).image)
+              config: DreamConfig | None = None) -> np.ndarray:
+        """Dream one uint8 frame into another (``config``: as for :meth:`dream_octaves`)."""
+        return to_uint8(self.dream_octaves(frame, index, advance, config).image)

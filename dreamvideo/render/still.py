@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ..media import sources
@@ -10,7 +11,7 @@ from ..progress import Reporter, Silent
 from ..settings import Settings
 from .assemble import check_target, publish_image
 from .common import longest_side, with_seed
-from .engine import Engine, RunOptions, dream_config
+from .engine import Engine, RunOptions
 from .sidecar import sidecar_text
 
 
@@ -23,7 +24,7 @@ def render_image(settings: Settings, source: Path, output: Path, options: RunOpt
     engine = Engine(settings, options)
     used = engine.check_size(frame.shape[1], frame.shape[0], progress)
     settings = engine.prepare(frame)
-    advance = progress.task("dreaming", dream_config(settings, octaves=used).total_steps)
+    advance = progress.task("dreaming", replace(engine.config, octaves=used).total_steps)
     dreamed = engine.dream(frame, 0, advance)
     text = sidecar_text(output, settings, "still", engine.model.weights_source, input=str(source))
     return publish_image(dreamed, output, text)

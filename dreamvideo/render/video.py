@@ -54,8 +54,33 @@ def first_frame(info: sources.VideoInfo, size: tuple[int, int], start: float,
         frames.close()  # type: ignore[attr-defined]
 
 
-def open_clip(settings: Settings, source: Path, output: Path,
-              progress: Reporter) -> tuple[sources.VideoInfo, float, float, tuple[int, int]]:
+@dataclass(frozen=True)
+class Clip:
+    """The clip a render reads: its file, its probe, the span [start, end) and the working size."""
+
+    source: Path
+    info: sources.VideoInfo
+    start: float
+    end: float | None
+    size: tuple[int, int]
+
+    @property
+    def fps(self) -> float:
+        return float(self.info.fps)
+
+    def expected(self, max_frames: int | None) -> int:
+        """The frames the header promises for the span (0 when it cannot say)."""
+        return sources.expected_frames(self.info, self.start, self.end, max_frames)
+
+    def frames(self, max_frames: int | None) -> sources.FrameReader:
+        """The span's frames at the working size; the reader says afterwards whether the file ended early."""
+        return sources.read_frames(self.info, self.size, self.start, self.end, max_frames)
+
+    def first_frame(self) -> np.ndarray | None:
+        return first_frame(self.info, self.size, self.start, self.end)
+
+
+def open_clip(settings: Settings, source: Path, output: Path, progress: Reporter) -> Clip:
     """Check the target, probe the clip; its span and working size (with a note if capped)."""
     check_target(output, VIDEO_SUFFIXES, source)
     info = sources.probe(source)
@@ -63,7 +88,7 @@ def open_clip(settings: Settings, source: Path, output: Path,
     size, capped = sources.working_size(info.width, info.height, longest_side(settings), even=True)
     if capped:
         progress.note(capped)
-    return info, start, end, size
+    return Clip(source, info, start, end, size)
 
 
 def check_loop_length(settings: Settings, frames: int | None) -> None:
@@ -101,58 +126,47 @@ def looped(store: FrameStore, indices: list[int], fps: float,
 def render_video(settings: Settings, source: Path, output: Path, options: RunOptions,
                  progress: Reporter = Silent()) -> Path:
     """Dream every frame of a clip's span, keeping its exact fps and its audio for that span."""
-    info, start, end, size = open_clip(settings, source, output, progress)
-    check_animation(settings, sources.expected_frames(info, start, end, settings.max_frames), float(info.fps))
+    clip = open_clip(settings, source, output, progress)
+    check_animation(settings, clip.expected(settings.max_frames), clip.fps)
     if settings.preview:
-        return render_video_preview(settings, source, output, options, progress, (info, start, end, size))
+        return render_video_preview(settings, clip, output, options, progress)
     work = work_folder(output, options)
     settings = with_seed(settings, None if options.restart else work)
     engine = Engine(settings, options)
-    octaves = engine.check_size(*size, progress)
+    octaves = engine.check_size(*clip.size, progress)
     if settings.objective:   # strong channels and guides are fitted to the clip's first frame
-        settings = engine.prepare(first_frame(info, size, start, end))
+        settings = engine.prepare(clip.first_frame())
     stat = source.stat()
     store = FrameStore(work, manifest("video", settings, input=str(source.resolve()),
                                       input_size=stat.st_size, input_mtime=stat.st_mtime), options.restart)
-    reader = sources.read_frames(info, size, start, end, settings.max_frames)
+    reader = clip.frames(settings.max_frames)
     plan = VideoPlan(engine, settings, sources.prefetch(reader), reader.expected or None, store,
-                     fps=float(info.fps), octaves=octaves)
+                     fps=clip.fps, octaves=octaves)
     if note := plan.repair():
         progress.note(note)
     indices = fill(plan, store, progress)
-    clip = Clip(source, info, start, end, reader)
-    publish_clip(settings, clip, output, options, store, indices, progress, engine.model.weights_source,
-                 flicker_ratio=plan.meter.flicker, strength=plan.meter.strength)
+    publish_clip(settings, clip, reader, store, indices, output, options, progress,
+                 weights=engine.model.weights_source, flicker_ratio=plan.meter.flicker, strength=plan.meter.strength)
     progress.note(plan.meter.summary())
     return output
 
 
-@dataclass
-class Clip:
-    """The clip a render read: its file, its probe, the span and the reader that decoded it."""
-
-    source: Path
-    info: sources.VideoInfo
-    start: float
-    end: float | None
-    reader: sources.FrameReader
-
-
-def publish_clip(settings: Settings, clip: Clip, output: Path, options: RunOptions, store: FrameStore,
-                 indices: list[int], progress: Reporter, weights: str, wrap: Callable[[Frames], Frames] = lambda f: f,
-                 **meta: Any) -> None:
-    """A filled store to the output, as every clip render ends: the loop's fade, the audio of the frames
-    written, the sidecar, one verified encode. ``wrap`` changes frames on the way out (a preview's numbers)."""
+def publish_clip(settings: Settings, clip: Clip, reader: sources.FrameReader, store: FrameStore, indices: list[int],
+                 output: Path, options: RunOptions, progress: Reporter, *, weights: str,
+                 wrap: Callable[[Frames], Frames] = lambda f: f, **meta: Any) -> None:
+    """A filled store to the output, as every clip render ends: the note of a file that ended early (``reader``:
+    what read the span), the loop's fade, the audio of the frames written, the sidecar, one verified encode.
+    ``wrap`` changes frames on the way out (a preview's numbers); ``meta`` goes into the sidecar."""
     info = clip.info
-    if clip.reader.shortfall():
-        progress.note(clip.reader.shortfall())
+    if note := reader.shortfall():
+        progress.note(note)
     if not indices:
         raise DreamError(f"{clip.source.name} has no video frames between {clip.start:g}s and "
                          f"{clip.end or info.duration:g}s")
     check_loop_length(settings, len(indices))  # a clip that ended early; a cadence over it did no harm
     frames: Frames = store
     if settings.loop:
-        frames, indices, extra = looped(store, indices, float(info.fps), progress)
+        frames, indices, extra = looped(store, indices, clip.fps, progress)
         meta.update(extra)
     keep_audio = info.has_audio and output.suffix.lower() == ".mp4"
     audio = (clip.source, *sources.audio_span(clip.start, len(indices), info.fps)) if keep_audio else None
@@ -162,23 +176,22 @@ def publish_clip(settings: Settings, clip: Clip, output: Path, options: RunOptio
     finish(store, options)
 
 
-def render_video_preview(settings: Settings, source: Path, output: Path, options: RunOptions,
-                         progress: Reporter, clip: tuple[sources.VideoInfo, float, float, tuple[int, int]]) -> Path:
+def render_video_preview(settings: Settings, clip: Clip, output: Path, options: RunOptions,
+                         progress: Reporter) -> Path:
     """The clip's span at the working size, with its audio, and no dream: what a video render will cover.
 
-    ``clip``: the video render's checked clip, span and working size. Without a dream,
-    a video's cadence (which carries a keyframe's dream detail onto the frames between)
-    and its colour coherence (each frame matched to its own source) leave the source
-    frames as they are; ``loop`` fades the tail into the head as the render would.
+    ``clip``: the video render's checked clip. Without a dream, a video's cadence (which
+    carries a keyframe's dream detail onto the frames between) and its colour coherence
+    (each frame matched to its own source) leave the source frames as they are; ``loop``
+    fades the tail into the head as the render would.
     """
-    info, start, end, size = clip
     check_preview_output(output)
     settings = with_seed(settings, None if options.restart else preview_folder(output, options))
-    stat = source.stat()
-    store = preview_store(output, options, "video", settings, input=str(source.resolve()),
+    stat = clip.source.stat()
+    store = preview_store(output, options, "video", settings, input=str(clip.source.resolve()),
                           input_size=stat.st_size, input_mtime=stat.st_mtime)
-    reader = sources.read_frames(info, size, start, end, settings.max_frames)
+    reader = clip.frames(settings.max_frames)
     indices = fill(SpanPlan(iter(reader), reader.expected or None), store, progress)
-    publish_clip(settings, Clip(source, info, start, end, reader), output, options, store, indices, progress,
-                 PREVIEW_WEIGHTS, Numbered, preview=True)
+    publish_clip(settings, clip, reader, store, indices, output, options, progress, weights=PREVIEW_WEIGHTS,
+                 wrap=Numbered, preview=True)
     return output

@@ -14,6 +14,7 @@ the way, from frames already in memory.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator
 
 import numpy as np
@@ -50,8 +51,10 @@ class VideoPlan:
                  total: int | None, store: FrameStore, *, fps: float = 24.0, octaves: int | None = None,
                  start: int = 0) -> None:
         self.engine, self.settings, self.frames, self.total, self.store = engine, settings, frames, total, store
-        self.octaves, self.start = octaves, start
-        self.steps = dream_config(settings, octaves=octaves).total_steps
+        self.start = start
+        whole = dream_config(settings)
+        self.config = whole if octaves is None else replace(whole, octaves=octaves)  # the octaves the size fits
+        self.steps = self.config.total_steps
         timeline = Timeline(total or 1, fps)
         self.coherence = coherence_mode(settings, settings.series("blend", timeline), engine.model.mean.device)
         self.color = settings.series("color_strength", timeline)
@@ -96,8 +99,8 @@ class VideoPlan:
 
     def _dream(self, index: int, advance: Advance):
         def dream(frame: np.ndarray, steps: int | None, hooks: OctaveHooks | None):
-            result = self.engine.dream_octaves(frame, index, advance, steps, same_jitter=True, hooks=hooks,
-                                               octaves=self.octaves)
+            config = self.config if steps is None else replace(self.config, steps=steps)  # a mode's fewer steps
+            result = self.engine.dream_octaves(frame, index, advance, config, same_jitter=True, hooks=hooks)
             return to_uint8(result.image), result.details
         return dream
 

@@ -11,6 +11,7 @@ features feed the schedules' expressions, and it is muxed into the MP4.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -76,16 +77,16 @@ def engine_dream(engine: Engine, settings: Settings, octaves: int, frames: int,
     ``key_step`` scales the light dreams' step size: with ``cadence`` a key must
     restore N frames' worth of zoom, and a longer step does it at no extra cost.
     """
-    light_octaves = min(settings.frame_octaves, octaves)
-    light_size = settings.step_size * key_step
-    light_steps = min(settings.frame_steps, settings.steps)
-    full = dream_config(settings, octaves=octaves).total_steps
-    steps = dream_config(settings, light_steps, light_octaves).total_steps if frames > 1 else full
+    base = dream_config(settings)
+    light = replace(base, octaves=min(settings.frame_octaves, octaves),
+                    steps=min(settings.frame_steps, settings.steps), step_size=settings.step_size * key_step)
+    full = replace(base, octaves=octaves).total_steps
+    steps = light.total_steps if frames > 1 else full
 
     def dream(frame: np.ndarray, index: int, advance: Advance, first: bool) -> np.ndarray:
         if first:
             return engine.dream(frame, index, _scaled(advance, steps / full))
-        return engine.dream(frame, index, advance, light_steps, octaves=light_octaves, step_size=light_size)
+        return engine.dream(frame, index, advance, light)
     return dream, steps
 
 
