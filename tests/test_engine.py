@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import yaml
 
-from dreamvideo.render import Engine, RunOptions, render_image, render_zoom
+from dreamvideo.render import Engine, RunOptions, render_still, render_zoom
 from dreamvideo.render import engine as engine_module
 from dreamvideo.settings import resolve
 
@@ -61,7 +61,7 @@ def test_switching_objective_changes_what_is_dreamed(tmp_path):
 
 def test_still_with_a_class_term_records_the_class_by_name(tmp_path):
     settings = resolve(None, {**FAST, "size": 160, "seed": 1, "objective": "class:281"})
-    render_image(settings, IMAGES / "coffee.jpg", tmp_path / "o.png", RunOptions())
+    render_still(settings, IMAGES / "coffee.jpg", tmp_path / "o.png", RunOptions())
     sidecar = yaml.safe_load((tmp_path / "o.png.yaml").read_text())
     assert sidecar["objective"] == "class:tabby"
 
