@@ -18,9 +18,9 @@ from rich.console import Console
 
 from .errors import SettingsError
 from .failures import explain
-from .settings.kinds import DREAM_OPTIONS, Kind
 from .options import (DREAM, MOTION, OBJECTIVE_OPTIONS, distribution, flags_in, name_term_flags, objective_overrides,
                       parse_pair, setting_option, term_origins)
+from .settings.kinds import DREAM_OPTIONS, Kind
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -50,9 +50,9 @@ def takes(kind: Kind, panel: str = MOTION, kept: bool = False, more: dict[str, A
         extra = [setting_option(name, panel) for name in kind.options]
         extra += [setting_option(name, DREAM) for name in DREAM_OPTIONS]
         runs = {**OBJECTIVE_OPTIONS, **RUN_OPTIONS, **(KEPT if kept else {}), **(more or {})}
-        extra += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind,
+        extra += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
                                     default=False if name in ("compile", "restart") else None)
-                  for name, kind in runs.items()]
+                  for name, annotation in runs.items()]
 
         @functools.wraps(command)
         def wrapper(**params: Any) -> None:
