@@ -1,6 +1,6 @@
 """The ``dreamvideo`` command: thin typer commands over one runner (:mod:`.runner`).
 
-Each render command names the settings it takes (options are built from the
+Each render command takes the options of its kind's settings (``settings/kinds.py``; options are built from the
 ``Settings`` fields); the runner merges them over a preset, runs the render and
 turns user errors into one line. Torch and the render code load only when a
 command needs them, so help and listings answer at once.
@@ -19,6 +19,7 @@ from . import __version__
 from .errors import DreamError
 from .options import DISTRIBUTED, DREAM, RayAddress, flags_in
 from .runner import err, out, render, run, settings_from, takes
+from .settings.kinds import KINDS
 from .usage import OneLineUsage
 
 app = typer.Typer(help="DeepDream stills, infinite-zoom videos and coherent video dreams.", cls=OneLineUsage,
@@ -26,21 +27,19 @@ app = typer.Typer(help="DeepDream stills, infinite-zoom videos and coherent vide
 presets_app = typer.Typer(help="List shipped presets, or show one resolved.", invoke_without_command=True)
 app.add_typer(presets_app, name="presets")
 
-ANIMATION = ("cadence", "color_coherence", "color_strength", "loop", "preview")
 Output = Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="Output file.")]
 
 
 @app.command()
-@takes("size", panel=DREAM)
+@takes(KINDS["still"], panel=DREAM)
 def dream(input: Annotated[Path, typer.Argument(metavar="IMAGE", help="Image to dream.")],
           output: Output, **params: Any) -> None:
     """Dream a still image."""
-    render("image", {"output": output, **params}, input)
+    render("still", {"output": output, **params}, input)
 
 
 @app.command()
-@takes("frames", "size", "zoom", "rotate", "translate", "center", "interpolation", "audio",
-       "frame_octaves", "frame_steps", *ANIMATION, "fps", "crf", kept=True)
+@takes(KINDS["zoom"], kept=True)
 def zoom(output: Output,
          from_: Annotated[str, typer.Option("--from", metavar="noise|IMAGE",
                                             help="'noise' or an image to start from.")] = "noise",
@@ -72,8 +71,7 @@ def audio_features(
 
 
 @app.command()
-@takes("coherence", "pull", "carry", "flow_size", "blend", "flow_steps", *ANIMATION, "start", "end", "max_frames",
-       "size", "crf", kept=True, more=DISTRIBUTED)
+@takes(KINDS["video"], kept=True, more=DISTRIBUTED)
 def video(input: Annotated[Path, typer.Argument(metavar="VIDEO", help="Video clip to dream.")],
           output: Output, **params: Any) -> None:
     """Dream every frame of a clip without flicker, keeping its fps and audio."""
@@ -101,8 +99,7 @@ LIVE_OPTIONS = {
 
 
 @app.command()
-@takes("size", "fps", "coherence", "pull", "carry", "flow_size", "blend", "frame_octaves", "frame_steps", "dive",
-       "color_coherence", "color_strength", "crf", panel=LIVE, more=LIVE_OPTIONS)
+@takes(KINDS["live"], panel=LIVE, more=LIVE_OPTIONS)
 def live(source: Annotated[str, typer.Argument(metavar="SOURCE", help="test, a camera (0, /dev/video0), a video "
                                                "file or a stream URL (rtsp://, srt://, udp://, http://).")],
          **params: Any) -> None:

@@ -16,15 +16,15 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 from rich.console import Console
 
-from .errors import DreamError, Interrupted, SettingsError, first_line
+from .errors import SettingsError
+from .failures import explain
 from .options import (DREAM, MOTION, OBJECTIVE_OPTIONS, distribution, flags_in, name_term_flags, objective_overrides,
                       parse_pair, setting_option, term_origins)
+from .settings.kinds import DREAM_OPTIONS, Kind
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
-DREAM_SETTINGS = ("model", "weights", "layers", "objective", "objective_blend", "octaves", "octave_scale", "steps",
-                  "step_size", "jitter", "smooth", "seed", "precision")
 RUN_OPTIONS = {
     "preset": Annotated[Optional[str], typer.Option("--preset", "-p", metavar="NAME|FILE",
                         help="Shipped preset name or YAML path (a sidecar works too).")],
@@ -39,20 +39,20 @@ KEPT = {"frames_dir": Annotated[Optional[Path], typer.Option("--frames-dir", met
                              help="Ignore frames of an earlier, unfinished render.")]}
 
 
-def takes(*settings: str, panel: str = MOTION, kept: bool = False, more: dict[str, Any] | None = None) -> Callable:
-    """Give a command the options for ``settings`` plus the dream and run options.
+def takes(kind: Kind, panel: str = MOTION, kept: bool = False, more: dict[str, Any] | None = None) -> Callable:
+    """Give a command the options of the settings its ``kind`` takes, plus the dream and run options.
 
     Typer reads the extended signature; the command receives them in ``**params``.
     """
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
         signature = inspect.signature(command, eval_str=True)
         own = [p for p in signature.parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
-        extra = [setting_option(name, panel) for name in settings]
-        extra += [setting_option(name, DREAM) for name in DREAM_SETTINGS]
+        extra = [setting_option(name, panel) for name in kind.options]
+        extra += [setting_option(name, DREAM) for name in DREAM_OPTIONS]
         runs = {**OBJECTIVE_OPTIONS, **RUN_OPTIONS, **(KEPT if kept else {}), **(more or {})}
-        extra += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind,
+        extra += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
                                     default=False if name in ("compile", "restart") else None)
-                  for name, kind in runs.items()]
+                  for name, annotation in runs.items()]
 
         @functools.wraps(command)
         def wrapper(**params: Any) -> None:
@@ -67,36 +67,16 @@ def run(action: Callable[[], Any]) -> None:
     """Run a command; user errors are one line on stderr and exit 1, Ctrl-C exits 130."""
     try:
         action()
-    except Interrupted as exc:
-        err.print(str(exc), markup=False)
-        raise typer.Exit(130) from None
-    except KeyboardInterrupt:
-        err.print("interrupted", markup=False)
-        raise typer.Exit(130) from None
-    except SettingsError as exc:
-        err.print(flags_in(str(exc)), markup=False)
-        raise typer.Exit(1) from None
-    except DreamError as exc:
-        err.print(f"error: {flags_in(str(exc))}", markup=False)
-        raise typer.Exit(1) from None
-    except OSError as exc:
-        err.print(f"error: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""), markup=False)
-        raise typer.Exit(1) from None
-    except Exception as exc:  # a bug: still no traceback unless asked for
-        from .media.memory import out_of_memory
-
-        if (memory := out_of_memory(exc)) is not None:
-            err.print(f"error: {flags_in(str(memory))}", markup=False)
-            raise typer.Exit(1) from None
-        if os.environ.get("DREAMVIDEO_DEBUG"):
+    except (Exception, KeyboardInterrupt) as exc:  # a bug too: still no traceback unless asked for
+        failure = explain(exc, flags_in)
+        if failure.bug and os.environ.get("DREAMVIDEO_DEBUG"):
             raise
-        err.print(f"error: unexpected {type(exc).__name__}: {first_line(exc)} "
-                  "(set DREAMVIDEO_DEBUG=1 for a traceback)", markup=False)
-        raise typer.Exit(1) from None
+        err.print(failure.line + (" (set DREAMVIDEO_DEBUG=1 for a traceback)" if failure.bug else ""), markup=False)
+        raise typer.Exit(failure.exit_code) from None
 
 
 def render(kind: str, params: dict[str, Any], *inputs: Any) -> None:
-    """Resolve settings (defaults < preset < options) and run the render ``kind``.
+    """Resolve settings (defaults < preset < options) and run a render of the ``kind`` so named.
 
     With ``workers`` or ``ray_address`` a video is rendered in chunks on Ray workers.
     """
@@ -113,7 +93,7 @@ def render(kind: str, params: dict[str, Any], *inputs: Any) -> None:
                 from .distributed.driver import render_video
                 path = render_video(settings, *inputs, params["output"], options, spread, progress)
             else:
-                path = getattr(renders, f"render_{kind}")(settings, *inputs, params["output"], options, progress)
+                path = renders.renderer(kind)(settings, *inputs, params["output"], options, progress)
         err.print(f"wrote {path}", markup=False)
     run(action)
 

@@ -15,6 +15,9 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 from typer.core import _click as click  # typer vendors click; its errors are these classes
 from typer.exceptions import Abort
 
+from .errors import error_line
+from .failures import explain
+
 USAGE_EXIT = 2
 
 
@@ -23,7 +26,7 @@ def usage_line(error: click.exceptions.ClickException) -> str:
     message = " ".join(error.format_message().split())
     ctx = getattr(error, "ctx", None)
     hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-    return f"error: {message}{hint}"
+    return error_line(f"{message}{hint}")
 
 
 class OneLineUsage(TyperGroup):
@@ -40,9 +43,10 @@ class OneLineUsage(TyperGroup):
         except click.exceptions.ClickException as exc:
             print(usage_line(exc), file=sys.stderr)
             sys.exit(USAGE_EXIT if isinstance(exc, click.exceptions.UsageError) else exc.exit_code)
-        except Abort:
-            print("interrupted", file=sys.stderr)
-            sys.exit(130)
+        except Abort:  # Ctrl-C at a prompt or between commands: said as the runner says it
+            failure = explain(KeyboardInterrupt())
+            print(failure.line, file=sys.stderr)
+            sys.exit(failure.exit_code)
         sys.exit(result if isinstance(result, int) else 0)
 
 

@@ -7,7 +7,7 @@ from PIL import Image
 
 from dreamvideo.errors import DreamError
 from dreamvideo.media import ffmpeg
-from dreamvideo.render import RunOptions, render_image, render_video, render_zoom
+from dreamvideo.render import RunOptions, render_still, render_video, render_zoom
 from dreamvideo.settings import resolve
 
 from .conftest import FAST, make_clip
@@ -46,7 +46,7 @@ def test_output_onto_the_input_is_refused_before_any_work(tmp_path, chelsea):
     before = photo.read_bytes()
     for target in (photo, link, tmp_path / "." / "photo.jpg"):
         with pytest.raises(DreamError, match="is the input file"):
-            render_image(resolve(None, FAST), photo, target, RunOptions())
+            render_still(resolve(None, FAST), photo, target, RunOptions())
     assert photo.read_bytes() == before
 
 
@@ -62,7 +62,7 @@ def test_a_failed_sidecar_leaves_no_output(tmp_path, chelsea):
     out = tmp_path / "cat.png"
     (tmp_path / "cat.png.yaml").mkdir()  # the sidecar cannot be written there
     with pytest.raises(DreamError, match=r"cannot write .*cat\.png\.yaml: Is a directory"):
-        render_image(resolve(None, {**FAST, "size": 96}), chelsea, out, RunOptions())
+        render_still(resolve(None, {**FAST, "size": 96}), chelsea, out, RunOptions())
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cat.png.yaml"]
 
@@ -71,9 +71,9 @@ def test_an_output_that_is_a_directory_is_refused_before_dreaming(tmp_path, chel
     out = tmp_path / "o.png"
     out.mkdir()
     with pytest.raises(DreamError, match="is a directory"):
-        render_image(resolve(None, FAST), chelsea, out, RunOptions())
+        render_still(resolve(None, FAST), chelsea, out, RunOptions())
 
 
 def test_a_still_reads_back_before_it_is_published(tmp_path, chelsea):
-    out = render_image(resolve(None, {**FAST, "size": 80}), chelsea, tmp_path / "c.webp", RunOptions())
+    out = render_still(resolve(None, {**FAST, "size": 80}), chelsea, tmp_path / "c.webp", RunOptions())
     assert Image.open(out).size == (80, 53)

@@ -111,6 +111,19 @@ def test_paths_are_relative_to_the_batch_file_and_zoom_starts_from_noise(tmp_pat
     assert jobs[0].settings.zoom == {0: 1.2}
 
 
+def test_a_dream_item_is_a_still_and_noise_is_no_input_for_it(tmp_path):
+    """``dream`` (the command) and ``still`` (the kind) name one kind; only a zoom starts from
+    noise, so a still given "noise" is refused up front instead of failing once running."""
+    cat = str(IMAGES / "chelsea.jpg")
+    jobs = load_jobs(write(tmp_path / "jobs.yaml", [{"kind": "dream", "input": cat, "output": "a.png"},
+                                                    {"kind": "still", "input": cat, "output": "b.png"}]))
+    assert [(job.kind, job.name) for job in jobs] == [("still", "1 dream"), ("still", "2 dream")]
+    noise = write(tmp_path / "noise.yaml", [{"kind": "dream", "input": "noise", "output": "c.png"}])
+    with pytest.raises(SettingsError) as caught:
+        load_jobs(noise)
+    assert str(caught.value) == f"{noise}: item 1: input: a dream job needs an input file"
+
+
 def test_a_file_that_is_not_a_list_of_jobs_is_one_line(tmp_path):
     with pytest.raises(SettingsError, match="a batch file is a YAML list of jobs"):
         load_jobs(write(tmp_path / "jobs.yaml", {"kind": "dream"}))

@@ -155,7 +155,7 @@ def test_unexpected_error_without_message_is_still_one_line(runner, tmp_path, ch
     def bug(*args, **kwargs):
         raise RuntimeError()
 
-    monkeypatch.setattr(pipeline, "render_image", bug)
+    monkeypatch.setattr(pipeline, "render_still", bug)
     result = runner.invoke(app, ["dream", str(chelsea), "-o", str(tmp_path / "o.jpg")])
     _assert_clean_failure(result, "unexpected RuntimeError")
 

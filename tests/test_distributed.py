@@ -247,6 +247,21 @@ def test_a_finished_chunk_missing_a_frame_is_dreamed_again(renders, tmp_path):
     assert len(frames_in(work)) == 30
 
 
+def test_a_frame_the_finished_chunks_lack_names_the_restart_setting_for_the_cli_to_word(tmp_path):
+    """The driver is below the CLI: it names `restart`, and only the CLI says --restart."""
+    from dreamvideo.options import flags_in
+    from dreamvideo.render.store import FrameStore
+
+    chunks = plan(40, 20, 4, 6)
+    shared = next(i for i in range(40) if chunks[1].role(i) == "head")
+    store = driver.ChunkStore(FrameStore(tmp_path / "frames", {"kind": "video"}), restart=False)
+    with pytest.raises(DreamError) as caught:
+        store.blend(shared, chunks[:2])
+    assert "--" not in str(caught.value)
+    assert flags_in(str(caught.value)).endswith("is missing from the finished chunks in "
+                                                f"{tmp_path / 'frames'}; add --restart to render them again")
+
+
 def test_cadence_and_colour_coherence_work_in_chunks(renders, tmp_path):
     """Cadence and colour run inside each chunk's video plan: chunk 0 is the single-process render;
     a later chunk starts with a keyframe."""

@@ -301,12 +301,12 @@ def test_large_still_without_size_is_capped_and_says_so(tmp_path):
     from PIL import Image
 
     from dreamvideo.media.images import DEFAULT_MAX_SIDE
-    from dreamvideo.render import render_image
+    from dreamvideo.render import render_still
 
     wide = tmp_path / "wide.png"
     Image.fromarray(np.full((64, DEFAULT_MAX_SIDE + 52, 3), 120, np.uint8)).save(wide)
     notes = Notes()
-    out = render_image(_video_settings(), wide, tmp_path / "o.png", RunOptions(), notes)
+    out = render_still(_video_settings(), wide, tmp_path / "o.png", RunOptions(), notes)
     assert load_image(out).shape[1] == DEFAULT_MAX_SIDE
     assert notes.lines == [f"input is {DEFAULT_MAX_SIDE + 52}x64; dreaming at {DEFAULT_MAX_SIDE}x62 "
                            f"(default limit {DEFAULT_MAX_SIDE} px; pass `size` N for another size)"]

@@ -51,6 +51,20 @@ def test_bad_preset_stops_a_render_before_output(runner, tmp_path, chelsea):
     assert result.exit_code == 1 and "octave_scael" in result.stderr and not out.exists()
 
 
+def test_a_bad_option_beside_a_bad_preset_is_named_as_the_option(runner, tmp_path, chelsea):
+    """Each problem names where it was written: before, one bad preset value made every line
+    (the user's own --octaves 0 too) read as the preset's."""
+    preset = tmp_path / "bad.yaml"
+    preset.write_text("steps: 0\n")
+    with pytest.raises(SettingsError) as caught:
+        resolve(str(preset), {"octaves": 0})
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 2 and {line.rsplit(": ", 1)[0] for line in lines} == {"error: `octaves`", f"{preset}: steps"}
+    result = runner.invoke(app, ["dream", str(chelsea), "-o", str(tmp_path / "o.png"), "--preset", str(preset),
+                                 "--octaves", "0"])
+    assert result.exit_code == 1 and "error: --octaves: " in result.stderr and f"{preset}: octaves" not in result.stderr
+
+
 def test_schedule_interpolates_linearly_per_frame():
     settings = resolve(None, {"zoom": {0: 1.02, 120: 1.08}, "rotate": {0: 0, 60: 2},
                               "translate": {0: [0, 0], 10: [10, -5]},

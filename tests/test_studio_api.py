@@ -27,6 +27,10 @@ def test_schema_is_the_settings_schema_with_help_and_the_fields_of_each_kind(cli
     assert props["octave_scale"]["default"] == 1.4 and "meta" not in props
     assert "zoom" in schema["x-kinds"]["zoom"] and "zoom" not in schema["x-kinds"]["still"]
     assert "coherence" in schema["x-kinds"]["video"]
+    table = schema["x-kind-table"]  # the page lists the kinds, and which take noise or a clip, from here
+    assert {name: (kind["command"], kind["input"]) for name, kind in table.items()} == {
+        "still": ("dream", "image"), "zoom": ("zoom", "noise-or-image"), "video": ("video", "video")}
+    assert ".png" in table["still"]["outputs"] and all(".mp4" in table[k]["outputs"] for k in ("zoom", "video"))
 
 
 def test_presets_come_with_their_description_and_resolved_settings(client):

@@ -21,6 +21,7 @@ from ..errors import DreamError, first_line
 from ..media.encode import atomic
 from ..progress import Reporter, Silent
 from ..render.engine import RunOptions
+from ..settings.kinds import KINDS
 from . import ray_backend
 from .jobs import Job, load_jobs
 
@@ -35,15 +36,12 @@ class Result:
 
 
 def _render(job: Job, source: Path | None, output: Path, device: str | None) -> None:
-    from ..render import render_image, render_video, render_zoom
+    from ..render import renderer
 
-    options = RunOptions(device=device)
-    if job.kind == "dream":
-        render_image(job.settings, source, output, options)
-    elif job.kind == "zoom":
-        render_zoom(job.settings, str(source) if source else "noise", output, options)
-    else:
-        render_video(job.settings, source, output, options)
+    given: Path | str | None = source
+    if KINDS[job.kind].takes_noise:  # a zoom's origin: its start image, or noise
+        given = str(source) if source else "noise"
+    renderer(job.kind)(job.settings, given, output, RunOptions(device=device))
 
 
 def run_job(job: Job, source: Any, local: bool, device: str | None) -> tuple[bool, float, Any]:

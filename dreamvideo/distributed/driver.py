@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import DreamError, Interrupted
+from ..errors import RUN_AGAIN, DreamError, interrupted, missing_frame
 from ..media import sources
 from ..media.encode import atomic
 from ..motion.metrics import measured
@@ -31,6 +31,9 @@ from . import ray_backend
 from .chunks import (DEFAULT_CHUNK, DEFAULT_OVERLAP, DEFAULT_WARMUP, Chunk, fade_weight, mix, plan, seam_flicker,
                      seam_steps)
 from .worker import ChunkJob, dream_chunk
+
+# Finished chunks are trusted on a resume, so a frame missing from them comes back only with a restart.
+RESTART = "add `restart` to render them again"
 
 
 class ChunkStore:
@@ -87,7 +90,7 @@ class ChunkStore:
         parts = [(fade_weight(c, index), self.fade_path(index, c)) for c in chunks]
         parts = [(w, sources.load_image(p)) for w, p in parts if p.is_file()]
         if not parts:
-            raise DreamError(f"frame {index} is missing from the finished chunks in {self.store.folder}")
+            raise missing_frame(index, f"the finished chunks in {self.store.folder}", RESTART)
         self.store.save(index, mix(parts))
 
 
@@ -132,7 +135,7 @@ def _run_chunks(dist: Distribution, jobs: dict[int, ChunkJob], chunks: ChunkStor
         k = min(failures)
         more = f" ({len(failures) - 1} other chunk(s) failed too)" if len(failures) > 1 else ""
         raise DreamError(f"{jobs[k].chunk.label} failed: {failures[k]}{more}; finished chunks are kept "
-                         f"in {chunks.store.folder}, run the same command again to redo the rest")
+                         f"in {chunks.store.folder}, {RUN_AGAIN} to redo the rest")
     return last
 
 
@@ -154,8 +157,7 @@ def _collect(chunks: ChunkStore, plan_: list[Chunk], ends: dict[int, int | None]
         if sharing:
             chunks.blend(index, sharing)
         elif not chunks.store.path(index).is_file():  # the assembly pass reads and checks it again
-            raise DreamError(f"frame {index} is missing from the finished chunks in {chunks.store.folder}; "
-                             "add --restart to render them again")
+            raise missing_frame(index, f"the finished chunks in {chunks.store.folder}", RESTART)
     return count
 
 
@@ -204,8 +206,7 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
         if todo:
             ends.update(_run_chunks(dist, todo, chunks, source, advance))
     except KeyboardInterrupt:
-        raise Interrupted(f"interrupted: {len(ends)} finished chunk(s) kept in {store.folder}; "
-                          "run the same command again to resume") from None
+        raise interrupted(f"{len(ends)} finished chunk(s)", store.folder) from None
     count = _collect(chunks, plan_, ends)
     _publish(settings, clip, chunks, plan_, count, output, options, progress,
              weights=engine.model.weights_source, workers=dist.workers, **layout)

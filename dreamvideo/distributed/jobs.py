@@ -18,11 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..core.objective_terms import guide_paths
 from ..errors import DreamError, SettingsError, first_line
-from ..media.encode import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from ..settings import Settings
+from ..settings.kinds import KINDS, WORDS
 from ..settings.presets import format_errors, merge, read_preset
 
-SUFFIXES = {"dream": IMAGE_SUFFIXES, "zoom": VIDEO_SUFFIXES, "video": VIDEO_SUFFIXES}
 Presets = dict[str, tuple[str, dict[str, Any]]]  # a batch reads each preset once
 
 
@@ -31,7 +30,7 @@ class JobEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["dream", "zoom", "video"] = Field(description="dream, zoom or video")
+    kind: Literal[tuple(WORDS)] = Field(description="dream (or still), zoom or video")  # type: ignore[valid-type]
     output: str = Field(min_length=1)
     input: Optional[str] = Field(None, description="image or clip; a zoom's start image (default: noise)")
     preset: Optional[str] = None
@@ -43,7 +42,7 @@ class Job:
     """A checked job: resolved settings, absolute paths, and every file it reads, by role."""
 
     number: int
-    kind: str
+    kind: str  # the kind's name in ``settings/kinds.py`` (a ``dream`` item is a still)
     settings: Settings
     input: Path | None
     output: Path
@@ -51,7 +50,7 @@ class Job:
 
     @property
     def name(self) -> str:
-        return f"{self.number} {self.kind}"
+        return f"{self.number} {KINDS[self.kind].command}"
 
 
 def _preset(name: str, folder: Path, presets: Presets) -> tuple[str, dict[str, Any]]:
@@ -101,21 +100,21 @@ def _check_item(where: str, number: int, item: Any, folder: Path, presets: Prese
         return None, str(exc).splitlines()
     except DreamError as exc:
         return None, [f"{where}: preset: {first_line(exc)}"]
-    errors = []
+    errors, kind = [], WORDS[entry.kind]
     output = folder / entry.output
-    if output.suffix.lower() not in SUFFIXES[entry.kind]:
-        errors.append(f"{where}: output: a {entry.kind} writes one of {', '.join(SUFFIXES[entry.kind])}")
+    if output.suffix.lower() not in kind.outputs:
+        errors.append(f"{where}: output: a {kind.command} writes one of {', '.join(kind.outputs)}")
     elif not output.parent.is_dir():
         errors.append(f"{where}: output: folder does not exist: {output.parent}")
     source = folder / entry.input if entry.input and entry.input != "noise" else None
-    if entry.kind != "zoom" and not entry.input:
-        errors.append(f"{where}: input: a {entry.kind} job needs an input file")
+    if not kind.takes_noise and not source:
+        errors.append(f"{where}: input: a {kind.command} job needs an input file")
     elif source and not source.is_file():
         problem = "a directory, not a file" if source.is_dir() else "file not found"
         errors.append(f"{where}: input: {problem}: {source}")
     if settings.audio and not Path(settings.audio).is_file():
         errors.append(f"{where}: audio: file not found: {settings.audio}")
-    return Job(number, entry.kind, settings, source, output, _reads(settings, source, preset)), errors
+    return Job(number, kind.name, settings, source, output, _reads(settings, source, preset)), errors
 
 
 def _identity(path: Path) -> Any:

@@ -7,20 +7,25 @@ The names below load on first use, so importing a light module of this package
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # what the names are, for readers, type checkers and the import-layer test
     from .engine import Engine, RunOptions
-    from .still import render_image
+    from .still import render_still
     from .video import render_video
     from .zoom import render_zoom
 
-_HOME = {"Engine": "engine", "RunOptions": "engine", "render_image": "still", "render_video": "video",
+_HOME = {"Engine": "engine", "RunOptions": "engine", "render_still": "still", "render_video": "video",
          "render_zoom": "zoom"}
-__all__ = ["Engine", "RunOptions", "render_image", "render_video", "render_zoom"]
+__all__ = ["Engine", "RunOptions", "render_still", "render_video", "render_zoom", "renderer"]
 
 
 def __getattr__(name: str) -> Any:
     if name not in _HOME:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(import_module(f".{_HOME[name]}", __name__), name)
+
+
+def renderer(kind: str) -> Callable:
+    """The render of a kind named in ``settings/kinds.py``: ``render_<name>``, loaded when asked."""
+    return __getattr__(f"render_{kind}")

@@ -15,7 +15,7 @@ from typing import Iterator, Protocol, Sequence
 
 import numpy as np
 
-from ..errors import DreamError
+from ..errors import DreamError, missing_frame
 from ..media.encode import VideoWriter, check_output, partial_path, save_image, verify_video
 from ..media.files import clean_stale, fsync_dir, fsync_file
 from ..media.sources import load_image
@@ -88,7 +88,7 @@ def assemble_video(store: Frames, indices: Sequence[int], output: Path, fps: Fra
             for index in indices:
                 frame = store.load(index)
                 if frame is None:
-                    raise DreamError(f"frame {index} is missing from {store.folder}; run again to remake it")
+                    raise missing_frame(index, store.folder)
                 writer.write(frame)
         verify_video(tmp, len(indices), audio=audio is not None, name=output)
     return output

@@ -12,7 +12,7 @@ from typing import Iterator, Protocol
 
 import numpy as np
 
-from ..errors import Interrupted
+from ..errors import interrupted
 from ..progress import Advance, Reporter
 from .store import FrameStore
 
@@ -34,11 +34,6 @@ class FramePlan(Protocol):
     def resume(self, index: int, frame: np.ndarray) -> None:
         """Frame ``index`` was already finished: carry its chain state forward."""
         ...
-
-
-def interrupted(store: FrameStore) -> Interrupted:
-    return Interrupted(f"interrupted: {store.count()} finished frame(s) kept in {store.folder}; "
-                       "run the same command again to resume")
 
 
 def fill(plan: FramePlan, store: FrameStore, progress: Reporter) -> list[int]:
@@ -64,5 +59,5 @@ def fill(plan: FramePlan, store: FrameStore, progress: Reporter) -> list[int]:
             done.append(index)
             advance_frames(1)
     except KeyboardInterrupt:
-        raise interrupted(store) from None
+        raise interrupted(f"{store.count()} finished frame(s)", store.folder) from None
     return done

@@ -15,7 +15,7 @@ from .engine import Engine, RunOptions
 from .sidecar import sidecar_text
 
 
-def render_image(settings: Settings, source: Path, output: Path, options: RunOptions,
+def render_still(settings: Settings, source: Path, output: Path, options: RunOptions,
                  progress: Reporter = Silent()) -> Path:
     """Dream one image file into another, with its sidecar."""
     check_target(output, IMAGE_SUFFIXES, source)

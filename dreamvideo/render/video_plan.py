@@ -21,7 +21,7 @@ import numpy as np
 
 from ..core.dream import OctaveHooks
 from ..core.transforms import to_uint8
-from ..errors import DreamError
+from ..errors import RUN_AGAIN, DreamError
 from ..motion import cadence, coherence, metrics
 from ..motion.color import match_colors
 from ..progress import Advance
@@ -92,8 +92,8 @@ class VideoPlan:
         if arrays is None:  # a finished frame was found damaged after the state it needs was dropped
             _, redo = self.states.repair(index)
             raise DreamError(f"frame {index} was damaged and the coherence state of frame {need}, which it is "
-                             f"made from, is no longer kept; the frames from {redo} on were deleted: run the "
-                             "same command again to dream them again")
+                             f"made from, is no longer kept; the frames from {redo} on were deleted: "
+                             f"{RUN_AGAIN} to dream them again")
         self.coherence.restore(arrays)
         self.chain = need
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import DreamError
+from ..errors import DreamError, missing_frame
 from ..motion.camera import MOVES, Camera
 from .cadence import detail_crossfade
 from .store import FrameStore
@@ -64,5 +64,5 @@ class LoopTail:
             return frame
         head = self.store.load(k)
         if head is None:
-            raise DreamError(f"frame {k} is missing from {self.store.folder}; run again to remake it")
+            raise missing_frame(k, self.store.folder)
         return detail_crossfade(frame, head, (k + 1) / self.lead)

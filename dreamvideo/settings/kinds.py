@@ -1,13 +1,22 @@
-"""Which settings shape which kind of render: a still, a zoom or a video.
+"""The kinds of render — a still, a zoom, a video — in one table that everything reads.
 
-A still takes the dream section and its size; a zoom adds the camera, the animation
-and the encoding; a video the clip span, coherence, the animation and the encoding.
+Each :class:`Kind` says what one kind is called (its name in sidecars, manifests,
+the studio and ``render_<name>``; its CLI command; the older word a batch file may
+use), which settings shape it, what it takes as input and what it writes. The CLI's
+options, the runner's dispatch, batch files, the studio's API and its page all read
+this table, so a new kind, or a setting moved between kinds, is one edit here.
 Kept apart from the render code (which needs torch), so anything that only has to
 know the fields — a sidecar, a manifest, the studio's form — reads them without it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel
+
+from ..media.encode import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from .animation import AnimationSection
 from .dream import DreamSection
 from .live import LiveSection
@@ -15,19 +24,61 @@ from .motion import ZoomSection
 from .output import OutputSection
 from .video import VideoSection
 
-KINDS = {
-    "still": (DreamSection,),
-    "zoom": (DreamSection, ZoomSection, AnimationSection, OutputSection),
-    "video": (DreamSection, VideoSection, AnimationSection, OutputSection),
-    "live": (DreamSection, VideoSection, AnimationSection, OutputSection, LiveSection),
-}
-EXTRA = {"still": {"size", "description"}, "zoom": {"description"}, "video": {"description"},
-         "live": {"description", "frame_octaves", "frame_steps"}}
-NOT_FOR = {"video": {"fps"},  # a video keeps its source's frame rate
-           "live": {"start", "end", "max_frames", "cadence", "loop", "preview"}}
+Input = Literal["image", "noise-or-image", "video", "stream"]  # stream: live, not a render
+# Settings no command offers as an option: a preset (or a replayed sidecar) sets them.
+PRESET_ONLY = frozenset({"normalize", "clamp", "tile", "description"})
+# The dream section's options, which every render command offers.
+DREAM_OPTIONS = tuple(name for name in DreamSection.model_fields if name not in PRESET_ONLY)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of render: its names, the settings that shape it, its input and its outputs."""
+
+    name: str  # sidecars, manifests, the studio, ``render_<name>``
+    command: str  # the CLI command; a batch file's ``kind:`` may say either word
+    label: str  # how the studio page lists it
+    sections: tuple[type[BaseModel], ...]
+    input: Input
+    outputs: tuple[str, ...]  # the suffixes it may write
+    suffix: str  # the one a new render gets when no output is named
+    extra: tuple[str, ...] = ("description",)  # settings outside its sections that shape it
+    not_for: tuple[str, ...] = ()  # settings of its sections it does not use
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Every setting that shapes a render of this kind, in the sections' order."""
+        names = [name for section in self.sections for name in section.model_fields] + list(self.extra)
+        return tuple(name for name in dict.fromkeys(names) if name not in self.not_for)
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        """The settings its command offers beyond :data:`DREAM_OPTIONS`, in the sections' order."""
+        return tuple(name for name in self.fields if name not in DreamSection.model_fields and name not in PRESET_ONLY)
+
+    @property
+    def takes_noise(self) -> bool:
+        """Whether it can start from seeded noise instead of an input file."""
+        return self.input == "noise-or-image"
+
+
+KINDS = {kind.name: kind for kind in (
+    Kind("still", "dream", "still", (DreamSection,), "image", IMAGE_SUFFIXES, ".png",
+         extra=("size", "description")),
+    Kind("zoom", "zoom", "zoom (dive)", (DreamSection, ZoomSection, AnimationSection, OutputSection),
+         "noise-or-image", VIDEO_SUFFIXES, ".mp4"),
+    Kind("video", "video", "video", (DreamSection, VideoSection, AnimationSection, OutputSection),
+         "video", VIDEO_SUFFIXES, ".mp4", not_for=("fps",)),  # a video keeps its source's frame rate
+    Kind("live", "live", "live", (DreamSection, VideoSection, AnimationSection, OutputSection, LiveSection),
+         "stream", VIDEO_SUFFIXES, ".mp4", extra=("description", "frame_octaves", "frame_steps"),
+         not_for=("start", "end", "max_frames", "cadence", "loop", "preview")),
+)}
+# The kinds that render a file from a file (batch and the studio queue them); live runs until stopped.
+RENDERS = {name: kind for name, kind in KINDS.items() if kind.input != "stream"}
+# What a batch file's ``kind:`` may say: a kind's name or its command (``dream`` is a still).
+WORDS = {word: kind for kind in RENDERS.values() for word in (kind.command, kind.name)}
 
 
 def fields_for(kind: str) -> set[str]:
     """The setting names that shape a render of this kind."""
-    names = {name for section in KINDS[kind] for name in section.model_fields}
-    return (names | EXTRA[kind]) - NOT_FOR.get(kind, set())
+    return set(KINDS[kind].fields)

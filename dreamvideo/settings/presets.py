@@ -7,34 +7,39 @@ explicit options are merged and validated together.
 from __future__ import annotations
 
 from importlib import resources
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from ..errors import DreamError, SettingsError
+from ..errors import DreamError, SettingsError, error_line
 from ..models import DEFAULT_MODEL
 from .schema import Settings
 
 PRESET_PACKAGE = "dreamvideo.preset_files"
 
 
-def format_errors(source: str, error: ValidationError, data: dict[str, Any], quote: bool = False) -> str:
+def format_errors(source: str | None, error: ValidationError, data: dict[str, Any],
+                  given: Collection[str] = ()) -> str:
     """``source: field: message`` lines; a plain (unscheduled) value is named without ``.0``.
 
-    ``quote`` writes the field as `name`, the form the CLI turns into its flag.
+    A problem with a field in ``given`` (an option the user typed), or any problem when there is
+    no ``source`` (no preset), reads ``error: `field`: message`` instead, the form the CLI turns
+    into its flag: it is the option that is wrong, not the preset.
     """
     lines = []
     for item in error.errors():
         parts = [str(part) for part in item["loc"] if not str(part).startswith(("function-", "tuple["))]
         if len(parts) > 1 and not isinstance(data.get(parts[0]), dict) and parts[1] == "0":
             del parts[1]
-        loc = ".".join(parts)
-        if quote and parts:
-            loc = f"`{parts[0]}`" + "".join(f".{p}" for p in parts[1:])
         message = item["msg"].removeprefix("Value error, ")
-        lines.append(f"{source}: {loc or 'settings'}: {message}")
+        if source is None or (parts and parts[0] in given):
+            field = f"`{parts[0]}`" + "".join(f".{p}" for p in parts[1:]) if parts else "settings"
+            lines.append(error_line(f"{field}: {message}"))
+        else:
+            lines.append(f"{source}: {'.'.join(parts) or 'settings'}: {message}")
     return "\n".join(dict.fromkeys(lines))
 
 
@@ -102,20 +107,18 @@ def merge(preset: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
 def resolve(preset: str | None = None, overrides: dict[str, Any] | None = None) -> Settings:
     """Defaults, then the preset, then explicit options; validated together.
 
-    Errors in the options alone read ``error: `field`: message``; errors that
-    involve the preset read ``preset.yaml: field: message``.
+    A problem with an option reads ``error: `field`: message``; one with a value the
+    preset wrote reads ``preset.yaml: field: message``, each line on its own.
     """
-    source, data = read_preset(preset) if preset else ("error", {})
+    source, data = read_preset(preset) if preset else (None, {})
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
     data = merge(data, given)
     try:
         # Relative guide images in a preset are looked up beside the preset first.
-        base_dir = Path(source).parent if preset else None
+        base_dir = Path(source).parent if source else None
         return Settings.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as exc:
-        bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
-        mine = bool(bad) and bad <= set(given)
-        raise SettingsError(format_errors("error" if mine else source, exc, data, quote=mine)) from None
+        raise SettingsError(format_errors(source, exc, data, set(given))) from None
 
 
 def describe(name: str) -> str:

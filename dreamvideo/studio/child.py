@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..render import layout
-from .forms import KINDS
+from ..settings.kinds import KINDS
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 SILENT = "the render stopped without a message"
@@ -27,8 +27,9 @@ SILENT = "the render stopped without a message"
 
 def command(kind: str, source: str, output: str, preset: Path, restart: bool = False) -> list[str]:
     """The CLI command for a job; paths are relative to the studio folder (the child's cwd)."""
-    args = [sys.executable, "-m", "dreamvideo", KINDS[kind]]
-    args += ["--from", plain(source or "noise")] if kind == "zoom" else [plain(source)]
+    args = [sys.executable, "-m", "dreamvideo", KINDS[kind].command]
+    # the command that can start from noise takes its start image as --from
+    args += ["--from", plain(source or "noise")] if KINDS[kind].takes_noise else [plain(source)]
     return args + ["-o", plain(output), "--preset", str(preset)] + (["--restart"] if restart else [])
 
 

@@ -11,24 +11,25 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import HTTPException
 from pydantic import ValidationError
 
-from ..errors import DreamError
+from ..errors import DreamError, error_line
 from ..options import flag, flags_in, parse_pair
 from ..settings import Settings, resolve, shipped_presets
+from ..settings.kinds import KINDS
 from ..settings.presets import PRESET_PACKAGE, merge
 
-KINDS = {"still": "dream", "zoom": "zoom", "video": "video"}  # studio kind -> CLI command
+KindName = Literal[tuple(KINDS)]  # type: ignore[valid-type]  # a request's `kind`: a name in the kind table
 FILE_SETTINGS = ("audio", "weights")
 
 
 def problem(field: str, message: str, line: str | None = None) -> dict[str, str]:
     """One validation problem, named as the form names it and as the CLI does (``line``: the CLI's own)."""
     named = flag(field) if field else ""
-    line = line or (f"error: `{field}`: {message}" if field else f"error: {message}")
+    line = line or error_line(f"`{field}`: {message}" if field else message)
     return {"field": field, "flag": named, "message": flags_in(message), "line": flags_in(line)}
 
 
@@ -44,7 +45,7 @@ def _typed(data: dict[str, Any]) -> dict[str, Any]:
             try:
                 out[name] = parse_pair(name, out[name])
             except DreamError as exc:  # "`center` must be two numbers X,Y ...", as the CLI says it
-                one = problem(name, str(exc).removeprefix(f"`{name}` "), f"error: {exc}")
+                one = problem(name, str(exc).removeprefix(f"`{name}` "), error_line(str(exc)))
                 raise HTTPException(422, {"errors": [one], "error": one["line"]}) from None
     if isinstance(out.get("layers"), str):
         out["layers"] = [part.strip() for part in out["layers"].replace(" ", ",").split(",") if part.strip()]

@@ -22,7 +22,10 @@ from typing import Any
 
 import yaml
 
+from ..errors import first_line
+from ..failures import explain
 from ..media.files import atomic
+from ..options import flags_in
 from . import child
 
 ACTIVE = ("queued", "running")
@@ -167,7 +170,7 @@ class JobQueue:
                 self._run(job)
             except Exception as exc:  # noqa: BLE001 - a studio bug must not stop the queue; the job says what happened
                 with self.lock:
-                    job.state, job.error = "failed", f"studio error: {type(exc).__name__}: {exc}"[:300]
+                    job.state, job.error = "failed", first_line(explain(exc, flags_in).line, 300)
                     self._changed(job)
 
     def _run(self, job: Job) -> None:

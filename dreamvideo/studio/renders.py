@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from ..settings.kinds import KINDS
 from .paths import relative
 
 SUFFIXES = (".mp4", ".gif", ".png", ".jpg", ".jpeg")
@@ -62,7 +63,7 @@ def sidecars(folder: Path) -> Iterator[Path]:
 
 def kind_of(output: Path, meta: dict[str, Any]) -> str:
     """Still, zoom or video: a still is an image; a video's sidecar names its input clip."""
-    if output.suffix.lower() in (".png", ".jpg", ".jpeg"):
+    if output.suffix.lower() in KINDS["still"].outputs:
         return "still"
     return "zoom" if "from" in meta else "video"
 

@@ -14,7 +14,8 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ...errors import DreamError, SettingsError, first_line
+from ...errors import first_line
+from ...failures import explain
 from ...options import flags_in
 
 log = logging.getLogger("uvicorn.error")
@@ -41,7 +42,8 @@ async def capped_body(request: Request, cap: int = MAX_BODY) -> None:
 
 
 class OneLineRoute(APIRoute):
-    """User errors become 400 with the CLI's line; bugs 500 with one line here and in the terminal."""
+    """Errors become the CLI's line (:func:`.failures.explain`): user errors 400 or 422, bugs 500 with
+    the line here and in the terminal."""
 
     def get_route_handler(self) -> Callable:
         handler = super().get_route_handler()
@@ -55,16 +57,12 @@ class OneLineRoute(APIRoute):
                 return await handler(request)
             except (StarletteHTTPException, RequestValidationError):  # Starlette's: FastAPI raises it for a bad body
                 raise
-            except SettingsError as exc:
-                return JSONResponse({"error": local(request, flags_in(first_line(exc, 300)))}, 422)
-            except DreamError as exc:
-                return JSONResponse({"error": local(request, f"error: {flags_in(first_line(exc, 300))}")}, 400)
-            except OSError as exc:
-                return JSONResponse({"error": local(request, f"error: {exc.strerror or exc}")}, 400)
-            except Exception as exc:  # noqa: BLE001 - a bug: one line, never a traceback on the page or terminal
-                line = local(request, f"error: unexpected {type(exc).__name__}: {first_line(exc)}")
-                log.error("studio: %s %s: %s", request.method, request.url.path, line)
-                return JSONResponse({"error": line}, 500)
+            except Exception as exc:  # noqa: BLE001 - a bug too: one line, never a traceback on the page or terminal
+                failure = explain(exc, flags_in)
+                line = local(request, first_line(failure.line, 300))
+                if failure.bug:
+                    log.error("studio: %s %s: %s", request.method, request.url.path, line)
+                return JSONResponse({"error": line}, failure.status)
         return run
 
 

@@ -7,7 +7,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
@@ -15,17 +15,21 @@ from pydantic import BaseModel
 
 from ...render import layout
 from ..child import Watch
-from ..forms import FILE_SETTINGS, refuse, validate
+from ...settings.kinds import KINDS
+from ..forms import FILE_SETTINGS, KindName, refuse, validate
 from ..jobs import ACTIVE, Busy, Full, Job, JobQueue
 from ..paths import free_name, hidden, inside, open_inside, relative, taken
+from ..renders import SUFFIXES as SHOWN
 from .base import OneLineRoute, folder
 
 router = APIRouter(route_class=OneLineRoute)
-OUTPUTS = {"still": (".png", ".jpg", ".jpeg"), "zoom": (".mp4", ".gif"), "video": (".mp4", ".gif")}
+# What a job may write: its kind's outputs that the gallery shows, the kind's default first.
+OUTPUTS = {name: tuple(dict.fromkeys((kind.suffix, *(s for s in kind.outputs if s in SHOWN))))
+           for name, kind in KINDS.items()}
 
 
 class JobBody(BaseModel):
-    kind: Literal["still", "zoom", "video"]
+    kind: KindName
     input: str = "noise"
     output: str | None = None
     settings: dict[str, Any] = {}
@@ -39,7 +43,7 @@ def queue(request: Request) -> JobQueue:
 
 def source_path(root: Path, kind: str, source: str) -> Path | None:
     """The input file inside the folder (None: a zoom from noise); 422 naming ``input`` otherwise."""
-    if kind == "zoom" and source in ("", "noise"):
+    if KINDS[kind].takes_noise and source in ("", "noise"):
         return None
     if not source or source == "noise":
         raise refuse("input", f"a {kind} needs an input file (upload one or pick one in the folder)")

@@ -8,8 +8,7 @@ from fastapi import APIRouter
 
 from ...errors import DreamError
 from ...settings import Settings, describe, resolve, shipped_presets
-from ...settings.kinds import fields_for
-from ..forms import KINDS
+from ...settings.kinds import KINDS
 from .base import OneLineRoute
 
 router = APIRouter(route_class=OneLineRoute)
@@ -17,10 +16,13 @@ router = APIRouter(route_class=OneLineRoute)
 
 @router.get("/api/schema")
 def schema() -> dict[str, Any]:
-    """Settings' JSON schema (descriptions are the form's help), plus the kinds and the fields each uses."""
+    """Settings' JSON schema (descriptions are the form's help), plus the kind table: the fields each
+    kind uses (``x-kinds``), and its label, input (image, noise-or-image or video) and outputs."""
     data = Settings.model_json_schema()
     data["properties"].pop("meta", None)
-    data["x-kinds"] = {kind: sorted(fields_for(kind)) for kind in KINDS}
+    data["x-kinds"] = {name: sorted(kind.fields) for name, kind in KINDS.items()}
+    data["x-kind-table"] = {name: {"label": kind.label, "command": kind.command, "input": kind.input,
+                                   "outputs": list(kind.outputs)} for name, kind in KINDS.items()}
     return data
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from ..forms import validate
+from ..forms import KindName, validate
 from ..paths import inside
 from .base import OneLineRoute, folder
 from .jobs import source_path
@@ -20,7 +20,7 @@ _taken = 0  # previews in flight (the endpoint is async: one event loop, no lock
 
 
 class PreviewBody(BaseModel):
-    kind: Literal["still", "zoom", "video"]
+    kind: KindName
     input: str = "noise"
     settings: dict[str, Any] = {}
     preset: str | None = None

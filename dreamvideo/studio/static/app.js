@@ -102,13 +102,24 @@ function buildForm() {
   showKindFields();
 }
 
+// The kinds, their fields, inputs and outputs are the server's kind table (/api/schema), never repeated here.
+const kinds = () => state.schema["x-kind-table"];
+const takesNoise = (kind) => kinds()[kind]?.input === "noise-or-image";
+const kindFor = (input) => Object.keys(kinds()).find((name) => kinds()[name].input === input);
+
+function buildKinds() {
+  const names = Object.keys(kinds());
+  $("kind").replaceChildren(...names.map((name) => el("option", { value: name, text: kinds()[name].label })));
+  $("kind").value = kindFor("noise-or-image") || names[0];  // a first visit needs no file to start
+}
+
 function showKindFields() {
   const kind = $("kind").value;
   const used = new Set(state.schema["x-kinds"][kind] || []);
   for (const field of document.querySelectorAll("[data-field]")) field.hidden = !used.has(field.dataset.field);
   const noise = $("input").querySelector('option[value="noise"]');
-  if (noise) noise.disabled = kind !== "zoom";
-  if (kind !== "zoom" && $("input").value === "noise") {
+  if (noise) noise.disabled = !takesNoise(kind);
+  if (!takesNoise(kind) && $("input").value === "noise") {
     const file = [...$("input").options].find((o) => o.value !== "noise" && matchesKind(o.value, kind));
     $("input").value = file ? file.value : "";
   }
@@ -117,7 +128,7 @@ function showKindFields() {
 function matchesKind(path, kind) {
   const video = /\.(mp4|mov|mkv|webm|avi|m4v)$/i.test(path);
   const image = /\.(png|jpe?g|webp|bmp|gif|tiff?)$/i.test(path);
-  return kind === "video" ? video : image;
+  return kinds()[kind]?.input === "video" ? video : image;
 }
 
 function fillForm(settings) {
@@ -186,7 +197,8 @@ function showErrors(error) {
 async function loadInputs(select) {
   const files = await json("/api/files");
   const current = select || $("input").value;
-  $("input").replaceChildren(el("option", { value: "noise", text: "noise (zoom only)" }),
+  const noisy = Object.keys(kinds()).filter(takesNoise).join(", ");
+  $("input").replaceChildren(el("option", { value: "noise", text: `noise (${noisy} only)` }),
                              ...files.map((f) => el("option", { value: f.path, text: f.path })));
   if (current && [...$("input").options].some((o) => o.value === current)) $("input").value = current;
   showKindFields();
@@ -200,8 +212,8 @@ async function upload(event) {
   try {
     const body = await json(`/api/uploads?name=${encodeURIComponent(file.name)}`, { method: "POST", body: file });
     await loadInputs(body.path);
-    if (/\.(mp4|mov|mkv|webm|avi|m4v)$/i.test(body.path) && $("kind").value !== "video") {
-      $("kind").value = "video"; showKindFields();
+    if (/\.(mp4|mov|mkv|webm|avi|m4v)$/i.test(body.path) && kinds()[$("kind").value].input !== "video") {
+      $("kind").value = kindFor("video"); showKindFields();
     }
     $("input").value = body.path;
     say("");
@@ -399,6 +411,7 @@ async function start() {
   } catch (error) { say(error.message); return; }
   for (const p of state.presets)
     $("preset").append(el("option", { value: p.name, text: p.name, disabled: !p.settings }));
+  buildKinds();
   buildForm();
   fillForm({});
   await loadInputs();

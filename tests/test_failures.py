@@ -1,0 +1,39 @@
+"""One way to say an error: the command line and the studio give one failure the same line."""
+
+from __future__ import annotations
+
+# ruff: noqa: F811  (fixtures are imported by name, pytest injects them by name)
+import errno
+
+import pytest
+
+from dreamvideo import render
+from dreamvideo.cli import app
+from dreamvideo.errors import DreamError
+from tests.studio_fixtures import client, folder  # noqa: F401
+
+OUT_OF_MEMORY = RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 8589934592 bytes")
+
+
+@pytest.mark.parametrize("error, code, status, words", [
+    (DreamError("`octave_scale` is too small"), 1, 400, "error: --octave-scale is too small"),
+    (OSError(errno.ENOSPC, "No space left on device", "o.png"), 1, 400, "error: No space left on device: o.png"),
+    (OUT_OF_MEMORY, 1, 400, "error: out of memory dreaming (it needed 8.0 GiB more); use a smaller --size"),
+    (RuntimeError("boom\nmore"), 1, 500, "error: unexpected RuntimeError: boom"),
+])
+def test_the_cli_and_the_studio_say_a_failure_in_the_same_line(error, code, status, words, runner, client, tmp_path,
+                                                                 chelsea, monkeypatch):
+    """Before, the studio called running out of memory a bug (500) and left out the file an
+    OSError named; both now say what the CLI says, in the flags a user types."""
+    from dreamvideo.studio.routers import renders
+
+    def fail(*args, **kwargs):
+        raise error
+    monkeypatch.setattr(render, "render_still", fail)
+    monkeypatch.setattr(renders, "list_renders", fail)
+    cli = runner.invoke(app, ["dream", str(chelsea), "-o", str(tmp_path / "o.png")])
+    page = client.get("/api/renders")
+    assert (cli.exit_code, page.status_code) == (code, status)
+    line = page.json()["error"]
+    assert line.startswith(words) and "\n" not in line
+    assert cli.stderr.strip().startswith(line)  # the CLI adds only its DREAMVIDEO_DEBUG hint to a bug
