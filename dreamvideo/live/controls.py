@@ -70,7 +70,7 @@ class LiveControls:
             try:
                 self._settings = Settings.model_validate(data)
             except ValidationError as exc:
-                raise SettingsError(format_errors("live", exc, data, quote=True)) from None
+                raise SettingsError(format_errors(None, exc, data)) from None
             self.version += 1
             return self._settings
 

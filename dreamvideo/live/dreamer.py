@@ -13,13 +13,13 @@ With `dive` > 1 each key starts from the last dream zoomed in, mixed into the so
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..core.transforms import to_tensor, to_uint8, zoom
 from ..progress import Reporter, Silent
-from ..render.engine import Engine, RunOptions
+from ..render.engine import Engine, RunOptions, dream_config
 from ..render.video_plan import coherence_mode
 from ..settings import Settings
 from ..settings.schedule import Timeline
@@ -111,12 +111,13 @@ class LiveDreamer:
         steps = self.settings.steps if self.count == 0 else min(self.settings.frame_steps, self.settings.steps)
         start = self._dive(stamped.frame)
         diving = start is not stamped.frame
+        config = replace(dream_config(self.settings), octaves=self.octaves)  # the settings as changed live
 
         def dream(frame: np.ndarray, own_steps: int | None, hooks):
             """The coherence method's frame (or, diving, the fed-back one), with the live schedule."""
-            result = self.engine.dream_octaves(start if diving else frame, 0, self._advance, own_steps or steps,
-                                               same_jitter=True, hooks=None if diving else hooks,
-                                               octaves=self.octaves)
+            result = self.engine.dream_octaves(start if diving else frame, 0, self._advance,
+                                               replace(config, steps=own_steps or steps),
+                                               same_jitter=True, hooks=None if diving else hooks)
             return to_uint8(result.image), result.details
         out = self.coherence.frame(stamped.frame, self.count, dream)
         self.count += 1
