@@ -42,8 +42,10 @@ def dream(input: Annotated[Path, typer.Argument(metavar="IMAGE", help="Image to 
 @takes("frames", "size", "zoom", "rotate", "translate", "center", "interpolation", "audio",
        "frame_octaves", "frame_steps", *ANIMATION, "fps", "crf", kept=True)
 def zoom(output: Output,
-         from_: Annotated[str, typer.Option("--from", metavar="noise|IMAGE",
-                                            help="'noise' or an image to start from.")] = "noise",
+         from_: Annotated[Optional[str], typer.Option(
+             "--from", metavar="noise|IMAGE",
+             help="'noise' or an image to start from (default: noise, or the start image of a replayed sidecar).")]
+         = None,
          **params: Any) -> None:
     """Infinite-zoom video: dream, zoom in, dream again. Re-run to resume after Ctrl-C.
 

@@ -37,7 +37,7 @@ class Result:
 def _render(job: Job, source: Path | None, output: Path, device: str | None) -> None:
     from ..render import render_image, render_video, render_zoom
 
-    options = RunOptions(device=device)
+    options = RunOptions(device=device, preset=str(job.preset) if job.preset else None)
     if job.kind == "dream":
         render_image(job.settings, source, output, options)
     elif job.kind == "zoom":

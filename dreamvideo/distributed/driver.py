@@ -24,7 +24,7 @@ from ..progress import Reporter, Silent
 from ..render.assemble import assemble_video
 from ..render.common import finish, with_seed, work_folder
 from ..render.engine import Engine, RunOptions
-from ..render.sidecar import manifest, sidecar_text
+from ..render.sidecar import manifest, resumable, sidecar_text
 from ..render.store import FrameStore
 from ..render.video import check_animation, first_frame, open_clip
 from ..settings import Settings
@@ -187,14 +187,14 @@ def _measure(store: FrameStore, count: int, plan_: list[Chunk], inputs: Iterator
     return {"flicker_ratio": whole, "strength": strength, "seam_flicker": figure}
 
 
-def _checked_clip(settings: Settings, source: Path, output: Path, dist: Distribution,
+def _checked_clip(settings: Settings, source: Path, output: Path, options: RunOptions, dist: Distribution,
                   progress: Reporter) -> tuple[sources.VideoInfo, float, float | None, tuple[int, int], int | None, int]:
     """Everything a chunked render refuses, before anything is written: the cluster, the clip, the settings.
 
     Returns the clip, its span, the working size, the frames expected (None if unknown) and the total planned.
     """
     ray_backend.probe(dist.address)  # an unreachable cluster is named before anything is read or written
-    info, start, end, size = open_clip(settings, source, output, progress)
+    info, start, end, size = open_clip(settings, source, output, options, progress)
     if settings.loop:  # the cross-fade joins the clip's two ends, which different chunks dream
         raise DreamError("`loop` is not available with `workers`; render the loop in one process")
     expected = sources.expected_frames(info, start, end, settings.max_frames) or None
@@ -205,7 +205,7 @@ def _checked_clip(settings: Settings, source: Path, output: Path, dist: Distribu
 def render_video(settings: Settings, source: Path, output: Path, options: RunOptions,
                  dist: Distribution, progress: Reporter = Silent()) -> Path:
     """Dream a clip in chunks on Ray workers; the same output as one process, seams aside."""
-    info, start, end, size, expected, total = _checked_clip(settings, source, output, dist, progress)
+    info, start, end, size, expected, total = _checked_clip(settings, source, output, options, dist, progress)
     plan_ = plan(total, dist.chunk_frames, dist.warmup, dist.overlap, open_end=True)
     work = work_folder(output, options)
     settings = with_seed(settings, None if options.restart else work)
@@ -215,8 +215,9 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
         settings = engine.prepare(first_frame(info, size, start, end))
     stat = source.stat()
     layout = {"chunk_frames": dist.chunk_frames, "warmup_frames": dist.warmup, "overlap": dist.overlap}
-    store = FrameStore(work, manifest("video", settings, input=str(source.resolve()), input_size=stat.st_size,
-                                      input_mtime=stat.st_mtime, chunks=layout), options.restart)
+    made = manifest("video", settings, input=str(source.resolve()), input_size=stat.st_size,
+                    input_mtime=stat.st_mtime, chunks=layout)
+    store = FrameStore(work, resumable(work, made), options.restart)
     chunks = ChunkStore(store, options.restart)
     markers = {c.number: chunks.finished(c) for c in plan_}
     ends = {k: marker["last"] for k, marker in markers.items() if marker}

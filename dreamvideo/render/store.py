@@ -9,6 +9,7 @@ not decode counts as missing and is made again.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import shutil
 from pathlib import Path
@@ -47,6 +48,12 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
 def holds_frames(folder: Path) -> bool:
     """Whether ``folder`` holds frames named as the store names them (a user's ``frame_01.jpg`` is not one)."""
     return folder.is_dir() and any(folder.glob(FRAME_GLOB))
+
+
+def owns(name: str) -> bool:
+    """Whether a file of this name in a store's folder is the store's to write or delete:
+    a render must not read one from its own `frames_dir`."""
+    return name == MANIFEST or fnmatch.fnmatchcase(name, OWN_GLOB)
 
 
 def load_frame(path: Path) -> np.ndarray | None:

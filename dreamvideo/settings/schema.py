@@ -22,6 +22,7 @@ from .output import OutputSection
 from .schedule import ExprSchedule, Timeline, interpolate, names_in, series, step_value
 from .video import VideoSection
 
+FILE_SETTINGS = ("audio", "weights")  # settings that name a file (guide images are named in `objective`)
 
 class Settings(DreamSection, ZoomSection, VideoSection, AnimationSection, OutputSection):
     """Everything that shapes a render. Unknown keys are errors, so typos are caught."""

@@ -20,9 +20,9 @@ from ..errors import DreamError
 from ..options import flag, flags_in, parse_pair
 from ..settings import Settings, resolve, shipped_presets
 from ..settings.presets import PRESET_PACKAGE, merge
+from ..settings.schema import FILE_SETTINGS
 
 KINDS = {"still": "dream", "zoom": "zoom", "video": "video"}  # studio kind -> CLI command
-FILE_SETTINGS = ("audio", "weights")
 
 
 def problem(field: str, message: str, line: str | None = None) -> dict[str, str]:
