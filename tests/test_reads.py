@@ -18,17 +18,9 @@ from dreamvideo.cli import app
 
 from .conftest import FAST_ARGS, IMAGES
 from .test_audio import click_track
+from .test_cli import _assert_clean_failure as _refused
 
 ZOOM = ["--size", "64x64", "--frames", "2", "--seed", "3", *FAST_ARGS]
-
-
-def _refused(result, *words: str) -> None:
-    assert result.exit_code == 1, result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip() and "━" not in line]
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.output
-    for word in words:
-        assert word in result.stderr
 
 
 @pytest.fixture
