@@ -124,9 +124,8 @@ def _check_item(where: str, number: int, item: Any, folder: Path, presets: Prese
     errors += [f"{where}: {problem}"] if problem else []
     if settings.audio and not Path(settings.audio).is_file():
         errors.append(f"{where}: audio: file not found: {settings.audio}")
-    zoom = entry.kind == "zoom"
     preset_file = Path(preset) if preset else None
-    reads = render_reads(settings, None if zoom else source, source if zoom else None, preset_file)
+    reads = render_reads(settings, entry.kind, source, preset_file)
     return Job(number, entry.kind, settings, source, output, reads, preset_file), errors
 
 

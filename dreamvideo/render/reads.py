@@ -30,15 +30,15 @@ from .store import owns
 Files = tuple[tuple[str, Path], ...]  # (role, path)
 
 
-def render_reads(settings: Settings, source: Path | None = None, start: Path | None = None,
-                 preset: Path | None = None) -> Files:
-    """Every file a render reads, by role: input file (or a zoom's start image), preset, guides, audio, weights.
+def render_reads(settings: Settings, kind: str, source: Path | None, preset: Path | None = None) -> Files:
+    """Every file a render of ``kind`` reads, by role: its input file (a zoom's: start image), preset, guides,
+    audio, weights.
 
     Guides are those of the resolved objective (``--guide`` and ``guide:`` terms alike, found
     beside a preset that names them); audio and weights as the settings name them.
     """
     weights = settings.weights if settings.weights not in (None, "random") else None
-    files = [("input file", source), ("start image", start), ("preset", preset),
+    files = [("start image" if kind == "zoom" else "input file", source), ("preset", preset),
              *(("guide image", Path(g)) for g in guide_paths(settings.objective or {}, settings.model)),
              ("audio file", Path(settings.audio) if settings.audio else None),
              ("weights file", Path(weights) if weights else None)]
@@ -72,18 +72,18 @@ def overwrite_line(output: Path, reads: Files, shown: str | None = None) -> str 
     return None
 
 
-def check_render(output: Path, suffixes: tuple[str, ...], settings: Settings, options: RunOptions,
-                 source: Path | None = None, start: Path | None = None, frames: bool = True) -> None:
-    """Refuse, before any work, an output that could not be written, and anything the render would
-    write or delete (output, sidecar, ``frames``: its work folder's frames) that it reads."""
+def check_render(output: Path, suffixes: tuple[str, ...], settings: Settings, options: RunOptions, kind: str,
+                 source: Path | None) -> None:
+    """Refuse, before any work, an output that could not be written, and anything a render of ``kind``
+    would write or delete (output, sidecar, its work folder's frames) that it reads."""
     check_output(output, suffixes)
     side = sidecar_path(output)
     if side.is_dir():
         raise DreamError(f"the sidecar {side} of the output is a directory; choose another output name")
-    reads = render_reads(settings, source, start, _preset_file(options.preset))
+    reads = render_reads(settings, kind, source, _preset_file(options.preset))
     if line := overwrite_line(output, reads):
         raise DreamError(line)
-    if frames:
+    if kind != "still":  # a still has no frames
         _check_work((preview_folder if settings.preview else work_folder)(output, options),
                     options.frames_dir is not None, reads)
 

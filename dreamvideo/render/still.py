@@ -18,7 +18,7 @@ from .sidecar import sidecar_text
 def render_image(settings: Settings, source: Path, output: Path, options: RunOptions,
                  progress: Reporter = Silent()) -> Path:
     """Dream one image file into another, with its sidecar."""
-    check_render(output, IMAGE_SUFFIXES, settings, options, source=source, frames=False)
+    check_render(output, IMAGE_SUFFIXES, settings, options, "still", source)
     frame = sources.load_image(source, longest_side(settings), cap=True, note=progress.note)
     settings = with_seed(settings, None)
     engine = Engine(settings, options)

@@ -59,7 +59,7 @@ def open_clip(settings: Settings, source: Path, output: Path, options: RunOption
               progress: Reporter) -> tuple[sources.VideoInfo, float, float, tuple[int, int]]:
     """Check what the render writes against what it reads, probe the clip; its span and working size
     (with a note if capped)."""
-    check_render(output, VIDEO_SUFFIXES, settings, options, source=source)
+    check_render(output, VIDEO_SUFFIXES, settings, options, "video", source)
     info = sources.probe(source)
     start, end = video_span(info, settings)
     size, capped = sources.working_size(info.width, info.height, longest_side(settings), even=True)

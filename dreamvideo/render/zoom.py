@@ -163,7 +163,7 @@ def render_zoom(settings: Settings, origin: str | None, output: Path, options: R
     ``origin`` None: the start image of the sidecar being replayed (``options.preset``), else noise.
     """
     origin = start_of(origin, options, progress)
-    check_render(output, VIDEO_SUFFIXES, settings, options, start=None if origin == "noise" else Path(origin))
+    check_render(output, VIDEO_SUFFIXES, settings, options, "zoom", None if origin == "noise" else Path(origin))
     if settings.preview:
         check_preview_output(output)
     work = preview_folder(output, options) if settings.preview else work_folder(output, options)

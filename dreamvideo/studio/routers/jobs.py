@@ -86,8 +86,7 @@ def overwritten(root: Path, kind: str, output: Path, source: Path | None, settin
     output, or its sidecar, that is a file the render reads; paths in the settings are relative to the folder."""
     from ...render.reads import overwrite_line, render_reads
 
-    zoom = kind == "zoom"
-    reads = render_reads(settings, None if zoom else source, source if zoom else None)
+    reads = render_reads(settings, kind, source)
     return overwrite_line(output, tuple((role, root / path) for role, path in reads), shown)
 
 
