@@ -41,8 +41,10 @@ def dream(input: Annotated[Path, typer.Argument(metavar="IMAGE", help="Image to 
 @app.command()
 @takes(KINDS["zoom"], kept=True)
 def zoom(output: Output,
-         from_: Annotated[str, typer.Option("--from", metavar="noise|IMAGE",
-                                            help="'noise' or an image to start from.")] = "noise",
+         from_: Annotated[Optional[str], typer.Option(
+             "--from", metavar="noise|IMAGE",
+             help="'noise' or an image to start from (default: noise, or the start image of a replayed sidecar).")]
+         = None,
          **params: Any) -> None:
     """Infinite-zoom video: dream, zoom in, dream again. Re-run to resume after Ctrl-C.
 

@@ -87,7 +87,8 @@ def render(kind: str, params: dict[str, Any], *inputs: Any) -> None:
         spread = distribution(params)
         settings = settings_from(params)
         options = renders.RunOptions(device=params.get("device"), restart=bool(params.get("restart")),
-                                     frames_dir=params.get("frames_dir"), compile=bool(params.get("compile")))
+                                     frames_dir=params.get("frames_dir"), compile=bool(params.get("compile")),
+                                     preset=params.get("preset"))
         with RichReporter(err, flags_in) as progress:
             if spread and not settings.preview:  # a preview dreams nothing: no workers, no model
                 from .distributed.driver import render_video

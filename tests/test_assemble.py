@@ -2,12 +2,14 @@
 
 import os
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from dreamvideo.errors import DreamError
 from dreamvideo.media import ffmpeg
 from dreamvideo.render import RunOptions, render_still, render_video, render_zoom
+from dreamvideo.render.assemble import publish_image
 from dreamvideo.settings import resolve
 
 from .conftest import FAST, make_clip
@@ -58,11 +60,13 @@ def test_video_output_onto_its_input_is_refused(tmp_path):
     assert clip.read_bytes() == before
 
 
-def test_a_failed_sidecar_leaves_no_output(tmp_path, chelsea):
+def test_a_failed_sidecar_leaves_no_output(tmp_path):
+    """A render refuses a sidecar path that is a folder up front (``test_reads.py``); should the
+    sidecar fail at publishing all the same, the output is not published without it."""
     out = tmp_path / "cat.png"
     (tmp_path / "cat.png.yaml").mkdir()  # the sidecar cannot be written there
     with pytest.raises(DreamError, match=r"cannot write .*cat\.png\.yaml: Is a directory"):
-        render_still(resolve(None, {**FAST, "size": 96}), chelsea, out, RunOptions())
+        publish_image(np.zeros((16, 16, 3), np.uint8), out, "steps: 2\n")
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cat.png.yaml"]
 

@@ -70,13 +70,13 @@ def test_an_output_that_any_job_reads_is_refused_by_any_path_before_anything_run
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert lines == [
-        f"{jobs}: item 2: output: {tmp_path / 'victim.jpg'} would overwrite item 1's input",
-        f"{jobs}: item 3: output: {tmp_path / 'sub' / '..' / 'self.png'} would overwrite its own input",
-        f"{jobs}: item 4: output: {tmp_path / 'hard.png'} would overwrite item 1's guide",
-        f"{jobs}: item 6: output: {tmp_path / 'music.mp4'} would overwrite item 5's audio",
+        f"{jobs}: item 2: output: {tmp_path / 'victim.jpg'} would overwrite item 1's input file",
+        f"{jobs}: item 3: output: {tmp_path / 'sub' / '..' / 'self.png'} would overwrite its own input file",
+        f"{jobs}: item 4: output: {tmp_path / 'hard.png'} would overwrite item 1's guide image",
+        f"{jobs}: item 6: output: {tmp_path / 'music.mp4'} would overwrite item 5's audio file",
         f"{jobs}: item 7: output: its sidecar {tmp_path / 'r.png.yaml'} would overwrite item 8's preset",
         f"{jobs}: item 9: output: also the output of item 2",
-        f"{jobs}: item 9: output: {tmp_path / 'link.jpg'} would overwrite item 1's input",
+        f"{jobs}: item 9: output: {tmp_path / 'link.jpg'} would overwrite item 1's input file",
         f"{jobs}: item 10: output: also the output of item 1",
     ]
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name in before} == before
@@ -122,6 +122,23 @@ def test_a_dream_item_is_a_still_and_noise_is_no_input_for_it(tmp_path):
     with pytest.raises(SettingsError) as caught:
         load_jobs(noise)
     assert str(caught.value) == f"{noise}: item 1: input: a dream job needs an input file"
+
+
+def test_a_zoom_replaying_a_sidecar_starts_from_the_image_it_records(tmp_path):
+    """As on the command line: the sidecar's start image, unless the item names one (noise
+    included); it counts as a file the batch reads, so no output may overwrite it."""
+    shutil.copy(IMAGES / "coffee.jpg", tmp_path / "coffee.jpg")
+    (tmp_path / "a.mp4.yaml").write_text("steps: 2\nmeta:\n  from: coffee.jpg\n")
+    jobs = load_jobs(write(tmp_path / "jobs.yaml", [
+        {"kind": "zoom", "output": "b.mp4", "preset": "a.mp4.yaml"},
+        {"kind": "zoom", "output": "c.mp4", "preset": "a.mp4.yaml", "input": "noise"}]))
+    assert [job.input for job in jobs] == [tmp_path / "coffee.jpg", None]
+    with pytest.raises(SettingsError) as caught:
+        load_jobs(write(tmp_path / "jobs.yaml", [
+            {"kind": "zoom", "output": "b.mp4", "preset": "a.mp4.yaml"},
+            {"kind": "dream", "input": str(IMAGES / "chelsea.jpg"), "output": "coffee.jpg"}]))
+    assert str(caught.value) == (f"{tmp_path / 'jobs.yaml'}: item 2: output: {tmp_path / 'coffee.jpg'} "
+                                 "would overwrite item 1's start image")
 
 
 def test_a_file_that_is_not_a_list_of_jobs_is_one_line(tmp_path):
@@ -212,4 +229,4 @@ def test_a_large_batch_is_checked_whole(tmp_path):
     with pytest.raises(SettingsError) as caught:
         load_jobs(write(tmp_path / "jobs.yaml", [*items, {**items[0], "output": "cat.jpg"}]))
     assert str(caught.value) == (f"{tmp_path / 'jobs.yaml'}: item 2001: output: {tmp_path / 'cat.jpg'} "
-                                 "would overwrite its own input (and 2000 more)")
+                                 "would overwrite its own input file (and 2000 more)")

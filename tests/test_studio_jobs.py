@@ -189,7 +189,7 @@ def test_an_output_may_not_be_a_file_the_render_reads(client, folder):
     _hold(client)
     response = client.post("/api/jobs", json={"kind": "zoom", "output": "song.mp4", "replace": True,
                                               "settings": {**TINY, "audio": "song.mp4"}})
-    assert response.status_code == 409 and "a file this render reads" in response.json()["error"]
+    assert response.status_code == 409 and "is the audio file this render reads" in response.json()["error"]
     assert client.get("/api/jobs").json() == []
 
 

@@ -41,7 +41,8 @@ def _render(job: Job, source: Path | None, output: Path, device: str | None) -> 
     given: Path | str | None = source
     if KINDS[job.kind].takes_noise:  # a zoom's origin: its start image, or noise
         given = str(source) if source else "noise"
-    renderer(job.kind)(job.settings, given, output, RunOptions(device=device))
+    options = RunOptions(device=device, preset=str(job.preset) if job.preset else None)
+    renderer(job.kind)(job.settings, given, output, options)
 
 
 def run_job(job: Job, source: Any, local: bool, device: str | None) -> tuple[bool, float, Any]:

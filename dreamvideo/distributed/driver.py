@@ -23,7 +23,7 @@ from ..progress import Reporter, Silent
 from ..render.common import with_seed, work_folder
 from ..render.engine import Engine, RunOptions
 from ..render.layout import FADES, chunk_files, fade_name, marker_name
-from ..render.sidecar import manifest
+from ..render.sidecar import manifest, resumable
 from ..render.store import FrameStore
 from ..render.video import Clip, check_animation, open_clip, publish_clip
 from ..settings import Settings
@@ -161,14 +161,14 @@ def _collect(chunks: ChunkStore, plan_: list[Chunk], ends: dict[int, int | None]
     return count
 
 
-def _checked_clip(settings: Settings, source: Path, output: Path, dist: Distribution,
+def _checked_clip(settings: Settings, source: Path, output: Path, options: RunOptions, dist: Distribution,
                   progress: Reporter) -> tuple[Clip, int | None]:
     """Everything a chunked render refuses, before anything is written: the cluster, the clip, the settings.
 
     Returns the clip and the frames its header promises (None if it cannot say).
     """
     ray_backend.probe(dist.address)  # an unreachable cluster is named before anything is read or written
-    clip = open_clip(settings, source, output, progress)
+    clip = open_clip(settings, source, output, options, progress)
     if settings.loop:  # the cross-fade joins the clip's two ends, which different chunks dream
         raise DreamError("`loop` is not available with `workers`; render the loop in one process")
     expected = clip.expected(settings.max_frames) or None
@@ -179,7 +179,7 @@ def _checked_clip(settings: Settings, source: Path, output: Path, dist: Distribu
 def render_video(settings: Settings, source: Path, output: Path, options: RunOptions,
                  dist: Distribution, progress: Reporter = Silent()) -> Path:
     """Dream a clip in chunks on Ray workers; the same output as one process, seams aside."""
-    clip, expected = _checked_clip(settings, source, output, dist, progress)
+    clip, expected = _checked_clip(settings, source, output, options, dist, progress)
     total = expected or 1  # the last chunk reads to the real end anyway
     plan_ = plan(total, dist.chunk_frames, dist.warmup, dist.overlap, open_end=True)
     work = work_folder(output, options)
@@ -190,8 +190,9 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
         settings = engine.prepare(clip.first_frame())
     stat = source.stat()
     layout = {"chunk_frames": dist.chunk_frames, "warmup_frames": dist.warmup, "overlap": dist.overlap}
-    store = FrameStore(work, manifest("video", settings, input=str(source.resolve()), input_size=stat.st_size,
-                                      input_mtime=stat.st_mtime, chunks=layout), options.restart)
+    made = manifest("video", settings, input=str(source.resolve()), input_size=stat.st_size,
+                    input_mtime=stat.st_mtime, chunks=layout)
+    store = FrameStore(work, resumable(work, made), options.restart)
     chunks = ChunkStore(store, options.restart)
     markers = {c.number: chunks.finished(c) for c in plan_}
     ends = {k: marker["last"] for k, marker in markers.items() if marker}

@@ -4,7 +4,9 @@ Every problem comes back at once, as ``file: item N: field: message``, before Ra
 starts. Paths in an item (``input``, ``output``, ``preset``, guides and ``audio`` in
 ``options``) are relative to the YAML file; guides a preset names, beside the preset.
 A job's output (or its sidecar) must not be any job's input, preset, guide, audio or
-weights, by any path to the same file: a batch must never overwrite what it reads.
+weights, by any path to the same file (``render/reads.py``: the list and the comparison a
+single render uses too): a batch must never overwrite what it reads. A zoom without
+``input`` whose preset is a zoom's sidecar starts from the image the sidecar records.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from typing import Any, Literal, Optional
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..core.objective_terms import guide_paths
 from ..errors import DreamError, SettingsError, first_line
+from ..media.files import identity
+from ..render.reads import clashes, render_reads, written
 from ..settings import Settings
-from ..settings.kinds import KINDS, WORDS
-from ..settings.presets import format_errors, merge, read_preset
+from ..settings.kinds import KINDS, WORDS, Kind
+from ..settings.presets import format_errors, merge, read_preset, replayed_start
 
 Presets = dict[str, tuple[str, dict[str, Any]]]  # a batch reads each preset once
 
@@ -47,6 +50,7 @@ class Job:
     input: Path | None
     output: Path
     reads: tuple[tuple[str, Path], ...] = ()
+    preset: Path | None = None
 
     @property
     def name(self) -> str:
@@ -79,13 +83,22 @@ def _settings(where: str, entry: JobEntry, folder: Path, presets: Presets) -> tu
             f"{where}: {'options.' if mine(line) else 'preset: '}{line}" for line in lines)) from None
 
 
-def _reads(settings: Settings, source: Path | None, preset: str | None) -> tuple[tuple[str, Path], ...]:
-    """Every file a job reads, by role (its input, preset, guides, audio, weights)."""
-    guides = [Path(g) for g in guide_paths(settings.objective or {}, settings.model)]
-    files = [("input", source), ("preset", Path(preset) if preset else None),
-             *(("guide", g) for g in guides), ("audio", Path(settings.audio) if settings.audio else None),
-             ("weights", Path(settings.weights) if settings.weights not in (None, "random") else None)]
-    return tuple((role, path) for role, path in files if path is not None)
+def _source(entry: JobEntry, kind: Kind, folder: Path, presets: Presets) -> tuple[Path | None, str | None]:
+    """The job's input file (None: a zoom from noise) and what is wrong with it, as ``field: message``.
+
+    A zoom without ``input`` replaying a zoom's sidecar starts from the image it records.
+    """
+    given = entry.input if entry.input != "noise" else None
+    replayed = None
+    if kind.takes_noise and not entry.input and entry.preset:
+        replayed = replayed_start(_preset(entry.preset, folder, presets), folder)
+    source = folder / (given or replayed) if given or replayed else None
+    field = "input" if given else "preset: the start image it records"
+    if not kind.takes_noise and not given:
+        return None, f"input: a {kind.command} job needs an input file"
+    if source and not source.is_file():
+        return source, f"{field}: {'a directory, not a file' if source.is_dir() else 'file not found'}: {source}"
+    return source, None
 
 
 def _check_item(where: str, number: int, item: Any, folder: Path, presets: Presets) -> tuple[Job | None, list[str]]:
@@ -106,51 +119,34 @@ def _check_item(where: str, number: int, item: Any, folder: Path, presets: Prese
         errors.append(f"{where}: output: a {kind.command} writes one of {', '.join(kind.outputs)}")
     elif not output.parent.is_dir():
         errors.append(f"{where}: output: folder does not exist: {output.parent}")
-    source = folder / entry.input if entry.input and entry.input != "noise" else None
-    if not kind.takes_noise and not source:
-        errors.append(f"{where}: input: a {kind.command} job needs an input file")
-    elif source and not source.is_file():
-        problem = "a directory, not a file" if source.is_dir() else "file not found"
-        errors.append(f"{where}: input: {problem}: {source}")
+    source, problem = _source(entry, kind, folder, presets)
+    errors += [f"{where}: {problem}"] if problem else []
     if settings.audio and not Path(settings.audio).is_file():
         errors.append(f"{where}: audio: file not found: {settings.audio}")
-    return Job(number, kind.name, settings, source, output, _reads(settings, source, preset)), errors
-
-
-def _identity(path: Path) -> Any:
-    """The same key for every path to one file (symlinks, hard links, ``..``): its inode,
-    or for a file not there yet, its folder's inode and its name (a stat, not a resolve:
-    a 10,000-job batch makes 20,000 of them)."""
-    for place, name in ((path, ""), (path.parent, path.name)):
-        try:
-            status = place.stat()
-        except OSError:
-            continue
-        return status.st_dev, status.st_ino, name
-    return str(path)
+    preset_file = Path(preset) if preset else None
+    reads = render_reads(settings, kind.name, source, preset_file)
+    return Job(number, kind.name, settings, source, output, reads, preset_file), errors
 
 
 def _clashes(where: Path, jobs: list[Job]) -> list[str]:
-    """Outputs (and their sidecars) that are another output, or anything any job reads."""
-    readers: dict[Any, list[tuple[int, str]]] = {_identity(where): [(0, "batch file")]}
-    for job in jobs:
-        for role, path in job.reads:
-            readers.setdefault(_identity(path), []).append((job.number, role))
+    """Outputs that are another output, and outputs (or their sidecars) that are anything any job reads."""
+    reads = [((0, "batch file"), where), *(((job.number, role), path) for job in jobs for role, path in job.reads)]
+    writes = [((job.number, what), path) for job in jobs for what, path in written(job.output)]
+    found = {tag: (path, read) for tag, path, read in clashes(writes, reads)}
     writers: dict[Any, int] = {}
     errors = []
     for job in jobs:
-        key = _identity(job.output)
+        key = identity(job.output)
         if key in writers:
             errors.append(f"{where}: item {job.number}: output: also the output of item {writers[key]}")
         writers.setdefault(key, job.number)
-        for what, path in (("", job.output), ("its sidecar ", job.output.with_name(job.output.name + ".yaml"))):
-            read = sorted(readers.get(_identity(path), []), key=lambda r: (r[0] != job.number, r[0]))
-            if read:
-                number, role = read[0]
-                whose = ("the " if number == 0 else "its own " if number == job.number
-                         else f"item {number}'s ") + role
+        for what, shown in (("output", ""), ("sidecar", "its sidecar ")):
+            if (job.number, what) in found:
+                path, read = found[job.number, what]
+                number, role = min(read, key=lambda r: (r[0] != job.number, r[0]))
+                whose = ("the " if number == 0 else "its own " if number == job.number else f"item {number}'s ") + role
                 more = f" (and {len(read) - 1} more)" if len(read) > 1 else ""
-                errors.append(f"{where}: item {job.number}: output: {what}{path} would overwrite {whose}{more}")
+                errors.append(f"{where}: item {job.number}: output: {shown}{path} would overwrite {whose}{more}")
     return errors
 
 

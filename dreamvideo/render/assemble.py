@@ -16,7 +16,7 @@ from typing import Iterator, Protocol, Sequence
 import numpy as np
 
 from ..errors import DreamError, missing_frame
-from ..media.encode import VideoWriter, check_output, partial_path, save_image, verify_video
+from ..media.encode import VideoWriter, partial_path, save_image, verify_video
 from ..media.files import clean_stale, fsync_dir, fsync_file
 from ..media.sources import load_image
 from .sidecar import sidecar_path
@@ -30,18 +30,6 @@ class Frames(Protocol):
     folder: Path
 
     def load(self, index: int) -> np.ndarray | None: ...
-
-
-def check_target(output: Path, suffixes: tuple[str, ...], *inputs: Path) -> None:
-    """Refuse, before any work, an output that could not be written or would overwrite an input.
-
-    :func:`check_output` tries the folder for real (type, directory, a probe file);
-    this adds the inputs, compared as files so symlinks and other paths count.
-    """
-    check_output(output, suffixes)
-    for source in inputs:
-        if output.exists() and source.exists() and os.path.samefile(output, source):
-            raise DreamError(f"output {output} is the input file; choose another output name")
 
 
 @contextlib.contextmanager

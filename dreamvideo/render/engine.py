@@ -28,6 +28,7 @@ class RunOptions:
     restart: bool = False
     frames_dir: Path | None = None
     compile: bool = False
+    preset: str | None = None  # the preset (or sidecar) the settings came from: read, so never written over
 
 
 def pick_device(name: str | None) -> torch.device:

@@ -26,7 +26,7 @@ from ..settings import Settings
 from . import layout
 from .common import kept_folder
 from .engine import RunOptions
-from .sidecar import manifest, sidecar_path
+from .sidecar import manifest, resumable, sidecar_path
 from .store import FrameStore, holds_frames, read_manifest
 
 PREVIEW_WEIGHTS = "none (motion preview: no model)"
@@ -113,7 +113,7 @@ def preview_store(output: Path, options: RunOptions, kind: str, settings: Settin
     """The preview's own frame store, after :func:`check_preview_folder`."""
     folder = preview_folder(output, options)
     check_preview_folder(folder)
-    return FrameStore(folder, manifest(kind, settings, **inputs), options.restart)
+    return FrameStore(folder, resumable(folder, manifest(kind, settings, **inputs)), options.restart)
 
 
 class SpanPlan:

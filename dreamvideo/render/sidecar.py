@@ -15,11 +15,16 @@ import torchvision
 import yaml
 
 from .. import __version__
+from ..errors import DreamError
+from ..media.files import same_file
 from ..settings import Settings
 from ..settings.kinds import fields_for
+from ..settings.schema import FILE_SETTINGS
+from .store import read_manifest
 
 # Settings that change only the encoding, not the frames: a resume may change them.
 ENCODING_ONLY = {"frames", "fps", "crf", "description", "meta"}
+FILE_INPUTS = ("source", "input")  # a zoom's start, a video's clip
 
 
 def recorded(settings: Settings, kind: str) -> dict[str, Any]:
@@ -31,7 +36,34 @@ def recorded(settings: Settings, kind: str) -> dict[str, Any]:
 def manifest(kind: str, settings: Settings, **inputs: Any) -> dict[str, Any]:
     """What finished frames depend on; a resume with a different manifest is refused."""
     data = {k: v for k, v in recorded(settings, kind).items() if k not in ENCODING_ONLY}
+    for name in FILE_SETTINGS:  # the file, not its spelling
+        if data.get(name) not in (None, "random"):
+            data[name] = str(Path(data[name]).resolve())
     return json.loads(json.dumps({"kind": kind, "settings": data, **inputs}, default=str))
+
+
+def resumable(folder: Path, new: dict[str, Any]) -> dict[str, Any]:
+    """``new`` with each file spelled as the earlier run's manifest in ``folder`` spells the same file.
+
+    A resume compares files, not spellings: ``coffee.jpg`` and its absolute path are one
+    start image. Manifests now record resolved paths; one written before (a relative
+    ``source`` or ``audio``) still resumes while it names the same file.
+    """
+    try:
+        old = read_manifest(folder)
+    except DreamError:
+        return new  # the store reports an unreadable manifest
+    if not old:
+        return new
+    fixed = json.loads(json.dumps(new))
+    pairs = [(fixed, old, FILE_INPUTS), (fixed["settings"], old.get("settings") or {}, FILE_SETTINGS)]
+    for mine, theirs, names in pairs:
+        for name in names:
+            now, before = mine.get(name), theirs.get(name)
+            if isinstance(now, str) and isinstance(before, str) and now != before \
+                    and "noise" not in (now, before) and same_file(Path(now), Path(before)):
+                mine[name] = before
+    return fixed
 
 
 def sidecar_path(output: Path) -> Path:

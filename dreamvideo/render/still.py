@@ -9,16 +9,17 @@ from ..media import sources
 from ..media.encode import IMAGE_SUFFIXES
 from ..progress import Reporter, Silent
 from ..settings import Settings
-from .assemble import check_target, publish_image
+from .assemble import publish_image
 from .common import longest_side, with_seed
 from .engine import Engine, RunOptions
+from .reads import check_render
 from .sidecar import sidecar_text
 
 
 def render_still(settings: Settings, source: Path, output: Path, options: RunOptions,
                  progress: Reporter = Silent()) -> Path:
     """Dream one image file into another, with its sidecar."""
-    check_target(output, IMAGE_SUFFIXES, source)
+    check_render(output, IMAGE_SUFFIXES, settings, options, "still", source)
     frame = sources.load_image(source, longest_side(settings), cap=True, note=progress.note)
     settings = with_seed(settings, None)
     engine = Engine(settings, options)

@@ -48,6 +48,12 @@ def holds_frames(folder: Path) -> bool:
     return bool(layout.indices(folder))
 
 
+def owns(name: str) -> bool:
+    """Whether a file of this name in a store's folder is the store's to write or delete:
+    a render must not read one from its own `frames_dir`."""
+    return name == layout.MANIFEST or layout.parse(name) is not None
+
+
 def load_frame(path: Path) -> np.ndarray | None:
     """A stored PNG (a frame or a state image), or None when missing or damaged; a damaged one is removed."""
     if not path.is_file():

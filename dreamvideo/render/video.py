@@ -15,10 +15,11 @@ from ..media.encode import VIDEO_SUFFIXES
 from ..progress import Reporter, Silent
 from ..settings import Settings
 from ..settings.schedule import Timeline
-from .assemble import Frames, assemble_video, check_target
+from .assemble import Frames, assemble_video
 from .common import finish, longest_side, with_seed, work_folder
 from .engine import Engine, RunOptions
 from .loop import fill
+from .reads import check_render
 from .preview import (
     PREVIEW_WEIGHTS,
     Numbered,
@@ -27,7 +28,7 @@ from .preview import (
     preview_folder,
     preview_store,
 )
-from .sidecar import manifest, sidecar_text
+from .sidecar import manifest, resumable, sidecar_text
 from .store import FrameStore
 from .video_loop import LoopFrames, seam_note
 from .video_plan import VideoPlan
@@ -80,9 +81,10 @@ class Clip:
         return first_frame(self.info, self.size, self.start, self.end)
 
 
-def open_clip(settings: Settings, source: Path, output: Path, progress: Reporter) -> Clip:
-    """Check the target, probe the clip; its span and working size (with a note if capped)."""
-    check_target(output, VIDEO_SUFFIXES, source)
+def open_clip(settings: Settings, source: Path, output: Path, options: RunOptions, progress: Reporter) -> Clip:
+    """Check what the render writes against what it reads, probe the clip; its span and working size
+    (with a note if capped)."""
+    check_render(output, VIDEO_SUFFIXES, settings, options, "video", source)
     info = sources.probe(source)
     start, end = video_span(info, settings)
     size, capped = sources.working_size(info.width, info.height, longest_side(settings), even=True)
@@ -126,7 +128,7 @@ def looped(store: FrameStore, indices: list[int], fps: float,
 def render_video(settings: Settings, source: Path, output: Path, options: RunOptions,
                  progress: Reporter = Silent()) -> Path:
     """Dream every frame of a clip's span, keeping its exact fps and its audio for that span."""
-    clip = open_clip(settings, source, output, progress)
+    clip = open_clip(settings, source, output, options, progress)
     check_animation(settings, clip.expected(settings.max_frames), clip.fps)
     if settings.preview:
         return render_video_preview(settings, clip, output, options, progress)
@@ -137,8 +139,8 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     if settings.objective:   # strong channels and guides are fitted to the clip's first frame
         settings = engine.prepare(clip.first_frame())
     stat = source.stat()
-    store = FrameStore(work, manifest("video", settings, input=str(source.resolve()),
-                                      input_size=stat.st_size, input_mtime=stat.st_mtime), options.restart)
+    made = manifest("video", settings, input=str(source.resolve()), input_size=stat.st_size, input_mtime=stat.st_mtime)
+    store = FrameStore(work, resumable(work, made), options.restart)
     reader = clip.frames(settings.max_frames)
     plan = VideoPlan(engine, settings, sources.prefetch(reader), reader.expected or None, store,
                      fps=clip.fps, octaves=octaves)

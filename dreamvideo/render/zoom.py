@@ -22,12 +22,14 @@ from ..media.encode import VIDEO_SUFFIXES
 from ..motion.camera import Camera, start_frame
 from ..progress import Advance, Reporter, Silent
 from ..settings import Settings
+from ..settings.presets import read_preset, replayed_start
 from ..settings.schedule import Timeline
-from .assemble import assemble_video, check_target
+from .assemble import assemble_video
 from .cadence import ColorLock, Dream, ZoomPlan
 from .common import finish, with_seed, work_folder
 from .engine import Engine, RunOptions, dream_config
 from .loop import fill
+from .reads import check_render
 from .preview import (
     PREVIEW_WEIGHTS,
     Numbered,
@@ -37,7 +39,7 @@ from .preview import (
     preview_store,
     motion_pattern,
 )
-from .sidecar import manifest, sidecar_text
+from .sidecar import manifest, resumable, sidecar_text
 from .store import FrameStore
 from .video_loop import measured_seam, seam_note
 from .zoomloop import LoopTail, check_loop, lead_frames
@@ -116,7 +118,7 @@ def zoom_camera(settings: Settings, times: Timeline) -> tuple[Camera, int]:
 
 def _inputs(settings: Settings, origin: str, times: Timeline, track: music.AudioFeatures | None) -> dict:
     """What besides the settings shaped the frames, for the manifest."""
-    inputs_used: dict = {"source": origin}
+    inputs_used: dict = {"source": origin if origin == "noise" else str(Path(origin).resolve())}
     # Frames then shape the frames, no longer encoding-only: the motion (max_f), a loop's fade,
     # or with cadence the last window (7 frames at cadence 3 end on a key, 8 on an in-between).
     if settings.uses("max_f") or settings.loop or settings.cadence > 1:
@@ -141,15 +143,28 @@ def _dream_and_store(settings: Settings, options: RunOptions, output: Path, work
     octaves = engine.check_size(first.shape[1], first.shape[0], progress)
     settings = engine.prepare(first)
     dream, steps = engine_dream(engine, settings, octaves, total, KEY_STEP if settings.cadence > 1 else 1.0)
-    store = FrameStore(work, manifest("zoom", settings, **inputs), options.restart)
+    store = FrameStore(work, resumable(work, manifest("zoom", settings, **inputs)), options.restart)
     return settings, dream, steps, engine.model.weights_source, store
 
 
-def render_zoom(settings: Settings, origin: str, output: Path, options: RunOptions,
+def start_of(origin: str | None, options: RunOptions, progress: Reporter) -> str:
+    """The start: as given, else a replayed sidecar's start image (said in a note), else noise."""
+    if origin is not None:
+        return origin
+    replayed = replayed_start(read_preset(options.preset)) if options.preset else None
+    if replayed:
+        progress.note(f"starting from {replayed}, the start image the sidecar records")
+    return replayed or "noise"
+
+
+def render_zoom(settings: Settings, origin: str | None, output: Path, options: RunOptions,
                 progress: Reporter = Silent()) -> Path:
-    """Render zoom frames from noise or an image into an MP4 or GIF (with the music, if any)."""
-    inputs = [Path(p) for p in (origin, settings.audio) if p and p != "noise"]
-    check_target(output, VIDEO_SUFFIXES, *inputs)
+    """Render zoom frames from noise or an image into an MP4 or GIF (with the music, if any).
+
+    ``origin`` None: the start image of the sidecar being replayed (``options.preset``), else noise.
+    """
+    origin = start_of(origin, options, progress)
+    check_render(output, VIDEO_SUFFIXES, settings, options, "zoom", None if origin == "noise" else Path(origin))
     if settings.preview:
         check_preview_output(output)
     work = preview_folder(output, options) if settings.preview else work_folder(output, options)

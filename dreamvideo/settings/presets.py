@@ -81,6 +81,25 @@ def read_preset(name_or_path: str, base_dir: Path | None = None) -> tuple[str, d
     return str(path), data
 
 
+def replayed_start(preset: tuple[str, dict[str, Any]], base_dir: Path | None = None) -> str | None:
+    """The start image of the zoom a sidecar records (``meta.from``); None for noise or a plain preset.
+
+    ``preset``: as :func:`read_preset` gives it. Rendering a sidecar again means the same
+    inputs, not noise where an image was. The path is as the render was given it: found
+    from ``base_dir`` (the working folder) if it is there, else beside the sidecar (a
+    render folder that moved keeps it), else as written (to be reported missing). A start
+    image given explicitly wins over this one.
+    """
+    source, data = preset
+    meta = data.get("meta")
+    start = meta.get("from") if isinstance(meta, dict) else None
+    if not isinstance(start, str) or start in ("", "noise"):
+        return None
+    path = (base_dir or Path()) / Path(start).expanduser()
+    beside = Path(source).parent / Path(start).expanduser()
+    return str(beside if not path.is_file() and beside.is_file() else path)
+
+
 def setting_names() -> list[str]:
     """Every field a preset or an option may set."""
     return [name for name in Settings.model_fields if name != "meta"]

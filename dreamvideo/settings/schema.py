@@ -23,6 +23,7 @@ from .output import OutputSection
 from .schedule import ExprSchedule, Timeline, interpolate, names_in, series, step_value
 from .video import VideoSection
 
+FILE_SETTINGS = ("audio", "weights")  # settings that name a file (guide images are named in `objective`)
 
 class Settings(DreamSection, ZoomSection, VideoSection, AnimationSection, OutputSection, LiveSection):
     """Everything that shapes a render. Unknown keys are errors, so typos are caught."""

@@ -19,11 +19,11 @@ from pydantic import ValidationError
 from ..errors import DreamError, error_line
 from ..options import flag, flags_in, parse_pair
 from ..settings import Settings, resolve, shipped_presets
-from ..settings.kinds import KINDS
+from ..settings.kinds import RENDERS as KINDS  # what the studio queues
 from ..settings.presets import PRESET_PACKAGE, merge
+from ..settings.schema import FILE_SETTINGS
 
 KindName = Literal[tuple(KINDS)]  # type: ignore[valid-type]  # a request's `kind`: a name in the kind table
-FILE_SETTINGS = ("audio", "weights")
 
 
 def problem(field: str, message: str, line: str | None = None) -> dict[str, str]:

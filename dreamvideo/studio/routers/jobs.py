@@ -14,9 +14,10 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
 from ...render import layout
+from ...settings import Settings
+from ...settings.kinds import RENDERS as KINDS
 from ..child import Watch
-from ...settings.kinds import KINDS
-from ..forms import FILE_SETTINGS, KindName, refuse, validate
+from ..forms import KindName, refuse, validate
 from ..jobs import ACTIVE, Busy, Full, Job, JobQueue
 from ..paths import free_name, hidden, inside, open_inside, relative, taken
 from ..renders import SUFFIXES as SHOWN
@@ -56,7 +57,7 @@ def source_path(root: Path, kind: str, source: str) -> Path | None:
     return path
 
 
-def output_path(request: Request, body: JobBody, source: Path | None, settings: dict[str, Any]) -> Path:
+def output_path(request: Request, body: JobBody, source: Path | None, settings: Settings) -> Path:
     """Where the job writes: the given name (checked) or a fresh ``renders/KIND-TIME.EXT``."""
     root = folder(request)
     if not body.output:
@@ -73,10 +74,8 @@ def output_path(request: Request, body: JobBody, source: Path | None, settings: 
         raise refuse("output", "an output may not be hidden or inside a hidden folder (such as .studio)")
     if (path.exists() or path.is_symlink()) and not path.is_file():
         raise refuse("output", f"{body.output} is a folder or a special file, not a render", 409)
-    if source is not None and path == source:
-        raise refuse("output", "the output is the input file; choose another name", 409)
-    if path in read_files(root, settings):
-        raise refuse("output", "the output is a file this render reads (audio, weights or a guide)", 409)
+    if line := overwritten(root, body.kind, path, source, settings, body.output):
+        raise refuse("output", line, 409)
     if relative(root, path) in queue(request).active_outputs():
         raise refuse("output", f"another job is writing {body.output}", 409)
     if taken(path) and not body.replace:
@@ -86,14 +85,14 @@ def output_path(request: Request, body: JobBody, source: Path | None, settings: 
     return path
 
 
-def read_files(root: Path, settings: dict[str, Any]) -> set[Path]:
-    """The files a render reads besides its input (already confined by validation), resolved."""
-    names = [settings.get(name) for name in FILE_SETTINGS]
-    if settings.get("objective"):  # validation parsed it already, so this cannot fail
-        from ...core.objective_terms import guide_paths
+def overwritten(root: Path, kind: str, output: Path, source: Path | None, settings: Settings,
+                shown: str) -> str | None:
+    """The render's own check, asked before queueing (the child runs it again): the line refusing an
+    output, or its sidecar, that is a file the render reads; paths in the settings are relative to the folder."""
+    from ...render.reads import overwrite_line, render_reads
 
-        names += guide_paths(settings["objective"], settings.get("model") or "")
-    return {(root / str(name)).resolve() for name in names if name and isinstance(name, str | Path)}
+    reads = render_reads(settings, kind, source)
+    return overwrite_line(output, tuple((role, root / path) for role, path in reads), shown)
 
 
 def find(request: Request, job_id: str) -> Job:
@@ -109,7 +108,7 @@ def submit(body: JobBody, request: Request) -> dict[str, str]:
     settings = validate(body.settings, folder(request), body.preset)
     source = source_path(folder(request), body.kind, body.input)
     data = {k: v for k, v in settings.to_yaml_dict().items() if k != "meta"}
-    output = output_path(request, body, source, data)
+    output = output_path(request, body, source, settings)
     try:
         job = queue(request).submit(body.kind, relative(folder(request), source) if source else "noise",
                                     relative(folder(request), output), data, restart=body.replace)

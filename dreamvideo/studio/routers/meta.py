@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from ...errors import DreamError
 from ...settings import Settings, describe, resolve, shipped_presets
-from ...settings.kinds import KINDS
+from ...settings.kinds import RENDERS as KINDS  # what the studio queues
 from .base import OneLineRoute
 
 router = APIRouter(route_class=OneLineRoute)

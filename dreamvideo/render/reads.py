@@ -1,0 +1,125 @@
+"""What a render reads, and the one check that nothing it writes or deletes is one of those files.
+
+A render reads its input (a zoom: its start image), the preset or sidecar its settings
+came from, guide images, an audio track and weights (:func:`render_reads`). It writes
+its output and the sidecar beside it, and writes and deletes frames in its work folder:
+in a `frames_dir` only the store's own names, in the hidden folder everything (it is
+removed once the output is safe). :func:`check_render` compares them as files (symlinks,
+hard links and ``..`` included) before any work, in the render itself, so the CLI,
+batch workers and the studio's child all run it; :func:`clashes` is the comparison,
+which a batch file's check runs over all its jobs at once.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from ..core.objective_terms import guide_paths
+from ..errors import DreamError
+from ..media.files import check_output, identity
+from ..settings import Settings
+from ..settings.presets import preset_path
+from .common import work_folder
+from .engine import RunOptions
+from .preview import preview_folder
+from .sidecar import sidecar_path
+from .store import owns
+
+Files = tuple[tuple[str, Path], ...]  # (role, path)
+
+
+def render_reads(settings: Settings, kind: str, source: Path | None, preset: Path | None = None) -> Files:
+    """Every file a render of ``kind`` reads, by role: its input file (a zoom's: start image), preset, guides,
+    audio, weights.
+
+    Guides are those of the resolved objective (``--guide`` and ``guide:`` terms alike, found
+    beside a preset that names them); audio and weights as the settings name them.
+    """
+    weights = settings.weights if settings.weights not in (None, "random") else None
+    files = [("start image" if kind == "zoom" else "input file", source), ("preset", preset),
+             *(("guide image", Path(g)) for g in guide_paths(settings.objective or {}, settings.model)),
+             ("audio file", Path(settings.audio) if settings.audio else None),
+             ("weights file", Path(weights) if weights else None)]
+    return tuple((role, path) for role, path in files if path is not None)
+
+
+def written(output: Path) -> Files:
+    """What publishing a render writes: the output and its sidecar."""
+    return (("output", output), ("sidecar", sidecar_path(output)))
+
+
+def clashes(writes: Iterable[tuple[Any, Path]], reads: Iterable[tuple[Any, Path]]) -> Iterator[tuple[Any, Path, list]]:
+    """Each path written that is a file read, by identity, with the tags of all that read it, in order."""
+    readers: dict[Any, list] = {}
+    for tag, path in reads:
+        readers.setdefault(identity(path), []).append(tag)
+    for tag, path in writes:
+        if found := readers.get(identity(path)):
+            yield tag, path, found
+
+
+def overwrite_line(output: Path, reads: Files, shown: str | None = None) -> str | None:
+    """The line refusing an output (or its sidecar) that is a file the render reads; None when neither is.
+
+    ``shown``: how to name the output (default: its path).
+    """
+    name = shown or str(output)
+    for what, _, roles in clashes(written(output), reads):
+        where = f"output {name}" if what == "output" else f"output {name} writes its sidecar {name}.yaml, which"
+        return f"{where} is the {roles[0]} this render reads; choose another output name"
+    return None
+
+
+def check_render(output: Path, suffixes: tuple[str, ...], settings: Settings, options: RunOptions, kind: str,
+                 source: Path | None) -> None:
+    """Refuse, before any work, an output that could not be written, and anything a render of ``kind``
+    would write or delete (output, sidecar, its work folder's frames) that it reads."""
+    check_output(output, suffixes)
+    side = sidecar_path(output)
+    if side.is_dir():
+        raise DreamError(f"the sidecar {side} of the output is a directory; choose another output name")
+    reads = render_reads(settings, kind, source, _preset_file(options.preset))
+    if line := overwrite_line(output, reads):
+        raise DreamError(line)
+    if kind != "still":  # a still has no frames
+        _check_work((preview_folder if settings.preview else work_folder)(output, options),
+                    options.frames_dir is not None, reads)
+
+
+def _preset_file(name: str | None) -> Path | None:
+    """The preset's file (a shipped name found); one not found here (a remote batch worker) reads as written."""
+    if not name:
+        return None
+    try:
+        return preset_path(name)
+    except DreamError:
+        return Path(name)
+
+
+def _check_work(folder: Path, kept: bool, reads: Files) -> None:
+    """Refuse a file read that the work folder's frames would overwrite or delete.
+
+    In a `frames_dir` (``kept``) the render touches only the store's own names; the hidden
+    folder goes whole once the output is safe, whatever is in it.
+    """
+    try:
+        here = os.stat(folder)
+    except OSError:
+        return  # not there yet: the render makes it, and nothing it reads can be in it
+    for role, path in reads:
+        real = path.resolve()
+        if kept and any(owns(p.name) and _same_dir(p.parent, here) for p in (path.absolute(), real)):
+            raise DreamError(f"the {role} {path} is in `frames_dir` {folder}, named as the render names its "
+                             "frames (it writes and deletes those); move it out or choose another `frames_dir`")
+        if not kept and any(_same_dir(p, here) for p in real.parents):
+            raise DreamError(f"the {role} {path} is in {folder}, the work folder this render deletes when "
+                             "it is done; move it out")
+
+
+def _same_dir(path: Path, status: os.stat_result) -> bool:
+    try:
+        return os.path.samestat(os.stat(path), status)
+    except OSError:
+        return False
