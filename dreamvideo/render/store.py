@@ -25,12 +25,18 @@ FRAME_GLOB = "frame_" + "[0-9]" * 6 + ".png"
 OWN_GLOB = "frame_" + "[0-9]" * 6 + ".*"  # a frame and the state files beside it: only the store's own names
 
 
+# Manifest entries that are not settings, named as the user set them (`max_f` is the frame count).
+_INPUTS = {"max_f": "`frames`", "fps": "`fps`", "audio_size": "`audio`", "audio_mtime": "`audio`",
+           "source": "`from`", "input": "the input", "input_size": "the input", "input_mtime": "the input",
+           "kind": "the kind of render"}
+
+
 def _changed(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """Names of the manifest entries that differ, looking inside the settings."""
+    """What differs, looking inside the settings: settings in backquotes, inputs by what the user gave."""
     flat_old = {**old, **old.get("settings", {})}
     flat_new = {**new, **new.get("settings", {})}
-    return sorted(k for k in set(flat_old) | set(flat_new)
-                  if k != "settings" and flat_old.get(k) != flat_new.get(k))
+    keys = sorted(k for k in set(flat_old) | set(flat_new) if k != "settings" and flat_old.get(k) != flat_new.get(k))
+    return list(dict.fromkeys(_INPUTS.get(k, f"`{k}`") for k in keys))
 
 
 def read_manifest(folder: Path) -> dict[str, Any] | None:

@@ -103,7 +103,8 @@ def resolve(preset: str | None = None, overrides: dict[str, Any] | None = None) 
     """Defaults, then the preset, then explicit options; validated together.
 
     Errors in the options alone read ``error: `field`: message``; errors that
-    involve the preset read ``preset.yaml: field: message``.
+    involve the preset read ``preset.yaml: field: message``. Bad input is one line:
+    the first problem, and how many more there are.
     """
     source, data = read_preset(preset) if preset else ("error", {})
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
@@ -115,7 +116,9 @@ def resolve(preset: str | None = None, overrides: dict[str, Any] | None = None) 
     except ValidationError as exc:
         bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
         mine = bool(bad) and bad <= set(given)
-        raise SettingsError(format_errors("error" if mine else source, exc, data, quote=mine)) from None
+        lines = format_errors("error" if mine else source, exc, data, quote=mine).splitlines()
+        more = f" (and {len(lines) - 1} more problem{'s' * (len(lines) > 2)})" if len(lines) > 1 else ""
+        raise SettingsError(lines[0] + more) from None
 
 
 def describe(name: str) -> str:
