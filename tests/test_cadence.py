@@ -264,7 +264,7 @@ def test_more_frames_onto_a_kept_cadence_render_is_refused_not_mixed(tmp_path):
     render_zoom(_settings(frames=8), "noise", tmp_path / "s.mp4", RunOptions(frames_dir=tmp_path / "straight"))
     kept = RunOptions(frames_dir=tmp_path / "kept")
     render_zoom(_settings(frames=7), "noise", tmp_path / "k.mp4", kept)
-    with pytest.raises(DreamError, match=r"settings changed .*\(max_f\)"):
+    with pytest.raises(DreamError, match=r"settings changed .*\(`frames`\)"):
         render_zoom(_settings(frames=8), "noise", tmp_path / "k.mp4", kept)
     render_zoom(_settings(frames=8), "noise", tmp_path / "k.mp4", RunOptions(frames_dir=tmp_path / "kept",
                                                                               restart=True))
@@ -311,7 +311,7 @@ def test_another_fps_is_refused_when_an_expression_reads_it(tmp_path, monkeypatc
     with pytest.raises(Interrupted):
         render_zoom(_settings(**turn), "noise", tmp_path / "a.mp4", RunOptions(frames_dir=tmp_path / "a"))
     monkeypatch.undo()
-    with pytest.raises(DreamError, match=r"settings changed .*\(fps\)"):
+    with pytest.raises(DreamError, match=r"settings changed .*\(`fps`\)"):
         render_zoom(_settings(**turn, fps=3), "noise", tmp_path / "a.mp4", RunOptions(frames_dir=tmp_path / "a"))
     render_zoom(_settings(frames=4, cadence=1), "noise", tmp_path / "b.mp4", RunOptions(frames_dir=tmp_path / "b"))
     render_zoom(_settings(frames=4, cadence=1, fps=3), "noise", tmp_path / "b.mp4",

@@ -1,3 +1,5 @@
+import subprocess
+
 import imageio_ffmpeg
 import numpy as np
 import pytest
@@ -87,6 +89,11 @@ def test_zoom_keeps_png_frames_when_asked(runner, tmp_path):
     (["--translate", "3"], ["--translate"]),
     (["--zoom", "0:(9**9**9**9)"], ["--zoom: keyframe 0: '9**9**9' is too large a number"]),  # hung
     (["--zoom", "0:(1.04), 1e15:(1.05)"], ["--zoom: keyframe 1e15: position 1e+15 is beyond the last frame"]),
+    (["--fps", "0.0001"], ["--fps:", "0.01"]),  # was accepted, then ffmpeg failed after the dream
+    (["--zoom", "0:(" + "sin(" * 300 + "t" + ")" * 300 + ")"],  # echoed 2,000 characters
+     ["--zoom: keyframe 0: expression nested more than 200 levels deep"]),
+    (["--color-strength", "0:(0.5), 2:(3)"],  # was blamed on keyframe 0, whose ramp to it crossed 1 first
+     ["--color-strength: keyframe 2: value 3 at frame 2 is out of range (must be <= 1)"]),
 ])
 def test_zoom_bad_options_fail_in_one_line(runner, tmp_path, args, words):
     result = runner.invoke(app, ["zoom", "-o", str(tmp_path / "d.mp4"), "-n", "2", *args])
@@ -97,6 +104,53 @@ def test_zoom_bad_options_fail_in_one_line(runner, tmp_path, args, words):
 def test_zoom_unsupported_suffix(runner, tmp_path):
     result = runner.invoke(app, ["zoom", "-o", str(tmp_path / "d.avi"), "-n", "2"])
     _assert_clean_failure(result, "unsupported output type '.avi'")
+
+
+def test_an_output_or_frames_dir_of_the_wrong_kind_says_which(runner, tmp_path, chelsea):
+    """An existing folder as the output was "unsupported output type"; a file as the frames folder
+    "File exists" (or "Not a directory" below it)."""
+    (tmp_path / "renders").mkdir()
+    (tmp_path / "notes").write_text("mine")
+    for command in (["dream", str(chelsea)], ["zoom", "-n", "2", "--preview"]):
+        result = runner.invoke(app, [*command, "-o", str(tmp_path / "renders")])
+        _assert_clean_failure(result, f"output {tmp_path / 'renders'} is a directory; give a file name")
+    for folder, words in ((tmp_path / "notes", "is a file, not a folder"),
+                          (tmp_path / "notes" / "f", f"is inside {tmp_path / 'notes'}, which is a file, not a folder")):
+        result = runner.invoke(app, ["zoom", "-n", "2", "-s", "64x64", "--preview", "--frames-dir", str(folder),
+                                     "-o", str(tmp_path / "d.mp4")])
+        _assert_clean_failure(result, f"--frames-dir {folder} {words}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes", "renders"]
+    assert (tmp_path / "notes").read_text() == "mine"
+
+
+def test_a_resume_that_changed_the_frame_count_names_frames(runner, tmp_path):
+    """With cadence the count shapes the frames; the refusal said "(max_f)", an expression's name."""
+    args = ["zoom", "--preview", "-s", "64x64", "--cadence", "2", "--frames-dir", str(tmp_path / "kept"),
+            "-o", str(tmp_path / "d.mp4")]
+    assert runner.invoke(app, [*args, "-n", "3"]).exit_code == 0
+    result = runner.invoke(app, [*args, "-n", "4"])
+    _assert_clean_failure(result, "settings changed since the frames in", "(--frames); add --restart")
+    assert "max_f" not in result.stderr
+
+
+def test_a_cadence_over_the_frame_count_says_where_the_count_came_from(runner, tmp_path):
+    from .test_audio import click_track
+
+    song = click_track(tmp_path / "short.wav", seconds=0.2)
+    result = runner.invoke(app, ["zoom", "--preview", "-s", "64x64", "--audio", str(song), "--fps", "10",
+                                 "--cadence", "5", "-o", str(tmp_path / "d.mp4")])
+    _assert_clean_failure(result, "frame(s) to render (the length of --audio at --fps 10); use a --cadence of at most")
+    result = runner.invoke(app, ["zoom", "--preview", "-s", "64x64", "-n", "3", "--cadence", "5",
+                                 "-o", str(tmp_path / "d.mp4")])
+    _assert_clean_failure(result, "--cadence 5 is more than the 3 frame(s) to render (set by --frames); "
+                                  "use a --cadence of at most 3")
+
+
+def test_real_frame_rates_still_render(runner, tmp_path):
+    for fps in ("23.976", "240"):
+        result = runner.invoke(app, ["zoom", "--preview", "-n", "2", "-s", "64x64", "--fps", fps,
+                                     "-o", str(tmp_path / f"{fps}.mp4")])
+        assert result.exit_code == 0, result.output
 
 
 def test_ctrl_c_says_how_to_resume_and_exits_130(runner, tmp_path, monkeypatch):
@@ -121,6 +175,20 @@ def test_video_command_and_bad_blend(runner, tmp_path, clip):
     result = runner.invoke(app, ["video", str(tmp_path / "none.mp4"), "-o", str(tmp_path / "w.mp4")])
     _assert_clean_failure(result, "not found")
     assert not (tmp_path / "w.mp4").exists()
+
+
+def test_a_loop_too_long_for_the_clip_blames_the_clip_not_max_frames(runner, tmp_path):
+    """A 2-frame clip said "raise --max-frames", which was never set."""
+    clip = tmp_path / "two.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=24",
+                    "-frames:v", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(clip)], check=True)
+    args = ["video", str(clip), "--loop", "--preview", "-o", str(tmp_path / "v.mp4")]
+    _assert_clean_failure(runner.invoke(app, args), "--loop needs at least 3 frames to fade the end into the start, "
+                                                    "and the clip has 2; use a longer clip or leave out --loop")
+    _assert_clean_failure(runner.invoke(app, [*args, "--end", "0.05"]), "the clip's span has 1; widen --start/--end")
+    result = runner.invoke(app, [*args, "--max-frames", "2"])
+    _assert_clean_failure(result, "and --max-frames is 2; raise it or leave out --loop")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["two.mp4"]
 
 
 def test_models_and_layers_listings(runner):
@@ -283,6 +351,24 @@ def test_ctrl_c_while_starting_up_is_not_a_traceback(tmp_path, chelsea):
         _, stderr = child.communicate(timeout=120)
         assert child.returncode in (130, -signal.SIGINT), stderr  # a shell shows both as 130
         assert "Traceback" not in stderr and stderr.strip().endswith("interrupted"), stderr
+
+
+def test_ctrl_c_while_exiting_after_the_output_is_written_is_one_line(tmp_path):
+    """A Ctrl-C just after "wrote" came while the interpreter tore torch down (seconds), when
+    Python no longer answers it: exit 130 and no word. An exit function of the child sends it
+    here, at the same point of the way out, deterministically."""
+    import signal
+    import sys
+
+    late = "import atexit, os, signal, time; atexit.register(lambda: (os.kill(os.getpid(), signal.SIGINT), time.sleep(5))); "
+    out = tmp_path / "d.mp4"
+    child = subprocess.run([sys.executable, "-c", late + ENTRY, "zoom", "--preview", "-n", "2", "-s", "64x64",
+                            "-o", str(out)], stderr=subprocess.PIPE, text=True, timeout=120,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    lines = [line for line in child.stderr.splitlines() if line.strip() and "━" not in line]
+    assert child.returncode == 130 and "Traceback" not in child.stderr, child.stderr
+    assert lines[-2:] == [f"wrote {out}", "interrupted while exiting; the command had finished (what it wrote is complete)"]
+    assert out.is_file()
 
 
 def test_out_of_memory_is_a_clear_line(runner, tmp_path, chelsea, monkeypatch):

@@ -43,6 +43,19 @@ def test_bad_preset_names_the_field_and_exits_1(runner, tmp_path, text, field, w
     assert "Traceback" not in result.output
 
 
+def test_a_preset_with_two_problems_is_one_line(runner, tmp_path, chelsea):
+    preset = tmp_path / "two.yaml"
+    preset.write_text("steps: 0\noctaves: 0\n")
+    result = runner.invoke(app, ["presets", "show", str(preset)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [f"{preset}: octaves: Input should be greater than or equal to 1 "
+                                          "(and 1 more problem)"]
+    result = runner.invoke(app, ["dream", str(chelsea), "-o", str(tmp_path / "o.jpg"), "--steps", "0",
+                                 "--octaves", "0", "--octave-scale", "9"])
+    assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("error: --octave") and result.stderr.endswith(" (and 2 more problems)\n")
+
+
 def test_bad_preset_stops_a_render_before_output(runner, tmp_path, chelsea):
     preset = tmp_path / "bad.yaml"
     preset.write_text("octave_scael: 2\n")

@@ -94,6 +94,8 @@ SUM = "+".join(["0.0001"] * 30000)
     ("0:(1e400*t)", "keyframe 0: '1e400' is too large a number"),
     (f"0:({SUM})", "keyframe 0: expression of 209999 characters; at most 2000"),
     ("0:(" + "+".join(["t"] * 300) + ")", "keyframe 0: expression nested more than 200 levels deep"),
+    ("0:(" + "sin(" * 300 + "t" + ")" * 300 + ")", "keyframe 0: expression nested more than 200 levels deep"),
+    ("0:(1+" + "(" * 300 + "t" + ")" * 300 + ")", "keyframe 0: expression nested more than 200 levels deep"),
     ("0:(1.04), (1e6*max_f):(1.05)", None),
 ])
 def test_expressions_that_would_hang_or_overflow_the_stack_are_refused_at_once(text, message):
@@ -108,6 +110,15 @@ def test_expressions_that_would_hang_or_overflow_the_stack_are_refused_at_once(t
         Motion(zoom=text)
     (problem,) = error.value.errors()
     assert message in problem["msg"] and "\n" not in problem["msg"]
+    assert len(problem["msg"]) < 200  # parentheses nested 300 deep were a "syntax error" echoing them all
+
+
+def test_a_long_bad_expression_is_quoted_by_its_start():
+    with pytest.raises(ValidationError) as error:
+        Motion(zoom="0:(" + "+".join(["t"] * 150) + "+tt)")
+    (problem,) = error.value.errors()
+    assert "keyframe 0: unknown name 'tt' in 't+t+t+" in problem["msg"] and "...'" in problem["msg"]
+    assert len(problem["msg"]) < 200
 
 
 def test_a_keyframe_far_beyond_the_last_frame_is_refused_not_allocated():
@@ -123,6 +134,14 @@ def test_a_keyframe_far_beyond_the_last_frame_is_refused_not_allocated():
 def test_values_out_of_range_or_not_finite_are_caught_before_rendering():
     with pytest.raises(DreamError, match=r"^`zoom`: keyframe 10: value 2.1 at frame 11 is out of range \(must be <= 2\)$"):
         zooms("0:(1.04), 10:(1 + t/10)", 20)
+    # between two keyframes, the one whose own value is out of range, though the ramp to it crosses first
+    with pytest.raises(DreamError, match=r"^`zoom`: keyframe 4: value 3 at frame 4 is out of range \(must be <= 2\)$"):
+        zooms("0:(1.5), 4:(3)", 20)
+    with pytest.raises(DreamError, match=r"^`zoom`: keyframe 24: value 3.5 at frame 24 is out of range"):
+        zooms("0:(1.5), 24:(3.5)", 20)  # past the last frame, still what the ramp heads for
+    with pytest.raises(DreamError, match=r"^`zoom`: keyframe 0: value 2.5 at frame 0 is out of range"):
+        zooms("0:(2.5), 4:(1)", 20)
+    assert zooms("0:(1.5), 40:(2.5)", 20)[-1] == pytest.approx(1.975)  # out of range only after the last frame
     with pytest.raises(DreamError, match=r"^`zoom`: keyframe 0: '1/\(t-3\)' is not a finite number at frame 3$"):
         zooms("0:(1/(t-3))", 20)
     with pytest.raises(DreamError, match=r"^`zoom`: keyframe 0: .bass. needs an audio track: set `audio`$"):

@@ -66,11 +66,11 @@ def clean_stale(path: Path) -> list[Path]:
 
 def check_output(path: Path, suffixes: tuple[str, ...]) -> None:
     """Fail before any work when the output could not be written, naming the user's path."""
+    if path.is_dir():  # first: a folder's name says nothing about the type wanted
+        raise DreamError(f"output {path} is a directory; give a file name, e.g. {path / ('out' + suffixes[0])}")
     if path.suffix.lower() not in suffixes:
         raise DreamError(f"unsupported output type '{path.suffix or path.name}'; use one of: "
                          + ", ".join(suffixes))
-    if path.is_dir():
-        raise DreamError(f"output {path} is a directory; give a file name, e.g. {path / ('out' + suffixes[0])}")
     if not path.parent.is_dir():
         raise DreamError(f"output directory does not exist: {path.parent}")
     probe = partial_path(path, "probe")

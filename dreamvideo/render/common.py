@@ -31,7 +31,18 @@ def kept_folder(output: Path, options: RunOptions) -> Path | None:
     folder = options.frames_dir
     if folder is not None and folder.absolute() == output.absolute():
         raise DreamError(f"`frames_dir` {folder} is the output; choose another folder for the frames")
+    if folder is not None:
+        _check_folder(folder)
     return folder
+
+
+def _check_folder(folder: Path) -> None:
+    """The nearest part of ``frames_dir`` that exists must be a folder (the rest is made): a file
+    there would fail only when the folder is made, as "File exists" or "Not a directory"."""
+    found = next((part for part in (folder, *folder.parents) if part.exists()), None)
+    if found is not None and not found.is_dir():
+        where = "is a file" if found == folder else f"is inside {found}, which is a file"
+        raise DreamError(f"`frames_dir` {folder} {where}, not a folder; choose a folder for the frames")
 
 
 def finish(store: FrameStore, options: RunOptions) -> None:

@@ -24,12 +24,18 @@ from . import layout
 from .layout import MANIFEST
 
 
+# Manifest entries that are not settings, named as the user set them (`max_f` is the frame count).
+_INPUTS = {"max_f": "`frames`", "fps": "`fps`", "audio_size": "`audio`", "audio_mtime": "`audio`",
+           "source": "`from`", "input": "the input", "input_size": "the input", "input_mtime": "the input",
+           "kind": "the kind of render"}
+
+
 def _changed(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """Names of the manifest entries that differ, looking inside the settings."""
+    """What differs, looking inside the settings: settings in backquotes, inputs by what the user gave."""
     flat_old = {**old, **old.get("settings", {})}
     flat_new = {**new, **new.get("settings", {})}
-    return sorted(k for k in set(flat_old) | set(flat_new)
-                  if k != "settings" and flat_old.get(k) != flat_new.get(k))
+    keys = sorted(k for k in set(flat_old) | set(flat_new) if k != "settings" and flat_old.get(k) != flat_new.get(k))
+    return list(dict.fromkeys(_INPUTS.get(k, f"`{k}`") for k in keys))
 
 
 def read_manifest(folder: Path) -> dict[str, Any] | None:
@@ -51,7 +57,7 @@ def holds_frames(folder: Path) -> bool:
 def owns(name: str) -> bool:
     """Whether a file of this name in a store's folder is the store's to write or delete:
     a render must not read one from its own `frames_dir`."""
-    return name == layout.MANIFEST or layout.parse(name) is not None
+    return name == MANIFEST or layout.parse(name) is not None
 
 
 def load_frame(path: Path) -> np.ndarray | None:

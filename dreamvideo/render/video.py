@@ -94,10 +94,19 @@ def open_clip(settings: Settings, source: Path, output: Path, options: RunOption
 
 
 def check_loop_length(settings: Settings, frames: int | None) -> None:
-    """Refuse a loop too short to fade its end into its start (``frames``: None if unknown)."""
-    if settings.loop and (settings.max_frames == 1 or (frames is not None and 0 < frames < 3)):
-        raise DreamError("`loop` needs at least 3 frames to fade the end into the start; "
-                         "raise `max_frames` or leave out `loop`")
+    """Refuse a loop too short to fade its end into its start (``frames``: None if unknown),
+    naming what made it short: `max_frames` only when it is what stops the clip."""
+    count = frames if frames is not None else settings.max_frames
+    if not settings.loop or count is None or not 0 < count < 3:
+        return
+    if count == settings.max_frames:
+        short = f"`max_frames` is {count}; raise it"
+    elif settings.start or settings.end is not None:
+        short = f"the clip's span has {count}; widen `start`/`end`, use a longer clip"
+    else:
+        short = f"the clip has {count}; use a longer clip"
+    raise DreamError(f"`loop` needs at least 3 frames to fade the end into the start, and {short} "
+                     "or leave out `loop`")
 
 
 def check_animation(settings: Settings, frames: int | None, fps: float = 24.0) -> None:

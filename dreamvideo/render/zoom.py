@@ -109,8 +109,10 @@ def zoom_camera(settings: Settings, times: Timeline) -> tuple[Camera, int]:
     lead = lead_frames(times.frames) if settings.loop else 0
     camera = Camera(settings, times, lead=lead, period=times.frames if settings.loop else None)
     if settings.cadence > times.frames:
-        raise DreamError(f"`cadence` {settings.cadence} is more than the {times.frames} frame(s) to render; "
-                         "use at most `frames`")
+        counted = ("set by `frames`" if settings.frames or not settings.audio
+                   else f"the length of `audio` at `fps` {settings.fps:g}")
+        raise DreamError(f"`cadence` {settings.cadence} is more than the {times.frames} frame(s) to render "
+                         f"({counted}); use a `cadence` of at most {times.frames}")
     if settings.loop:
         check_loop(camera, times.frames)  # reads the moves, which do not depend on the lead or the period
     return camera, lead

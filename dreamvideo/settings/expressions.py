@@ -56,7 +56,7 @@ class Keyframe:
     @property
     def label(self) -> str:
         """How errors name this keyframe: its number, or its position expression."""
-        return self.position if _is_number(self.position) else f"({self.position})"
+        return self.position if _is_number(self.position) else f"({shortened(self.position)})"
 
 
 def _is_number(text: str) -> bool:
@@ -73,12 +73,12 @@ def split_top(text: str, sep: str = ",") -> list[str]:
     for i, char in enumerate(text):
         depth += (char == "(") - (char == ")")
         if depth < 0:
-            raise ValueError(f"unbalanced ')' in '{text.strip()}'")
+            raise ValueError(f"unbalanced ')' in '{shortened(text)}'")
         if char == sep and depth == 0:
             parts.append(text[start:i])
             start = i + 1
     if depth:
-        raise ValueError(f"unbalanced '(' in '{text.strip()}'")
+        raise ValueError(f"unbalanced '(' in '{shortened(text)}'")
     return parts + [text[start:]]
 
 
@@ -103,12 +103,12 @@ def parse_keyframes(text: str, width: int | None = 1) -> list[Keyframe]:
             continue
         pair = split_top(item, ":")
         if len(pair) != 2 or not pair[0].strip() or not pair[1].strip():
-            raise ValueError(f"'{item.strip()}' is not position:(value), e.g. 0:(1.04)")
+            raise ValueError(f"'{shortened(item)}' is not position:(value), e.g. 0:(1.04)")
         position = strip_parens(pair[0])
         values = tuple(strip_parens(v) for v in split_top(strip_parens(pair[1])))
         frame = Keyframe(position, values)
         if (width is not None and len(values) != width) or not all(values):
-            raise ValueError(f"keyframe {frame.label}: needs {width} value(s), got '{pair[1].strip()}'")
+            raise ValueError(f"keyframe {frame.label}: needs {width} value(s), got '{shortened(pair[1])}'")
         check(position, POSITION_NAMES, f"keyframe {frame.label}: position")
         for value in values:
             check(value, VALUE_NAMES, f"keyframe {frame.label}")
@@ -129,21 +129,29 @@ def _parse(expr: str, where: str) -> ast.Expression:
     """The syntax tree, refusing what numexpr could not evaluate in bounded time and stack."""
     if len(expr) > MAX_LENGTH:
         raise ValueError(f"{where}: expression of {len(expr)} characters; at most {MAX_LENGTH}")
+    too_deep = ValueError(f"{where}: expression nested more than {MAX_DEPTH} levels deep "
+                          "(each term of a sum and each pair of nested parentheses is a level)")
     try:
         tree = ast.parse(expr.strip(), mode="eval")
-    except SyntaxError:
-        raise ValueError(f"{where}: syntax error in '{expr}'") from None
+    except SyntaxError as exc:  # Python's parser stops at 200 nested parentheses
+        raise too_deep if "too many nested" in str(exc.msg) else ValueError(
+            f"{where}: syntax error in '{shortened(expr)}'") from None
     except (RecursionError, MemoryError):
-        raise ValueError(f"{where}: expression nested too deeply") from None
+        raise too_deep from None
     levels, depth = [(tree, 0)], 0
     while levels:
         node, depth = levels.pop()
         if depth > MAX_DEPTH:
-            raise ValueError(f"{where}: expression nested more than {MAX_DEPTH} levels deep "
-                             "(each term of a sum is a level)")
+            raise too_deep
         levels += [(child, depth + 1) for child in ast.iter_child_nodes(node)]
     _fold_constants(tree, expr, where)
     return tree
+
+
+def shortened(expr: str, limit: int = 80) -> str:
+    """An expression as an error quotes it: its start, when it is long (the line stays one line)."""
+    text = " ".join(expr.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _fold_constants(tree: ast.Expression, expr: str, where: str) -> None:
@@ -169,7 +177,7 @@ def _fold_constants(tree: ast.Expression, expr: str, where: str) -> None:
         if isinstance(value, complex):
             continue
         if not math.isfinite(value):
-            raise ValueError(f"{where}: '{ast.get_source_segment(expr.strip(), node) or expr}' "
+            raise ValueError(f"{where}: '{shortened(ast.get_source_segment(expr.strip(), node) or expr)}' "
                              "is too large a number (beyond 1e308)")
         values[id(node)] = value
 
@@ -182,15 +190,15 @@ def check(expr: str, allowed: frozenset[str], where: str) -> None:
         if not isinstance(node, _ALLOWED_NODES) or (isinstance(node, ast.Constant)
                                                      and not isinstance(node.value, (int, float))):
             raise ValueError(f"{where}: only numbers, names, arithmetic and functions such as sin(t) "
-                             f"are allowed, not '{ast.get_source_segment(expr.strip(), node) or expr}'")
+                             f"are allowed, not '{shortened(ast.get_source_segment(expr.strip(), node) or expr)}'")
     for node in nodes:
         if isinstance(node, ast.Call):
             func = node.func.id if isinstance(node.func, ast.Name) else "?"
             if func not in FUNCTIONS:
-                raise ValueError(f"{where}: unknown function '{func}' in '{expr}'")
+                raise ValueError(f"{where}: unknown function '{func}' in '{shortened(expr)}'")
     unknown = sorted(names(expr) - allowed)
     if unknown:
-        raise ValueError(f"{where}: unknown name '{unknown[0]}' in '{expr}'; use "
+        raise ValueError(f"{where}: unknown name '{unknown[0]}' in '{shortened(expr)}'; use "
                          + ", ".join(n for n in FRAME_VARIABLES + CONSTANTS + AUDIO_FEATURES if n in allowed))
     trial = {name: np.ones(2) if name in PER_FRAME else 1.0 for name in allowed}
     evaluate(expr, trial, where)
@@ -203,7 +211,7 @@ def evaluate(expr: str, variables: Mapping[str, object], where: str) -> np.ndarr
         with np.errstate(all="ignore"):
             return np.asarray(numexpr.evaluate(expr.strip(), local_dict=used, global_dict={}), dtype=np.float64)
     except Exception as exc:  # numexpr raises many types; all mean "bad expression"
-        raise ValueError(f"{where}: cannot evaluate '{expr}': {first_line(exc)}") from None
+        raise ValueError(f"{where}: cannot evaluate '{shortened(expr)}': {first_line(exc)}") from None
 
 
 def is_per_frame(expr: str) -> bool:

@@ -127,7 +127,8 @@ def resolve(preset: str | None = None, overrides: dict[str, Any] | None = None) 
     """Defaults, then the preset, then explicit options; validated together.
 
     A problem with an option reads ``error: `field`: message``; one with a value the
-    preset wrote reads ``preset.yaml: field: message``, each line on its own.
+    preset wrote reads ``preset.yaml: field: message``. Bad input is one line: the first
+    problem, and how many more there are.
     """
     source, data = read_preset(preset) if preset else (None, {})
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
@@ -137,7 +138,9 @@ def resolve(preset: str | None = None, overrides: dict[str, Any] | None = None) 
         base_dir = Path(source).parent if source else None
         return Settings.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as exc:
-        raise SettingsError(format_errors(source, exc, data, set(given))) from None
+        lines = format_errors(source, exc, data, set(given)).splitlines()
+        more = f" (and {len(lines) - 1} more problem{'s' * (len(lines) > 2)})" if len(lines) > 1 else ""
+        raise SettingsError(lines[0] + more) from None
 
 
 def describe(name: str) -> str:

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import bisect
 import math
-import typing
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Mapping
 
-import annotated_types as at
 import numpy as np
 from pydantic import NonNegativeInt, WrapSerializer, WrapValidator
 
 from . import expressions as ex
+from .bounds import check_range, width_of
 
 Interpolation = Literal["linear", "cubic", "step"]
 MAX_FRAMES = 100_000  # the most frames a render has; keyframes may sit past the last, but not beyond this
@@ -62,17 +61,13 @@ def as_layer_schedule(value: Any) -> Any:
     return {0: value}
 
 
-def _width(item: Any) -> int:
-    return len(typing.get_args(item)) if typing.get_origin(item) is tuple else 1
-
-
 def schedule(item: Any) -> Any:
     """The pydantic type of a schedule of ``item`` values: a mapping, a number or a Deforum string.
 
     Mappings are checked against ``item`` at once; strings are checked for syntax and
     names here and for range when evaluated (their values depend on the run).
     """
-    width = _width(item)
+    width = width_of(item)
 
     def validate(value: Any, handler: Any) -> Any:
         if isinstance(value, str) and not _is_plain_number(value):
@@ -142,13 +137,14 @@ def series(name: str, value: Any, timeline: Timeline, interpolation: Interpolati
     """
     from ..errors import DreamError
 
-    width = _width(item)
+    width = width_of(item)
     try:
         placed = _positions(keyframes_of(value, width), timeline)
         out = _series(placed, timeline, interpolation, width)
-        _check_range(out, item, placed)
+        check_range(out, item, placed, timeline.frames)
     except ValueError as exc:
         raise DreamError(f"`{name}`: {exc}") from None
+    out = out[: timeline.frames]
     return out[:, 0] if width == 1 else out
 
 
@@ -183,13 +179,13 @@ def _series(placed: list[tuple[int, ex.Keyframe]], timeline: Timeline, interpola
             values = np.broadcast_to(ex.evaluate(expr, variables, f"keyframe {frame.label}"), (length,))
             bad = ~np.isfinite(values[start:end])
             if bad.any():
-                raise ValueError(f"keyframe {frame.label}: '{expr}' is not a finite number at frame "
+                raise ValueError(f"keyframe {frame.label}: '{ex.shortened(expr)}' is not a finite number at frame "
                                  f"{start + int(np.argmax(bad))}")
             if ex.is_per_frame(expr):
                 known[start:end, c] = values[start:end]
             else:
                 known[start, c] = values[start]
-    return np.stack([_fill(known[:, c], interpolation) for c in range(width)], axis=1)[: timeline.frames]
+    return np.stack([_fill(known[:, c], interpolation) for c in range(width)], axis=1)  # to the last keyframe
 
 
 def _fill(known: np.ndarray, interpolation: Interpolation) -> np.ndarray:
@@ -213,39 +209,3 @@ def _hermite(frames: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     h00, h10 = 2 * s**3 - 3 * s**2 + 1, s**3 - 2 * s**2 + s
     h01, h11 = -2 * s**3 + 3 * s**2, s**3 - s**2
     return h00 * y[i] + h10 * h * slopes[i] + h01 * y[i + 1] + h11 * h * slopes[i + 1]
-
-
-def _check_range(values: np.ndarray, item: Any, placed: list[tuple[int, ex.Keyframe]]) -> None:
-    """The item type's bounds (e.g. zoom in (1, 2]) for every frame's value."""
-    items = typing.get_args(item) if _width(item) > 1 else (item,)
-    for c, component in enumerate(items):
-        for bound in _metadata(component):
-            bad = ~_holds(bound, values[:, c])
-            if bad.any():
-                frame = int(np.argmax(bad))
-                starts = [pos for pos, _ in placed]
-                key = placed[max(bisect.bisect_right(starts, frame) - 1, 0)][1]
-                raise ValueError(f"keyframe {key.label}: value {values[frame, c]:.6g} at frame {frame} "
-                                 f"{_describe(bound)}")
-
-
-def _metadata(component: Any) -> list[Any]:
-    out = []
-    for extra in typing.get_args(component)[1:]:
-        out.extend(getattr(extra, "metadata", [extra]))
-    return [m for m in out if isinstance(m, (at.Gt, at.Ge, at.Lt, at.Le))]
-
-
-def _holds(bound: Any, values: np.ndarray) -> np.ndarray:
-    if isinstance(bound, at.Gt):
-        return values > bound.gt
-    if isinstance(bound, at.Ge):
-        return values >= bound.ge
-    if isinstance(bound, at.Lt):
-        return values < bound.lt
-    return values <= bound.le
-
-
-def _describe(bound: Any) -> str:
-    op, limit = {at.Gt: (">", "gt"), at.Ge: (">=", "ge"), at.Lt: ("<", "lt"), at.Le: ("<=", "le")}[type(bound)]
-    return f"is out of range (must be {op} {getattr(bound, limit):g})"
