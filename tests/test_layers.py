@@ -38,8 +38,9 @@ def imports(path: Path) -> set[str]:
             else:
                 target = node.module or ""
             if target.startswith("dreamvideo"):
-                found.add(target)
-                found.update(f"{target}.{alias.name}" for alias in node.names)
+                submodules = {f"{target}.{alias.name}" for alias in node.names} & set(MODULES)
+                # ``from . import layout`` imports that module; the package itself is loaded anyway
+                found.update(submodules if len(submodules) == len(node.names) else {target, *submodules})
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names if alias.name.startswith("dreamvideo"))
     modules = set(MODULES)
