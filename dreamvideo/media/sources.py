@@ -9,7 +9,6 @@ goes and :meth:`FrameReader.shortfall` says how many frames were missing.
 
 from __future__ import annotations
 
-import logging
 import queue
 import re
 import threading
@@ -26,9 +25,6 @@ from . import ffmpeg
 from .images import fit_longest, load_guide, load_image, working_size  # noqa: F401  (part of this module's API)
 
 T = TypeVar("T")
-
-# imageio-ffmpeg logs "frame size for reading ... is different" on every resized read.
-logging.getLogger("imageio_ffmpeg").setLevel(logging.ERROR)
 
 
 def noise(width: int, height: int, seed: int) -> np.ndarray:
