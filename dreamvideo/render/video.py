@@ -26,6 +26,7 @@ from .preview import (
     check_preview_output,
     preview_folder,
     preview_store,
+    removed_if_stopped,
 )
 from .sidecar import manifest, sidecar_text
 from .store import FrameStore
@@ -178,7 +179,8 @@ def render_video_preview(settings: Settings, source: Path, output: Path, options
     store = preview_store(output, options, "video", settings, input=str(source.resolve()),
                           input_size=stat.st_size, input_mtime=stat.st_mtime)
     reader = sources.read_frames(info, size, start, end, settings.max_frames)
-    indices = fill(SpanPlan(iter(reader), reader.expected or None), store, progress)
-    publish_clip(settings, Clip(source, info, start, end, reader), output, options, store, indices, progress,
-                 PREVIEW_WEIGHTS, Numbered, preview=True)
+    with removed_if_stopped(store, options):
+        indices = fill(SpanPlan(iter(reader), reader.expected or None), store, progress)
+        publish_clip(settings, Clip(source, info, start, end, reader), output, options, store, indices, progress,
+                     PREVIEW_WEIGHTS, Numbered, preview=True)
     return output
