@@ -238,6 +238,25 @@ def _hold(client):
     return jobs
 
 
+def test_the_live_frame_is_the_jobs_latest_without_listing_the_work_folder(client, folder, monkeypatch):
+    """Each fetch of the live frame listed the work folder (thousands of frames in a long render),
+    although the queue's poll already knows the newest one."""
+    from dreamvideo.studio import child
+
+    jobs = _hold(client)
+    made = client.post("/api/jobs", json={"kind": "zoom", "output": "dive.mp4", "settings": TINY}).json()
+    frames = folder / ".dive.mp4.frames"
+    frames.mkdir()
+    for index in (0, 1):
+        (frames / f"frame_{index:06d}.png").write_bytes(b"\x89PNG frame %d" % index)
+    jobs.jobs[made["id"]].latest = 0  # as the queue's last poll saw it
+
+    def listed(watch):
+        raise AssertionError("the work folder was listed")
+    monkeypatch.setattr(child.Watch, "indices", listed)
+    assert client.get(f"/api/jobs/{made['id']}/frame").content == b"\x89PNG frame 0"
+
+
 def test_the_queue_is_bounded(client, monkeypatch):
     from dreamvideo.studio import jobs as jobs_module
 
