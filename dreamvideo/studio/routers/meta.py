@@ -11,16 +11,19 @@ from ...settings import Settings, describe, resolve, shipped_presets
 from ...settings.kinds import fields_for
 from ..forms import KINDS
 from .base import OneLineRoute
+from .files import INPUTS
 
 router = APIRouter(route_class=OneLineRoute)
 
 
 @router.get("/api/schema")
 def schema() -> dict[str, Any]:
-    """Settings' JSON schema (descriptions are the form's help), plus the kinds and the fields each uses."""
+    """Settings' JSON schema (descriptions are the form's help), plus the kinds and the fields each uses,
+    and the input files by kind (the page's upload dialog and its image/clip test read them)."""
     data = Settings.model_json_schema()
     data["properties"].pop("meta", None)
     data["x-kinds"] = {kind: sorted(fields_for(kind)) for kind in KINDS}
+    data["x-inputs"] = INPUTS
     return data
 
 
