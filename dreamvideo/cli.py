@@ -17,6 +17,7 @@ import yaml
 
 from . import __version__
 from .errors import DreamError
+from .media import quiet_libraries
 from .options import DISTRIBUTED, DREAM, RayAddress, flags_in
 from .runner import err, out, render, run, settings_from, takes
 from .settings.kinds import KINDS
@@ -237,6 +238,7 @@ def main_options(
                                           help="Show the version and exit.")] = False,
 ) -> None:
     """DeepDream stills, infinite-zoom videos and coherent video dreams."""
+    quiet_libraries()  # where the program starts (the studio's server too), not on import
 
 
 def main() -> None:

@@ -29,8 +29,44 @@ def usage_line(error: click.exceptions.ClickException) -> str:
     return error_line(f"{message}{hint}")
 
 
+class PlainOption(TyperOption):
+    """An option whose help shows no ``<bool>`` after a flag: a flag takes no value."""
+
+    def display_type_rich(self, ctx: click.Context) -> str | None:
+        return None if self.is_flag else super().display_type_rich(ctx)
+
+
+class PlainArgument(TyperArgument):
+    """An argument shown as ``IMAGE`` rather than ``{IMAGE}`` in the usage line."""
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+
+PLAIN = {TyperOption: PlainOption, TyperArgument: PlainArgument}
+
+
+def plain_params(command: click.Command) -> None:
+    """Give this command's parameters (and its subcommands', all the way down) the plain help above.
+
+    Typer builds its own parameter classes, so they are retyped here, on this program's
+    commands only: changing typer's classes themselves would change every typer program
+    in the process, on import.
+    """
+    shown = command.get_help_option(click.Context(command))  # made once and kept by the command
+    for param in [*command.params, *([shown] if shown else [])]:
+        param.__class__ = PLAIN.get(type(param), type(param))
+    for sub in getattr(command, "commands", {}).values():
+        plain_params(sub)
+
+
 class OneLineUsage(TyperGroup):
-    """The top-level command group: usage errors become :func:`usage_line` and exit 2."""
+    """The top-level command group: usage errors become :func:`usage_line` and exit 2; plain help."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        plain_params(self)
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
@@ -48,18 +84,3 @@ class OneLineUsage(TyperGroup):
             print(failure.line, file=sys.stderr)
             sys.exit(failure.exit_code)
         sys.exit(result if isinstance(result, int) else 0)
-
-
-def _flag_type(self: TyperOption, ctx: click.Context, _plain=TyperOption.display_type_rich) -> str | None:
-    """No ``<bool>`` after a flag: a flag takes no value."""
-    return None if self.is_flag else _plain(self, ctx)
-
-
-def _argument_usage(self: TyperArgument) -> str:
-    """``IMAGE`` rather than ``{IMAGE}`` for a required argument in the usage line."""
-    name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
-    return name + ("..." if self.nargs != 1 else "")
-
-
-TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
-TyperArgument._usage_display_name = _argument_usage  # type: ignore[method-assign]

@@ -208,6 +208,44 @@ def test_video_preview_is_the_span_without_a_model(tmp_path, no_model):
     assert yaml.safe_load((tmp_path / "v.mp4.yaml").read_text())["meta"]["preview"] is True
 
 
+def _stop_at_frame(monkeypatch, stop: int, error: type[BaseException] = KeyboardInterrupt) -> None:
+    """Ctrl-C (or ``error``) as frame ``stop`` is saved."""
+    real = FrameStore.save
+
+    def save(store, index, frame, *args, **kwargs):
+        if index == stop:
+            raise error("stopped")
+        return real(store, index, frame, *args, **kwargs)
+    monkeypatch.setattr(FrameStore, "save", save)
+
+
+@pytest.mark.parametrize("kind", ["zoom", "video"])
+def test_a_stopped_preview_removes_its_work_folder_but_not_a_named_frames_dir(tmp_path, no_model, monkeypatch, kind):
+    """Ctrl-C during a motion preview left its hidden ``.OUT.preview.frames`` behind, for nothing: a preview
+    takes seconds to make again. An error removes it too; a frames_dir the user named stays (a real render's
+    kept frames are tested with its resume)."""
+    from dreamvideo.render import render_video
+
+    clip = make_clip(tmp_path / "clip.mp4", seconds=0.5, rate="24", size="64x48")
+
+    def render(out: Path, options: RunOptions) -> None:
+        if kind == "zoom":
+            render_zoom(_settings(preview=True, frames=6), "noise", out, options)
+        else:
+            render_video(resolve(None, {"preview": True}), clip, out, options)
+    _stop_at_frame(monkeypatch, 3)
+    with pytest.raises(Interrupted, match="interrupted"):
+        render(tmp_path / "p.mp4", RunOptions())
+    _stop_at_frame(monkeypatch, 3, DreamError)
+    with pytest.raises(DreamError):
+        render(tmp_path / "p.mp4", RunOptions())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]
+    _stop_at_frame(monkeypatch, 3)
+    with pytest.raises(Interrupted, match="run the same command again to resume"):
+        render(tmp_path / "p.mp4", RunOptions(frames_dir=tmp_path / "kept"))
+    assert len(list((tmp_path / "kept").glob("frame_??????.png"))) == 3  # the folder the user named stays
+
+
 def test_preview_from_noise_shows_a_test_pattern(tmp_path, no_model, monkeypatch):
     settings = _settings(preview=True, frames=3, zoom=1.2)
     render_zoom(settings, "noise", tmp_path / "p.mp4", RunOptions(frames_dir=tmp_path / "f"))

@@ -268,10 +268,10 @@ def test_bad_objectives_fail_in_one_line_naming_the_term(runner, tmp_path, chels
 def test_a_guide_over_the_bomb_limit_is_dreamed_at_the_dream_size(runner, tmp_path, chelsea, monkeypatch):
     """A 225 MP guide was refused with "pass --size N" although --size was given (and does
     not apply to guides); it is now decoded straight at the dream's size. Simulated with a
-    lowered PIL limit, under which coffee.jpg counts as a bomb."""
-    from PIL import Image as PILImage
+    lowered limit, under which coffee.jpg counts as a bomb."""
+    from dreamvideo.media import images
 
-    monkeypatch.setattr(PILImage, "MAX_IMAGE_PIXELS", 20_000)
+    monkeypatch.setattr(images, "BOMB_PIXELS", 40_000)
     result = runner.invoke(app, ["dream", str(chelsea), "-o", str(tmp_path / "o.png"), "--size", "64",
                                  "--guide", str(IMAGES / "coffee.jpg"), *FAST_ARGS])
     assert result.exit_code == 0, result.output

@@ -201,6 +201,26 @@ def test_a_chunk_that_fails_for_good_is_named_and_nothing_is_published(renders, 
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.mp4.frames"]
 
 
+def test_a_workers_chunks_and_the_studios_previews_share_one_model_cache(tmp_path, monkeypatch):
+    """A worker builds its model once for all its chunks, in the same cache the studio's previews use."""
+    from dreamvideo.distributed import worker
+    from dreamvideo.render import engine
+
+    built, real = [], engine.get_model
+    monkeypatch.setattr(engine, "get_model", lambda *args: built.append(args) or real(*args))
+    monkeypatch.setattr(engine, "_models", {})
+    monkeypatch.setattr(ray_backend, "pin_threads", lambda device: None)  # keep this process's threads
+    clip = make_clip(tmp_path / "clip.mp4", seconds=0.5, rate="16", audio=False)
+    settings = resolve(None, {**FAST, "seed": 7})
+    chunks = plan(8, 4, 1)
+    for chunk in chunks:
+        job = worker.ChunkJob(settings, None, str(clip), (64, 48), 0.0, None, chunk, 8, 16.0, None)
+        assert [index for index, *_ in worker.dream_chunk(job)][:1] == [chunk.first]
+    assert len(chunks) == 2 and len(built) == 1
+    assert engine.cached_model(settings) is next(iter(engine._models.values()))  # what a preview is given
+    assert len(built) == 1
+
+
 def test_ray_is_imported_only_when_asked_for():
     code = "import sys, dreamvideo.cli, dreamvideo.render; print('ray' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

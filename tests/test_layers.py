@@ -99,3 +99,38 @@ def test_the_studio_and_the_frame_layout_load_without_torch():
             "assert 'torch' not in sys.modules, 'studio'\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+GLOBAL_CALLS = {("warnings", "filterwarnings"), ("warnings", "simplefilter"), ("warnings", "resetwarnings"),
+                ("logging", "basicConfig"), ("logging", "disable"), ("logging", "captureWarnings")}
+
+
+def _module_level(tree: ast.Module) -> list[ast.AST]:
+    """Nodes that run on import: the module's statements and what they hold, but no function or class body."""
+    found, todo = [], list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        found.append(node)
+        todo.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _changes_global_state(node: ast.AST) -> bool:
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        owner = node.func.value
+        return ((isinstance(owner, ast.Name) and (owner.id, node.func.attr) in GLOBAL_CALLS)
+                or node.func.attr == "setLevel")
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target] \
+        if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
+    return any(isinstance(t, ast.Attribute) for t in targets)  # another module's class or setting patched
+
+
+def test_importing_changes_no_global_state():
+    """Warnings filters, logger levels and patched classes (typer's, PIL's limit) are set where the
+    program starts, never on import: a library user, a test or the studio's threads keep their own."""
+    found = sorted(f"{name}:{node.lineno}" for name, path in MODULES.items()
+                   for node in _module_level(ast.parse(path.read_text(encoding="utf-8")))
+                   if _changes_global_state(node))
+    assert not found, found

@@ -82,7 +82,13 @@ def test_truncated_clip_reads_what_it_can_and_says_so(tmp_path):
     assert len(list(whole)) == 48 and whole.shortfall() is None
 
 
-def test_resized_reads_log_no_imageio_size_warning(tmp_path, caplog):
+def test_resized_reads_log_no_imageio_size_warning(tmp_path, caplog, monkeypatch):
+    """The program (the CLI, the studio's server) quiets imageio-ffmpeg where it starts, not on import."""
+    from dreamvideo.media import quiet_libraries
+
+    monkeypatch.setattr(logging.getLogger("imageio_ffmpeg"), "level", logging.NOTSET)  # restored afterwards
+    with warnings.catch_warnings():  # its warnings filter is restored too
+        quiet_libraries()
     clip = make_clip(tmp_path / "c.mp4", seconds=0.2, audio=False)
     with caplog.at_level(logging.WARNING):
         list(read_frames(probe(clip), (32, 24)))
@@ -129,13 +135,40 @@ def test_transparency_is_composited_on_the_documented_background(tmp_path):
 def test_decompression_bomb_is_one_clear_line_and_size_opens_it(tmp_path, monkeypatch):
     path = tmp_path / "huge.png"
     Image.fromarray(np.zeros((100, 120, 3), np.uint8)).save(path)
-    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    monkeypatch.setattr(images, "BOMB_PIXELS", 2000)  # 120x100 counts as a bomb
     with pytest.raises(DreamError, match=r"huge.png is too large to open safely.*pass `size` N"):
         load_image(path)
+    with pytest.raises(DreamError, match=r"huge.png is too large to open safely"):
+        images.image_size(path)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no DecompressionBombWarning on stderr either
         assert load_image(path, 60).shape == (50, 60, 3)
-    assert Image.MAX_IMAGE_PIXELS == 1000  # the limit is restored
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", Image.MAX_IMAGE_PIXELS)  # restored after the test
+    monkeypatch.setattr(images, "HARD_MAX_PIXELS", 5000)  # even with a size, not past the hard cap
+    with pytest.raises(DreamError, match=r"huge.png is too large to open \(over"):
+        load_image(path, 60)
+
+
+def test_the_bomb_check_does_not_depend_on_pils_process_wide_limit(tmp_path, monkeypatch):
+    """The limit was lowered and restored around each open: a sized open on one thread could leave it
+    lifted (or lowered) for another. Whatever PIL's global holds, the header decides, on every thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "huge.png"
+    Image.fromarray(np.zeros((100, 120, 3), np.uint8)).save(path)
+    monkeypatch.setattr(images, "BOMB_PIXELS", 2000)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)  # as a lifted limit left behind would be
+    with pytest.raises(DreamError, match="too large to open safely"):
+        load_image(path)
+
+    def one(sized: bool) -> bool:
+        try:
+            return load_image(path, 60 if sized else None).shape == (50, 60, 3)
+        except DreamError:
+            return False
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(one, [i % 2 == 0 for i in range(64)]))
+    assert results == [i % 2 == 0 for i in range(64)]  # sized ones open, unsized ones are refused
 
 
 def test_working_size_is_capped_without_size_and_says_so(tmp_path):

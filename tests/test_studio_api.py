@@ -13,7 +13,7 @@ from PIL import Image
 
 from dreamvideo.cli import app as cli_app
 from tests.conftest import IMAGES, make_clip
-from tests.studio_fixtures import client, folder  # noqa: F401
+from tests.studio_fixtures import client, folder, make_client  # noqa: F401
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -45,6 +45,20 @@ def test_upload_then_pick_and_read_the_file(client, folder):
     assert path == "uploads/my-cat.jpg" and (folder / path).read_bytes() == data
     assert {"path": path} in client.get("/api/files").json()
     assert client.get(f"/files/{path}").content == data
+
+
+def test_every_upload_accepted_is_listed_by_the_picker_and_the_page_reads_the_same_list(client, folder):
+    """Uploads took .tif, .tiff and .aac that the picker never listed: uploaded, then not choosable."""
+    inputs = client.get("/api/schema").json()["x-inputs"]
+    assert {".tif", ".tiff", ".gif"} <= set(inputs["image"]) and ".aac" in inputs["audio"]
+    assert ".mp4" in inputs["video"]
+    picked = set()
+    for suffix in [s for suffixes in inputs.values() for s in suffixes]:
+        response = client.post(f"/api/uploads?name=f{suffix}", content=b"data")
+        assert response.status_code == 200, suffix
+        picked.add(response.json()["path"])
+    assert picked == {f["path"] for f in client.get("/api/files").json()}
+    assert client.post("/api/uploads?name=f.heic", content=b"data").status_code == 415
 
 
 def test_a_bad_setting_is_422_naming_the_flag_in_the_cli_words(client, runner, tmp_path):
@@ -176,8 +190,8 @@ def test_the_picker_lists_only_regular_files(client, folder):
 
 def test_a_preview_loads_weights_from_the_folder_and_keeps_few_models(client, folder, monkeypatch):
     from dreamvideo.errors import DreamError
+    from dreamvideo.render import engine
     from dreamvideo.settings import Settings
-    from dreamvideo.studio import preview
 
     (folder / "w.pt").write_bytes(b"weights")
     asked = []
@@ -187,14 +201,14 @@ def test_a_preview_loads_weights_from_the_folder_and_keeps_few_models(client, fo
         if weights:
             raise DreamError("fake weights")
         return object()
-    monkeypatch.setattr(preview, "get_model", fake_model)
-    monkeypatch.setattr(preview, "_models", {})
+    monkeypatch.setattr(engine, "get_model", fake_model)
+    monkeypatch.setattr(engine, "_models", {})
     response = client.post("/api/preview", json={"kind": "zoom", "settings": {"weights": "w.pt", "size": 64}})
     assert response.json() == {"error": "error: fake weights"}
     assert asked == [str(folder / "w.pt")]  # the folder's file, not one in the server's cwd
     for layers in (["block2"], ["block3"], ["block4"], ["block3"]):
-        preview.cached_model(Settings.model_validate({"layers": layers}))
-    assert len(preview._models) == preview.MODELS and len(asked) == 4  # block3 came from the cache
+        engine.cached_model(Settings.model_validate({"layers": layers}))
+    assert len(engine._models) == engine.MODELS_KEPT and len(asked) == 4  # block3 came from the cache
 
 
 def test_a_body_json_cannot_parse_is_a_400_line_not_a_500(client, caplog):
@@ -205,12 +219,15 @@ def test_a_body_json_cannot_parse_is_a_400_line_not_a_500(client, caplog):
     assert "unexpected" not in caplog.text and client.get("/api/jobs").json() == []
 
 
-def test_a_burst_of_previews_is_refused_rather_than_taking_every_thread(client, monkeypatch):
+def test_a_burst_of_previews_is_refused_rather_than_taking_every_thread(client, folder):
     from dreamvideo.studio.routers import preview
 
-    monkeypatch.setattr(preview, "_taken", preview.WAITING)  # as many as allowed are running or waiting
+    client.app.state.previews = preview.WAITING  # as many as allowed are running or waiting
     response = client.post("/api/preview", json={"kind": "zoom", "settings": {"size": 64}})
     assert response.status_code == 429 and "already being dreamed" in response.json()["error"]
+    with make_client(folder) as other:  # another app (another studio in this process) counts its own
+        assert other.post("/api/preview", json={"kind": "zoom", "settings": {"size": 64, "octaves": 1,
+                                                                              "steps": 1}}).status_code == 200
 
 
 def test_another_model_over_a_preset_drops_the_presets_layers_as_the_cli_does(tmp_path):

@@ -95,6 +95,16 @@ def render_two_and_watch_them(page, tmp_path: Path) -> None:
     assert "zoom · 64x64 px · 4 frames" in page.inner_text('[data-render="first.mp4"] .info')
 
 
+def a_tiff_upload_is_listed_and_chosen(page, tmp_path: Path) -> None:
+    """Uploads took a .tif the picker never listed; the dialog offers what the server's one list holds."""
+    from PIL import Image
+
+    assert {".tif", ".aac", ".mp4"} <= set(page.get_attribute("#upload", "accept").split(","))
+    Image.new("RGB", (8, 8)).save(tmp_path / "scan.tif")
+    page.set_input_files("#upload", str(tmp_path / "scan.tif"))
+    page.wait_for_function("() => document.getElementById('input').value === 'uploads/scan.tif'")
+
+
 def gallery_plays_and_compares(page, tmp_path: Path) -> None:
     video = page.locator('[data-render="first.mp4"] video')
     video.evaluate("v => v.play()")
@@ -124,4 +134,5 @@ def test_preview_render_watch_play_and_compare_in_a_browser(page, tmp_path):
     page.click('[data-render="second.mp4"] button:has-text("Edit")')  # its sidecar back in the form
     assert (page.input_value("#f-zoom"), page.input_value("#f-seed")) == ("1.2", "7")
     assert page.input_value("#input") == "uploads/chelsea.jpg"
+    a_tiff_upload_is_listed_and_chosen(page, tmp_path)
     assert page.errors == []

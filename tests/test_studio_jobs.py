@@ -6,7 +6,12 @@ from __future__ import annotations
 # ruff: noqa: F811  (fixtures are imported by name, pytest injects them by name)
 import json
 import os
+import signal
 import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 import yaml
@@ -106,6 +111,73 @@ def test_ctrl_c_on_the_server_stops_the_render_keeping_frames_for_resume(folder)
         again.stop()
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``, from /proc."""
+    found = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Still running: a zombie has ended (only its exit status is left for a parent to collect)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="finds the render's process in /proc")
+def test_a_killed_studio_takes_its_running_render_with_it(folder):
+    """SIGKILL of the server (no shutdown code runs) left its render going, writing on with no one to
+    report to. The child now stops within seconds, as Ctrl-C stops it: its frames are kept for resume."""
+    server = StudioServer(folder)
+    try:
+        with server.client() as api:
+            made = api.post("/api/jobs", json={"kind": "zoom", "output": "z.mp4",
+                                               "settings": {**TINY, "frames": 300}}).json()
+            running = wait_for(api, made["id"], ("done", "failed", "cancelled"), until=lambda j: j["frames_done"])
+        assert running["state"] == "running", running
+        children = _children(server.process.pid)
+        assert len(children) == 1
+    finally:
+        server.process.send_signal(signal.SIGKILL)
+        server.process.communicate()
+    deadline = time.monotonic() + 15
+    while _running(children[0]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(children[0])
+    log = (folder / ".studio" / "jobs" / made["id"] / "log.txt").read_text()
+    assert "interrupted" in log and "run the same command again to resume" in log
+    assert list((folder / ".z.mp4.frames").glob("frame_*.png")) and not (folder / "z.mp4").exists()
+
+
+def test_a_child_stops_when_its_lifeline_ends_without_the_kernels_signal():
+    """The portable half of the lifeline (no PR_SET_PDEATHSIG, as off Linux): end-of-file on stdin,
+    which the kernel gives when the studio's process ends, is Ctrl-C for the child."""
+    from dreamvideo.studio import lifeline
+
+    code = ("import time\nfrom dreamvideo.studio import lifeline\nlifeline._parent_death_signal = lambda: False\n"
+            "lifeline.hold()\nprint('held', flush=True)\ntry:\n    time.sleep(60)\n"
+            "except KeyboardInterrupt:\n    print('interrupted')\n")
+    options = lifeline.child_options()
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, **options.pop("env")}, **options)
+    try:
+        assert child.stdout.readline() == "held\n"
+        lifeline.release(child)  # what the kernel does to the studio's end when the studio dies
+        assert child.wait(10) == 0 and child.stdout.read() == "interrupted\n"
+    finally:
+        child.kill()
+        child.wait()
+        child.stdout.close()
+
+
 def test_the_studio_warns_on_a_non_local_host(folder):
     server = StudioServer(folder, "--host", "0.0.0.0")
     code, err = server.stop()
@@ -164,6 +236,25 @@ def _hold(client):
         jobs.lock.notify_all()
     jobs.thread.join(5)
     return jobs
+
+
+def test_the_live_frame_is_the_jobs_latest_without_listing_the_work_folder(client, folder, monkeypatch):
+    """Each fetch of the live frame listed the work folder (thousands of frames in a long render),
+    although the queue's poll already knows the newest one."""
+    from dreamvideo.studio import child
+
+    jobs = _hold(client)
+    made = client.post("/api/jobs", json={"kind": "zoom", "output": "dive.mp4", "settings": TINY}).json()
+    frames = folder / ".dive.mp4.frames"
+    frames.mkdir()
+    for index in (0, 1):
+        (frames / f"frame_{index:06d}.png").write_bytes(b"\x89PNG frame %d" % index)
+    jobs.jobs[made["id"]].latest = 0  # as the queue's last poll saw it
+
+    def listed(watch):
+        raise AssertionError("the work folder was listed")
+    monkeypatch.setattr(child.Watch, "indices", listed)
+    assert client.get(f"/api/jobs/{made['id']}/frame").content == b"\x89PNG frame 0"
 
 
 def test_the_queue_is_bounded(client, monkeypatch):

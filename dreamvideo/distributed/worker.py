@@ -1,6 +1,7 @@
 """Worker side of a chunked video: dream one chunk's frames and stream them back.
 
-A worker process builds its model once and reuses it for every chunk it is given.
+A worker process builds its model once (the render's model cache) and reuses it for
+every chunk it is given.
 It reads its frames exactly as a single-process render does and makes each with
 the single-process video plan, so frame i here is frame i there, byte for byte,
 whenever the chain state agrees.
@@ -19,7 +20,7 @@ import numpy as np
 from PIL import Image
 
 from ..media import sources
-from ..render.engine import Engine, RunOptions
+from ..render.engine import Engine, RunOptions, cached_model
 from ..render.store import FrameStore
 from ..render.video_plan import VideoPlan
 from ..settings import Settings
@@ -43,18 +44,6 @@ class ChunkJob:
     total: int | None = None
     fps: float = 24.0
     octaves: int | None = None
-
-
-_ENGINE: dict[str, Engine] = {}
-
-
-def _engine(settings: Settings, device: str | None) -> Engine:
-    """One model per worker process, reused by every chunk it is given."""
-    key = settings.model_dump_json() + str(device)
-    if key not in _ENGINE:
-        _ENGINE.clear()
-        _ENGINE[key] = Engine(settings, RunOptions(device=device))
-    return _ENGINE[key]
 
 
 def png_bytes(frame: np.ndarray) -> bytes:
@@ -96,7 +85,7 @@ def dream_chunk(job: ChunkJob) -> Iterator[tuple[int, bytes, float | None]]:
     is a single-process render of its span.
     """
     chunk, settings = job.chunk, job.settings
-    engine = _engine(settings, job.device)
+    engine = Engine(settings, RunOptions(device=job.device), cached_model(settings, job.device))
     ray_backend.pin_threads(engine.model.mean.device)
     info = sources.probe(ray_backend.materialise(job.source))
     with tempfile.TemporaryDirectory(prefix="dreamvideo-chunk-") as scratch:

@@ -6,11 +6,16 @@ Every image becomes uint8 RGB in the orientation it is displayed in:
 - transparency is composited on white (:data:`BACKGROUND`), as a viewer on a page shows it;
 - an image larger than PIL's decompression-bomb limit is refused with a line that says
   what to do, unless ``--size`` asks for a smaller copy (JPEGs then decode at reduced scale).
+
+The bomb check is ours, made on the size PIL reads from the header before it decodes
+anything. PIL's own process-wide limit is set once to :data:`HARD_MAX_PIXELS` and never
+lowered again: lowering and restoring it around each open raced between the studio's
+preview threads and the frame prefetch thread (one thread's restore could leave the
+limit lifted for everyone, or lowered under another's sized open).
 """
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Callable
 
@@ -27,8 +32,9 @@ BACKGROUND = (255, 255, 255)  # transparency is composited on white
 DEFAULT_MAX_SIDE = 2048
 # With --size, images above PIL's bomb limit may still be opened, up to this many pixels.
 HARD_MAX_PIXELS = 1_000_000_000
-
-warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # we say it ourselves, once
+# Without --size, images up to this many pixels open: where PIL itself refuses by default
+# (twice its MAX_IMAGE_PIXELS; between once and twice it only warns, which we never showed).
+BOMB_PIXELS = 2 * (1024 * 1024 * 1024 // 4 // 3)
 
 
 def fit_longest(width: int, height: int, longest: int | None, even: bool = False) -> tuple[int, int]:
@@ -62,13 +68,29 @@ def _too_big(path: Path, sized: bool) -> DreamError:
                       f"pass `size` N (e.g. `size` {DEFAULT_MAX_SIDE}) to dream a scaled-down copy")
 
 
+def _pil_limit() -> None:
+    """PIL's own limit, at the hard cap for every caller alike (ours is checked on the header).
+
+    Each open sets the same value and nothing restores it, so threads cannot undo each
+    other; PIL keeps refusing past twice the cap where it checks sizes we do not see
+    (a GIF frame, a TIFF tile).
+    """
+    if Image.MAX_IMAGE_PIXELS != HARD_MAX_PIXELS:
+        Image.MAX_IMAGE_PIXELS = HARD_MAX_PIXELS
+
+
+def _check_pixels(path: Path, size: tuple[int, int], sized: bool) -> None:
+    """Refuse, from the header's size, an image over :data:`BOMB_PIXELS` (:data:`HARD_MAX_PIXELS` with a size)."""
+    if size[0] * size[1] > (HARD_MAX_PIXELS if sized else BOMB_PIXELS):
+        raise _too_big(path, sized)
+
+
 def _open(path: Path, longest: int | None) -> Image.Image:
-    """Open and decode to RGB, lifting PIL's bomb limit only when --size asks for a smaller copy."""
-    limit = Image.MAX_IMAGE_PIXELS
+    """Open and decode to RGB; past the bomb limit only when --size asks for a smaller copy."""
+    _pil_limit()
     try:
-        if longest:
-            Image.MAX_IMAGE_PIXELS = HARD_MAX_PIXELS // 2  # PIL errors at twice the limit
-        with Image.open(path) as img:
+        with Image.open(path) as img:  # reads the header only: the size is known before any decoding
+            _check_pixels(path, img.size, bool(longest))
             if longest and img.format == "JPEG":
                 img.draft("RGB", (longest, longest))  # decode at 1/2, 1/4 or 1/8 scale
             img.load()
@@ -77,8 +99,6 @@ def _open(path: Path, longest: int | None) -> Image.Image:
         raise _too_big(path, bool(longest)) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise DreamError(f"cannot read image {path}: not a valid or complete image file") from exc
-    finally:
-        Image.MAX_IMAGE_PIXELS = limit
 
 
 def to_rgb(img: Image.Image) -> Image.Image:
@@ -138,8 +158,10 @@ def load_guide(path: Path, longest: int) -> np.ndarray:
 
 def image_size(path: Path) -> tuple[int, int]:
     """Displayed (width, height) from the header alone, EXIF rotation included."""
+    _pil_limit()
     try:
         with Image.open(path) as img:
+            _check_pixels(path, img.size, False)
             width, height = img.size
             if img.getexif().get(0x0112, 1) in (5, 6, 7, 8):
                 width, height = height, width

@@ -12,7 +12,6 @@ Image sequences (``media/sequences.py``) are read through the same reader.
 from __future__ import annotations
 
 import contextlib
-import logging
 import math
 import re
 from dataclasses import dataclass
@@ -27,9 +26,6 @@ from ..errors import DreamError, first_line, not_a_file
 from . import ffmpeg, sequences
 from .images import fit_longest, load_guide, load_image, working_size  # noqa: F401  (part of this module's API)
 from .prefetch import prefetch  # noqa: F401  (part of this module's API)
-
-# imageio-ffmpeg logs "frame size for reading ... is different" on every resized read.
-logging.getLogger("imageio_ffmpeg").setLevel(logging.ERROR)
 
 
 def noise(width: int, height: int, seed: int) -> np.ndarray:

@@ -1,7 +1,12 @@
-"""The model and dreamer of one render: built once per process, used for every frame."""
+"""The model and dreamer of one render: built once per process, used for every frame.
+
+:func:`cached_model` is the process's one model cache, for callers that render many
+times in one process: the studio's previews and a Ray worker's chunks.
+"""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +47,27 @@ def pick_device(name: str | None) -> torch.device:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise DreamError(f"device '{name}' asked for, but no CUDA GPU is available; use `device` cpu")
     return device
+
+
+MODELS_KEPT = 2  # a page trying many layer sets, or a worker given another model, keeps no more than this
+_models: dict[tuple, FeatureModel] = {}  # oldest first (insertion order)
+_models_lock = threading.Lock()
+
+
+def cached_model(settings: Settings, device: str | None = None) -> FeatureModel:
+    """The feature model for these settings on ``device``, built once and kept (loading costs more than a frame).
+
+    Only the last :data:`MODELS_KEPT` are kept; one dropped from the cache lives on while
+    an engine still holds it. Built under the lock, so two threads never build one twice.
+    """
+    torch_device = pick_device(device)
+    key = (settings.model, tuple(settings.all_layers()), settings.weights, str(torch_device))
+    with _models_lock:
+        model = _models.pop(key, None) or get_model(settings.model, list(key[1]), torch_device, settings.weights)
+        _models[key] = model  # now the newest
+        while len(_models) > MODELS_KEPT:
+            _models.pop(next(iter(_models)))
+    return model
 
 
 def dream_config(settings: Settings) -> DreamConfig:

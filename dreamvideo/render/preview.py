@@ -8,19 +8,22 @@ Cadence and colour coherence apply as they would, with the dream left out.
 
 A preview never mixes with a real render's frames: its work folder is its own
 (``.OUT.preview.frames``), and a ``frames_dir`` that holds a real render's frames
-is refused, ``restart`` or not, so nothing is lost.
+is refused, ``restart`` or not, so nothing is lost. A preview stopped before its
+output is written removes that folder (:func:`removed_if_stopped`): it takes
+seconds to make again, so frames kept for a resume would only be litter.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import yaml
 from PIL import Image, ImageDraw
 
-from ..errors import DreamError
+from ..errors import DreamError, Interrupted
 from ..progress import Advance
 from ..settings import Settings
 from . import layout
@@ -114,6 +117,23 @@ def preview_store(output: Path, options: RunOptions, kind: str, settings: Settin
     folder = preview_folder(output, options)
     check_preview_folder(folder)
     return FrameStore(folder, resumable(folder, manifest(kind, settings, **inputs)), options.restart)
+
+
+@contextmanager
+def removed_if_stopped(store: FrameStore, options: RunOptions, preview: bool = True) -> Iterator[None]:
+    """Remove a preview's own work folder when Ctrl-C or an error stops it; a real render's frames,
+    and a `frames_dir` the user named, stay for a resume."""
+    if not preview or options.frames_dir is not None:
+        yield
+        return
+    try:
+        yield
+    except (Interrupted, KeyboardInterrupt):
+        store.remove()
+        raise Interrupted("interrupted (the preview's frames were removed)") from None
+    except BaseException:
+        store.remove()
+        raise
 
 
 class SpanPlan:

@@ -27,6 +27,7 @@ from .preview import (
     check_preview_output,
     preview_folder,
     preview_store,
+    removed_if_stopped,
 )
 from .sidecar import manifest, resumable, sidecar_text
 from .store import FrameStore
@@ -202,7 +203,8 @@ def render_video_preview(settings: Settings, clip: Clip, output: Path, options: 
     store = preview_store(output, options, "video", settings, input=str(clip.source.resolve()),
                           input_size=stat.st_size, input_mtime=stat.st_mtime)
     reader = clip.frames(settings.max_frames)
-    indices = fill(SpanPlan(iter(reader), reader.expected or None), store, progress)
-    publish_clip(settings, clip, reader, store, indices, output, options, progress, weights=PREVIEW_WEIGHTS,
-                 wrap=Numbered, preview=True)
+    with removed_if_stopped(store, options):
+        indices = fill(SpanPlan(iter(reader), reader.expected or None), store, progress)
+        publish_clip(settings, clip, reader, store, indices, output, options, progress, weights=PREVIEW_WEIGHTS,
+                     wrap=Numbered, preview=True)
     return output

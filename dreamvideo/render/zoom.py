@@ -38,6 +38,7 @@ from .preview import (
     preview_folder,
     preview_store,
     motion_pattern,
+    removed_if_stopped,
 )
 from .sidecar import manifest, resumable, sidecar_text
 from .store import FrameStore
@@ -182,15 +183,16 @@ def render_zoom(settings: Settings, origin: str | None, output: Path, options: R
     tail = LoopTail(store, times.frames, lead) if settings.loop else None
     plan = ZoomPlan(dream, first, camera, store, total=total, steps=steps, cadence=settings.cadence,
                     color=color, tail=tail)
-    indices = fill(plan, store, progress)[lead:]  # a loop's lead-in frames are not shown
-    sound = (track.path, 0.0, times.frames / settings.fps) if track and output.suffix.lower() == ".mp4" else None
-    extra: dict = {"preview": True} if settings.preview else {}
-    if settings.loop:
-        extra["loop_seam_ratio"] = measured_seam(store.load(i) for i in indices)
-        progress.note(f"loop of {len(indices)} frames, the last {lead} faded into the first; "
-                      f"{seam_note(extra['loop_seam_ratio'])}")
-    text = sidecar_text(output, settings, "zoom", weights, **{"from": origin}, **extra)
-    frames = Numbered(store, lead) if settings.preview else store
-    assemble_video(frames, indices, output, settings.fps, settings.crf, sound, text, loop=settings.loop)
+    with removed_if_stopped(store, options, settings.preview):
+        indices = fill(plan, store, progress)[lead:]  # a loop's lead-in frames are not shown
+        sound = (track.path, 0.0, times.frames / settings.fps) if track and output.suffix.lower() == ".mp4" else None
+        extra: dict = {"preview": True} if settings.preview else {}
+        if settings.loop:
+            extra["loop_seam_ratio"] = measured_seam(store.load(i) for i in indices)
+            progress.note(f"loop of {len(indices)} frames, the last {lead} faded into the first; "
+                          f"{seam_note(extra['loop_seam_ratio'])}")
+        text = sidecar_text(output, settings, "zoom", weights, **{"from": origin}, **extra)
+        frames = Numbered(store, lead) if settings.preview else store
+        assemble_video(frames, indices, output, settings.fps, settings.crf, sound, text, loop=settings.loop)
     finish(store, options)
     return output

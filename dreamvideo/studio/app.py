@@ -44,6 +44,7 @@ def create_app(folder: Path, token: str, host: str = "127.0.0.1", port: int = 0,
     app.state.folder, app.state.max_upload = folder, max_upload
     app.state.gate = Gate(token, host, port, set(hosts))
     app.state.jobs, app.state.stopped_job = JobQueue(folder), None
+    app.state.previews = 0  # previews running or waiting (routers/preview.py)
     for module in (meta, uploads, preview, jobs, renders, files):
         app.include_router(module.router)
     _errors(app)

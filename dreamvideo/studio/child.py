@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..render import layout
 from ..settings.kinds import KINDS
+from . import lifeline
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 SILENT = "the render stopped without a message"
@@ -39,12 +40,14 @@ def plain(path: str) -> str:
 
 
 def start(args: list[str], folder: Path, log: Path) -> subprocess.Popen:
-    """Start the child in its own session, so only the studio decides when it gets SIGINT."""
+    """Start the child in its own session, so only the studio decides when it gets SIGINT, holding a
+    :mod:`.lifeline`: it stops, too, when the studio dies (call ``lifeline.release`` once it has ended)."""
+    options = lifeline.child_options()
     env = {k: v for k, v in os.environ.items() if k != "DREAMVIDEO_DEBUG"}
-    env.update(PYTHONUNBUFFERED="1", COLUMNS="100", NO_COLOR="1")
+    env.update(PYTHONUNBUFFERED="1", COLUMNS="100", NO_COLOR="1", **options.pop("env"))
     with open(log, "ab") as sink:
-        return subprocess.Popen(args, cwd=folder, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink, env=env,
-                                start_new_session=True)
+        return subprocess.Popen(args, cwd=folder, stdout=sink, stderr=sink, env=env, start_new_session=True,
+                                **options)
 
 
 def interrupt(process: subprocess.Popen, wait_s: float = 30.0) -> None:

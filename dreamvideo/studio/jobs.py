@@ -26,7 +26,7 @@ from ..errors import first_line
 from ..failures import explain
 from ..media.files import atomic
 from ..options import flags_in
-from . import child
+from . import child, lifeline
 
 ACTIVE = ("queued", "running")
 PUBLIC = ("id", "kind", "input", "output", "state", "frames_done", "frames_total", "eta_s", "s_per_frame",
@@ -188,6 +188,7 @@ class JobQueue:
         while self.process.poll() is None:
             self._progress(job, watch.poll())
             time.sleep(0.25)
+        lifeline.release(self.process)
         self._progress(job, watch.poll())
         self._finish(job, self.process.returncode, folder / "log.txt")
 

@@ -1,9 +1,10 @@
 """Preview: the first frame of a render, dreamed in-process at low resolution.
 
 A child process would spend most of its time importing torch and building the
-model; the studio keeps models loaded instead, one per (model, layers, weights),
-and dreams on a worker thread so the server stays responsive. One preview runs
-at a time (a second waits), because each already uses every core. This module
+model; the studio keeps models loaded instead (the render's own model cache,
+:func:`~dreamvideo.render.engine.cached_model`) and dreams on a worker thread so
+the server stays responsive. One preview runs at a time (a second waits), because
+each already uses every core. This module
 loads torch; the router imports it on the first preview only.
 """
 
@@ -19,30 +20,13 @@ from PIL import Image
 from ..errors import DreamError
 from ..media import sources
 from ..media.images import fit_longest
-from ..models import get_model
-from ..models.base import FeatureModel
 from ..render.common import longest_side
-from ..render.engine import Engine, RunOptions, pick_device
+from ..render.engine import Engine, RunOptions, cached_model
 from ..render.video import first_frame as clip_frame
 from ..settings import Settings
 
 SIDE = 256  # longest side of a preview
-MODELS = 2  # models kept: a page trying many layer sets must not keep one model per set in memory
-_models: dict[tuple, FeatureModel] = {}  # oldest first (insertion order)
-_lock = threading.Lock()
-
-
-def cached_model(settings: Settings) -> FeatureModel:
-    """The feature model for these settings, built once and kept (loading costs more than dreaming).
-
-    Only the last few are kept; the caller holds ``_lock``, so the cache never changes under a dream.
-    """
-    key = (settings.model, tuple(settings.all_layers()), settings.weights)
-    model = _models.pop(key, None) or get_model(settings.model, list(key[1]), pick_device(None), settings.weights)
-    _models[key] = model  # now the newest
-    while len(_models) > MODELS:
-        _models.pop(next(iter(_models)))
-    return model
+_lock = threading.Lock()  # one preview dreams at a time
 
 
 def _shrunk(size: tuple[int, int], settings: Settings) -> tuple[int, int]:

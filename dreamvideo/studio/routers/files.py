@@ -1,6 +1,7 @@
 """The page itself, its static files, and ``/files/PATH``: files inside FOLDER only.
 
-``/api/files`` lists the folder's images and clips for the input picker.
+``/api/files`` lists the folder's images, clips and audio for the input picker: the files
+named in :data:`INPUTS`, the one list that uploads accept too and the page reads (``/api/schema``).
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ from .base import OneLineRoute, folder
 
 router = APIRouter(route_class=OneLineRoute)
 STATIC = {"app.js": "text/javascript", "style.css": "text/css", "index.html": "text/html"}
-PICKABLE = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v",
-            ".mp3", ".wav", ".m4a", ".flac", ".ogg")
+# What a render reads, by kind: what the picker lists, uploads accept and the page tells apart.
+INPUTS = {"image": (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"),
+          "video": (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"),
+          "audio": (".mp3", ".wav", ".m4a", ".flac", ".ogg", ".aac")}
+PICKABLE = tuple(suffix for suffixes in INPUTS.values() for suffix in suffixes)
 SECURITY_HEADERS = {"Content-Security-Policy": "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:",
                     "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 

@@ -161,14 +161,15 @@ def latest_frame(job_id: str, request: Request) -> Response:
     """The newest finished frame of a job (a PNG from its work folder), for the live view.
 
     204 when there is none (yet, or any more: a finished render's work folder is gone), not 404,
-    so a live view that asks a moment too late is not an error.
+    so a live view that asks a moment too late is not an error. The newest frame is the one the
+    queue saw last (``job.latest``, polled anyway); the folder is listed only for a job never watched.
     """
     job = find(request, job_id)
     output = folder(request) / job.output
     preview = bool(job.settings.get("preview"))
     watch = Watch(output, None, preview)
-    indices = watch.indices()
-    data = read_frame(folder(request), watch.folder() / layout.name(indices[-1])) if indices else None
+    latest = job.latest if job.latest is not None else max(watch.indices(), default=None)
+    data = read_frame(folder(request), watch.folder() / layout.name(latest)) if latest is not None else None
     if data is None:
         return Response(status_code=204)
     return Response(data, media_type="image/png", headers={"Cache-Control": "no-store"})

@@ -16,7 +16,6 @@ from .jobs import source_path
 
 router = APIRouter(route_class=OneLineRoute)
 WAITING = 2  # previews running or waiting at once: each holds a worker thread while it waits for the model
-_taken = 0  # previews in flight (the endpoint is async: one event loop, no lock needed)
 
 
 class PreviewBody(BaseModel):
@@ -39,12 +38,12 @@ async def preview(body: PreviewBody, request: Request) -> Response:
     # loads torch: only when a preview is asked for
     from ..preview import render_preview
 
-    global _taken
-    if _taken >= WAITING:  # a burst of previews must not take every worker thread (the page would freeze)
+    state = request.app.state  # previews in flight, per app (the endpoint is async: one event loop, no lock)
+    if state.previews >= WAITING:  # a burst of previews must not take every worker thread (the page would freeze)
         raise HTTPException(429, "a preview is already being dreamed; wait for it, then ask again")
-    _taken += 1
+    state.previews += 1
     try:
         png = await run_in_threadpool(render_preview, body.kind, source, settings)
     finally:
-        _taken -= 1
+        state.previews -= 1
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})

@@ -19,10 +19,9 @@ from fastapi import APIRouter, HTTPException, Request
 from ...media.files import fsync_dir, fsync_file, partial_path
 from ..paths import free_name, relative, safe_name
 from .base import OneLineRoute, folder
+from .files import PICKABLE  # uploads accept what the picker lists, no more
 
 router = APIRouter(route_class=OneLineRoute)
-ACCEPTED = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif", ".mp4", ".mov", ".mkv", ".webm",
-            ".avi", ".m4v", ".mp3", ".wav", ".m4a", ".flac", ".ogg", ".aac")
 
 
 def too_big(cap: int) -> HTTPException:
@@ -52,8 +51,8 @@ def place(tmp: Path, target_dir: Path, clean: str) -> Path:
 async def upload(request: Request, name: str) -> dict[str, str]:
     """Stream the body into ``uploads/NAME`` (``NAME-2`` ... when taken); 413 past ``--max-upload``."""
     clean = safe_name(name)
-    if not clean.lower().endswith(ACCEPTED):
-        raise HTTPException(415, f"'{name}' is not an image, clip or audio file ({', '.join(ACCEPTED)})")
+    if not clean.lower().endswith(PICKABLE):
+        raise HTTPException(415, f"'{name}' is not an image, clip or audio file ({', '.join(PICKABLE)})")
     cap: int = request.app.state.max_upload
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > cap:

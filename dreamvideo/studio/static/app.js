@@ -125,10 +125,14 @@ function showKindFields() {
   }
 }
 
+function isInput(path, what) {
+  // The server's one list of input files by kind (image, video, audio): uploads and the picker use it too.
+  const dot = path.lastIndexOf(".");
+  return dot >= 0 && (state.schema["x-inputs"][what] || []).includes(path.slice(dot).toLowerCase());
+}
+
 function matchesKind(path, kind) {
-  const video = /\.(mp4|mov|mkv|webm|avi|m4v)$/i.test(path);
-  const image = /\.(png|jpe?g|webp|bmp|gif|tiff?)$/i.test(path);
-  return kinds()[kind]?.input === "video" ? video : image;
+  return isInput(path, kinds()[kind]?.input === "video" ? "video" : "image");
 }
 
 function fillForm(settings) {
@@ -212,7 +216,7 @@ async function upload(event) {
   try {
     const body = await json(`/api/uploads?name=${encodeURIComponent(file.name)}`, { method: "POST", body: file });
     await loadInputs(body.path);
-    if (/\.(mp4|mov|mkv|webm|avi|m4v)$/i.test(body.path) && kinds()[$("kind").value].input !== "video") {
+    if (isInput(body.path, "video") && kinds()[$("kind").value].input !== "video") {
       $("kind").value = kindFor("video"); showKindFields();
     }
     $("input").value = body.path;
@@ -412,6 +416,7 @@ async function start() {
   for (const p of state.presets)
     $("preset").append(el("option", { value: p.name, text: p.name, disabled: !p.settings }));
   buildKinds();
+  $("upload").accept = Object.values(state.schema["x-inputs"]).flat().join(",");
   buildForm();
   fillForm({});
   await loadInputs();
