@@ -1,7 +1,7 @@
 """Zoom cadence: dream every N-th frame, move and cross-fade between. Speed, strength, sharpness.
 
 The zoom part (this file's ``zoom_*`` functions; a video part may sit beside them)
-runs the real zoom plan (:class:`dreamvideo.render.cadence.ZoomPlan`) for cadence
+runs the real zoom plan (:class:`dreamvideo.render.zoom_plan.ZoomPlan`) for cadence
 1, 2, 3, 4, and cadence 3 with the in-between frames made by *chaining* one
 resample per frame instead of one composed resample from the keyframe. All share
 one model and frame 0 (the full dream of seeded noise); later frames are made
@@ -39,7 +39,7 @@ from dreamvideo.core.transforms import to_tensor, to_uint8, warp_affine, zoom
 from dreamvideo.media.sources import noise
 from dreamvideo.motion.camera import Camera
 from dreamvideo.render import Engine, RunOptions, render_zoom
-from dreamvideo.render.cadence import ZoomPlan, detail_crossfade
+from dreamvideo.render.zoom_plan import ZoomPlan, detail_crossfade
 from dreamvideo.render.store import FrameStore
 from dreamvideo.render.zoom import KEY_STEP, engine_dream, timeline
 from dreamvideo.settings import resolve

@@ -36,9 +36,9 @@ from dreamvideo.core.transforms import to_tensor
 from dreamvideo.media.sources import load_image
 from dreamvideo.motion.camera import Camera, start_frame
 from dreamvideo.render import Engine, RunOptions, render_zoom
-from dreamvideo.render.cadence import ColorLock, Dream, ZoomPlan
+from dreamvideo.render.zoom_plan import ColorLock, Dream, ZoomPlan
 from dreamvideo.render.store import FrameStore
-from dreamvideo.render.video_loop import seam_ratio
+from dreamvideo.render.seamless_video import seam_ratio
 from dreamvideo.render.zoom import engine_dream, timeline
 from dreamvideo.settings import resolve
 

@@ -1,8 +1,8 @@
 """Command-line options built from the ``Settings`` fields, and setting names turned into flags.
 
-Each render command lists the settings it takes; the flag, type and help (with
-its ``[default]``) come from the field itself, so the CLI never repeats what the
-schema knows. Errors from lower layers name settings in backquotes (`octave_scale`);
+Each render command takes the settings of its kind (``settings/kinds.py``); the flag,
+type and help (with its ``[default]``) come from the field itself, so the CLI never
+repeats what the schema knows. Errors from lower layers name settings in backquotes (`octave_scale`);
 :func:`flags_in` turns them into flags (--octave-scale) for the command line.
 """
 

@@ -15,7 +15,7 @@ from dreamvideo.media.sources import load_image
 from dreamvideo.render import Engine, RunOptions, render_zoom
 from dreamvideo.render.preview import Numbered
 from dreamvideo.render.store import FrameStore
-from dreamvideo.render.video_loop import seam_ratio
+from dreamvideo.render.seamless_video import seam_ratio
 from dreamvideo.settings import resolve
 
 from .conftest import FAST, FAST_ARGS, make_clip

@@ -10,7 +10,7 @@ from dreamvideo.errors import DreamError
 from dreamvideo.media import sources
 from dreamvideo.motion import metrics
 from dreamvideo.render import Engine, RunOptions, render_video
-from dreamvideo.render.video_loop import seam_ratio
+from dreamvideo.render.seamless_video import seam_ratio
 from dreamvideo.settings import resolve
 
 from .conftest import FAST, FAST_ARGS, streams, truncated_clip
@@ -160,13 +160,13 @@ def test_a_frame_between_keys_keeps_the_dream_where_the_flow_is_not_trusted(chel
     """A camera pan reveals a strip at the left edge: it keeps the key's dream there, no undreamed patch."""
     import cv2
 
-    from dreamvideo.motion import cadence
+    from dreamvideo.motion import inbetween
 
     image = cv2.resize(sources.load_image(chelsea), (120, 80), interpolation=cv2.INTER_AREA)
     key_raw, raw = image[:, 10:106], image[:, 4:100]  # panned: the first 6 columns of raw are new
     key_out = np.clip(key_raw.astype(np.int16) + 50, 0, 255).astype(np.uint8)  # the "dream": brighter
-    held = cadence.carry_detail(raw, key_raw, key_out)
-    source, _ = cadence.carry_filled(raw, key_raw, key_out, hold=False)
+    held = inbetween.carry_detail(raw, key_raw, key_out)
+    source, _ = inbetween.carry_filled(raw, key_raw, key_out, hold=False)
     strip = np.s_[:, :4]
     assert np.abs(held[strip].astype(float) - raw[strip]).mean() > 30  # dreamed
     assert np.abs(source[strip].astype(float) - raw[strip]).mean() < 10  # the older rule: the source

@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..motion import cadence
+from ..motion import inbetween
 from ..motion.color import match_colors
 from .controls import LiveControls
 from .dreamer import WAIT, Key, at_start
@@ -44,9 +44,9 @@ class Display:
         return shown
 
     def carry(self, raw: np.ndarray, key: Key, flow_size: int | None) -> np.ndarray:
-        """The key's detail moved onto ``raw``; trust fades over a few frames (see ``motion.cadence``)."""
+        """The key's detail moved onto ``raw``; trust fades over a few frames (see ``motion.inbetween``)."""
         hold, step = FILLS[self.fill]
-        shown, self.trust = cadence.carry_filled(raw, key.raw, key.out, flow_size, self.trust, step, hold)
+        shown, self.trust = inbetween.carry_filled(raw, key.raw, key.out, flow_size, self.trust, step, hold)
         return shown
 
     def run(self, frames: Latest[Stamped], hand: Hand, stats: LiveStats) -> None:

@@ -18,7 +18,7 @@ from ..settings.schedule import Timeline
 from .assemble import Frames, assemble_video
 from .common import finish, longest_side, with_seed, work_folder
 from .engine import Engine, RunOptions
-from .loop import fill
+from .fill import fill
 from .reads import check_render
 from .preview import (
     PREVIEW_WEIGHTS,
@@ -31,7 +31,7 @@ from .preview import (
 )
 from .sidecar import manifest, resumable, sidecar_text
 from .store import FrameStore
-from .video_loop import LoopFrames, seam_note
+from .seamless_video import LoopFrames, seam_note
 from .video_plan import VideoPlan
 
 

@@ -4,7 +4,7 @@ moved from the last dream (`cadence`), every frame's colours kept near its own s
 Frame i is input frame i. A keyframe (every `cadence`-th frame, every frame at 1) is
 dreamed by the coherence method from the state the previous keyframe left; the pyramid's
 flow then spans `cadence` frames. A frame between is the latest keyframe's dream detail
-warped onto it (:mod:`..motion.cadence`), with no gradient steps. With `color_coherence`
+warped onto it (:mod:`..motion.inbetween`), with no gradient steps. With `color_coherence`
 each output is histogram-matched to its own source frame, so the clip keeps its colours;
 the chain carries the unmatched dream, so matching never compounds. Both depend only on
 the source frames and the saved keyframe state, so a resume re-derives them exactly (see
@@ -22,7 +22,7 @@ import numpy as np
 from ..core.dream import OctaveHooks
 from ..core.transforms import to_uint8
 from ..errors import RUN_AGAIN, DreamError
-from ..motion import cadence, coherence, metrics
+from ..motion import coherence, inbetween, metrics
 from ..motion.color import match_colors
 from ..progress import Advance
 from ..settings import Settings
@@ -112,7 +112,7 @@ class VideoPlan:
             self.states.saved(index)
             self.chain = index
         else:
-            dreamed = cadence.carry_detail(self.raw, self.coherence.raw, self.coherence.out,
+            dreamed = inbetween.carry_detail(self.raw, self.coherence.raw, self.coherence.out,
                                            self.settings.flow_size)
         if self.settings.color_coherence != "none":
             strength = float(self.color[min(index, len(self.color) - 1)])

@@ -4,7 +4,7 @@ The first frame gets the full dream. Later frames start from the previous dream,
 zoomed, which already holds it, so they use the lighter ``frame_octaves`` x
 ``frame_steps`` schedule (``benchmarks/bench_zoom.py`` measures speed and strength).
 With ``cadence`` N only every N-th frame is dreamed (:mod:`.cadence`); ``loop``
-closes the output into a seamless loop (:mod:`.zoomloop`); ``preview`` leaves the
+closes the output into a seamless loop (:mod:`.seamless_zoom`); ``preview`` leaves the
 dream out (:mod:`.preview`). With ``audio``, the track sets the frame count, its
 features feed the schedules' expressions, and it is muxed into the MP4.
 """
@@ -25,10 +25,10 @@ from ..settings import Settings
 from ..settings.presets import read_preset, replayed_start
 from ..settings.schedule import Timeline
 from .assemble import assemble_video
-from .cadence import ColorLock, Dream, ZoomPlan
+from .zoom_plan import ColorLock, Dream, ZoomPlan
 from .common import finish, with_seed, work_folder
 from .engine import Engine, RunOptions, dream_config
-from .loop import fill
+from .fill import fill
 from .reads import check_render
 from .preview import (
     PREVIEW_WEIGHTS,
@@ -42,8 +42,8 @@ from .preview import (
 )
 from .sidecar import manifest, resumable, sidecar_text
 from .store import FrameStore
-from .video_loop import measured_seam, seam_note
-from .zoomloop import LoopTail, check_loop, lead_frames
+from .seamless_video import measured_seam, seam_note
+from .seamless_zoom import LoopTail, check_loop, lead_frames
 
 DEFAULT_FRAMES = 60
 # With cadence > 1 a key dream follows N frames of zoom instead of one; a 1.5x step

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import DreamError, missing_frame
 from ..motion.camera import MOVES, Camera
-from .cadence import detail_crossfade
+from .zoom_plan import detail_crossfade
 from .store import FrameStore
 
 MAX_LEAD = 24
