@@ -109,6 +109,7 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     settings = with_seed(settings, None if options.restart else work)
     engine = Engine(settings, options)
     octaves = engine.check_size(*size, progress)
+    engine.fit_precision(*size, octaves, progress)
     if settings.objective:   # strong channels and guides are fitted to the clip's first frame
         settings = engine.prepare(first_frame(info, size, start, end))
     stat = source.stat()
@@ -122,7 +123,7 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     indices = fill(plan, store, progress)
     clip = Clip(source, info, start, end, reader)
     publish_clip(settings, clip, output, options, store, indices, progress, engine.model.weights_source,
-                 flicker_ratio=plan.meter.flicker, strength=plan.meter.strength)
+                 flicker_ratio=plan.meter.flicker, strength=plan.meter.strength, precision=engine.precision)
     progress.note(plan.meter.summary())
     return output
 
