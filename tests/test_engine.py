@@ -83,3 +83,35 @@ def test_chunked_video_resolves_the_objective_once_for_every_worker(tmp_path, ra
     driver.render_video(settings, clip, tmp_path / "o.mp4", RunOptions(), dist)
     recorded = resolve(str(tmp_path / "o.mp4.yaml")).objective[0]
     assert recorded.startswith("block10:") and "strong" not in recorded
+
+
+@pytest.fixture
+def gpus(monkeypatch):
+    """Which accelerators this machine pretends to have: set ``cuda`` / ``mps`` on the returned object."""
+    import torch
+
+    have = type("Have", (), {"cuda": False, "mps": False})()
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: have.cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: have.mps)
+    return have
+
+
+@pytest.mark.parametrize("cuda, mps, picked", [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")])
+def test_auto_device_prefers_cuda_then_mps_then_cpu(gpus, cuda, mps, picked):
+    gpus.cuda, gpus.mps = cuda, mps
+    assert engine_module.pick_device(None).type == picked
+
+
+def test_asked_devices_are_checked_against_what_is_there(gpus):
+    from dreamvideo.errors import DreamError
+
+    gpus.mps = True
+    assert engine_module.pick_device("mps").type == "mps"
+    assert engine_module.pick_device("cpu").type == "cpu"
+    gpus.mps = False
+    with pytest.raises(DreamError, match="MPS is not available"):
+        engine_module.pick_device("mps")
+    with pytest.raises(DreamError, match="no CUDA GPU"):
+        engine_module.pick_device("cuda:1")
+    with pytest.raises(DreamError, match="use cpu, cuda, cuda:N or mps"):
+        engine_module.pick_device("quantum")
