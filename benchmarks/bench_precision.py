@@ -69,7 +69,7 @@ class Notes:
         self.lines.append(text)
 
 
-def case_settings(case: str, args: Any, precision: str) -> dict[str, Any]:
+def case_settings(case: str, args: Any) -> dict[str, Any]:
     if case in ("zoom", "avx2"):
         return {"size": f"{args.zoom_size}x{args.zoom_size}", "frames": args.zoom_frames}
     if case == "vgg19":
@@ -79,9 +79,10 @@ def case_settings(case: str, args: Any, precision: str) -> dict[str, Any]:
 
 
 def render(case: str, args: Any, precision: str, work: Path) -> dict[str, Any]:
-    """One render; its seconds, frames, strength and auto's note."""
-    settings = resolve(None, {**case_settings(case, args, precision), "seed": 0, "precision": precision})
-    out, frames_dir, notes = work / f"{case}-{precision}.mp4", work / f"{case}-{precision}-frames", Notes()
+    """One render from scratch (its own folder: nothing to resume); its seconds, frames, strength, auto's note."""
+    settings = resolve(None, {**case_settings(case, args), "seed": 0, "precision": precision})
+    work = Path(tempfile.mkdtemp(prefix=f"{case}-{precision}-", dir=work))
+    out, frames_dir, notes = work / "out.mp4", work / "frames", Notes()
     torch.manual_seed(0)  # random weights (vgg19): the same for every run
     started = time.perf_counter()
     if case == "video":

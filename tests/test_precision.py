@@ -93,9 +93,12 @@ def test_the_probe_is_cached_per_model_cpu_torch_and_threads(monkeypatch, lite0,
     assert len(timed) == 4
 
 
-def test_a_damaged_cache_is_probed_again(monkeypatch, lite0, precision_cache):
+@pytest.mark.parametrize("damage", ["{not json", "[1, 2]", "scope: 5", "entry: 'fast'"])
+def test_a_damaged_cache_is_probed_again(monkeypatch, lite0, precision_cache, damage):
     _capabilities(monkeypatch, avx512_bf16=True)
-    precision_cache.write_text("{not json")
+    scope = precision.cache_scope(Dreamer(lite0))
+    text = {"scope: 5": json.dumps({scope: 5}), "entry: 'fast'": json.dumps({scope: {"256x256": "fast"}})}
+    precision_cache.write_text(text.get(damage, damage))
     timed = _fake_probe(monkeypatch, 0)
     plan, _ = precision.choose("auto", Dreamer(lite0), SIZES[:1], lambda _: None)
     assert plan.name == "bf16" and timed == [(256, 256)]

@@ -27,7 +27,7 @@ from ..errors import DreamError
 from ..media.files import atomic
 from ..models.device import memory_format
 
-MIN_PIXELS = 128 * 128  # below this bf16 never won in bench_precision.py: no probe, fp32
+MIN_PIXELS = 64 * 64  # smaller octaves are not probed and stay fp32 (tiny frames: bf16 never pays)
 MARGIN = 0.95           # bf16 must take under 95% of fp32's time: a tie is not worth the rounding
 REPEATS, SLOW_STEP = 3, 2.0  # timed steps per precision and size; 1 when a step takes over SLOW_STEP s
 
@@ -59,11 +59,14 @@ def cache_scope(dreamer: Dreamer) -> str:
 
 
 def read_cache(path: Path) -> dict[str, Timings]:
+    """The cache's scopes; anything unreadable or malformed reads as nothing (it is probed again)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    return {scope: timings for scope, timings in data.items() if isinstance(timings, dict)}
 
 
 def write_cache(path: Path, scope: str, timings: Timings) -> None:
@@ -98,7 +101,7 @@ def measure(dreamer: Dreamer, size: tuple[int, int]) -> list[float | None]:
     try:
         _seconds([bf16], image, 1)
     except RuntimeError:  # "DNNL does not support bf16/f16 backward" on some CPUs (torch #148861)
-        return [round(_seconds([fp32], image, 1)[0], 4), None]
+        return [round(warm, 4), None]
     figures = _seconds([fp32, bf16], image, 1 if warm > SLOW_STEP else REPEATS)
     return [round(x, 4) for x in figures]
 
