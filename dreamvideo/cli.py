@@ -130,7 +130,7 @@ def batch(jobs: Annotated[Path, typer.Argument(metavar="JOBS.yaml", help="YAML l
               "--workers", min=1, metavar="N", help="Jobs at once (default: one per GPU, else per core).")] = None,
           ray_address: RayAddress = None,
           device: Annotated[Optional[str], typer.Option("--device", metavar="DEVICE",
-                            help="cpu or cuda (default: CUDA when the worker has it).")] = None) -> None:
+                            help="cpu, cuda or mps (default: CUDA, else MPS, when the worker has it).")] = None) -> None:
     """Run a YAML list of renders (dream, zoom, video) as Ray tasks, several at once.
 
     Each item: kind, input (a zoom's start image; default noise), output, preset,

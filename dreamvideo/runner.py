@@ -29,7 +29,7 @@ RUN_OPTIONS = {
     "preset": Annotated[Optional[str], typer.Option("--preset", "-p", metavar="NAME|FILE",
                         help="Shipped preset name or YAML path (a sidecar works too).")],
     "device": Annotated[Optional[str], typer.Option("--device", metavar="DEVICE", rich_help_panel=DREAM,
-                        help="cpu, cuda or cuda:N (default: CUDA when present).")],
+                        help="cpu, cuda, cuda:N or mps (default: CUDA, else MPS, else CPU).")],
     "compile": Annotated[bool, typer.Option("--compile", rich_help_panel=DREAM,
                          help="torch.compile the model (worth it on CUDA for long renders).")],
 }

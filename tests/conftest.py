@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 from pathlib import Path
+from typing import Iterator
 
 import imageio_ffmpeg
 import pytest
@@ -23,6 +24,15 @@ FAST = {"octaves": 1, "steps": 2, "jitter": 4}
 FAST_ARGS = ["--octaves", "1", "--steps", "2", "--jitter", "4"]
 
 torch.set_num_threads(2)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def precision_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """`precision` auto's probe cache: one per session, never the user's (XDG_CACHE_HOME also holds torch's hub)."""
+    path = tmp_path_factory.mktemp("cache") / "precision.json"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("dreamvideo.render.precision.cache_file", lambda: path)
+        yield path
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from .conftest import FAST, make_clip  # (conftest sets 2 torch threads when imp
 
 DATA = Path(__file__).resolve().parent / "data"
 MODES = ("blend", "flow", "none")
+PINNED = {"precision": "fp32"}  # what the goldens were made in; auto may pick bf16 on a CPU that has it
 
 
 def zoom_frames(folder: Path) -> list[np.ndarray]:
@@ -29,7 +30,7 @@ def zoom_frames(folder: Path) -> list[np.ndarray]:
     from dreamvideo.render import render_zoom
     from dreamvideo.settings import resolve
 
-    settings = resolve(None, {**FAST, "size": "64x48", "frames": 4, "fps": 12, "seed": 3,
+    settings = resolve(None, {**FAST, **PINNED, "size": "64x48", "frames": 4, "fps": 12, "seed": 3,
                               "rotate": {0: 0, 3: 2}, "zoom": 1.1})
     render_zoom(settings, "noise", folder / "z.mp4", _options(folder / "f"))
     return _frames(folder / "f")
@@ -41,7 +42,7 @@ def video_frames(folder: Path, mode: str) -> list[np.ndarray]:
     from dreamvideo.settings import resolve
 
     clip = make_clip(folder / "clip.mp4", seconds=0.25, rate="24", size="64x48", audio=False)
-    settings = resolve(None, {**FAST, "seed": 1, "coherence": mode, "blend": 0.7})
+    settings = resolve(None, {**FAST, **PINNED, "seed": 1, "coherence": mode, "blend": 0.7})
     render_video(settings, clip, folder / "v.mp4", _options(folder / "f"))
     return _frames(folder / "f")
 

@@ -111,3 +111,35 @@ def test_a_config_handed_in_is_the_dream_that_runs(engine):
     assert sum(steps) == light.total_steps == 1
     assert not np.array_equal(dreamed, engine.dream(_frame(), 3))
     assert engine.config.steps == 2  # the engine's own dream is untouched
+
+
+@pytest.fixture
+def gpus(monkeypatch):
+    """Which accelerators this machine pretends to have: set ``cuda`` / ``mps`` on the returned object."""
+    import torch
+
+    have = type("Have", (), {"cuda": False, "mps": False})()
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: have.cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: have.mps)
+    return have
+
+
+@pytest.mark.parametrize("cuda, mps, picked", [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")])
+def test_auto_device_prefers_cuda_then_mps_then_cpu(gpus, cuda, mps, picked):
+    gpus.cuda, gpus.mps = cuda, mps
+    assert engine_module.pick_device(None).type == picked
+
+
+def test_asked_devices_are_checked_against_what_is_there(gpus):
+    from dreamvideo.errors import DreamError
+
+    gpus.mps = True
+    assert engine_module.pick_device("mps").type == "mps"
+    assert engine_module.pick_device("cpu").type == "cpu"
+    gpus.mps = False
+    with pytest.raises(DreamError, match="MPS is not available"):
+        engine_module.pick_device("mps")
+    with pytest.raises(DreamError, match="no CUDA GPU"):
+        engine_module.pick_device("cuda:1")
+    with pytest.raises(DreamError, match="use cpu, cuda, cuda:N or mps"):
+        engine_module.pick_device("quantum")

@@ -144,3 +144,34 @@ def test_bad_weights_for_the_default_model_say_not_a_state_dict(tmp_path, conten
     assert message == f"cannot read weights file {file} for efficientnet-lite0: not a torch state dict"
     assert "weights_only" not in message
     assert not [w for w in recwarn if "pickle" in str(w.message)]
+
+
+@pytest.mark.parametrize("device, layout", [("cpu", torch.channels_last), ("cuda:0", torch.channels_last),
+                                            ("mps", torch.contiguous_format)])
+def test_memory_format_is_channels_last_except_on_mps(device, layout):
+    """channels_last conv backward is ~30x slower on MPS (torch 2.14), so MPS keeps the contiguous layout."""
+    from dreamvideo.models.device import memory_format
+
+    assert memory_format(device) == layout
+
+
+def test_only_strided_depthwise_convs_leave_cpu_bf16():
+    from torch import nn
+
+    from dreamvideo.models.device import Fp32OnCpuConv2d
+
+    model = get_model("efficientnet-lite0", ["block10"], weights="random")
+    kept = [m for m in model.modules() if isinstance(m, Fp32OnCpuConv2d)]
+    assert kept and all(m.groups > 1 and max(m.stride) > 1 for m in kept)
+    assert any(type(m) is nn.Conv2d and m.groups > 1 for m in model.modules())  # stride-1 ones stay bf16
+    assert model.stages[1]._depthwise_conv.weight.is_contiguous(memory_format=torch.channels_last)
+    assert not any(isinstance(m, Fp32OnCpuConv2d) for m in get_model("vgg19", ["10"], weights="random").modules())
+    x = torch.rand(1, 3, 96, 96)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        y = kept[0](torch.rand(1, kept[0].in_channels, 32, 32).to(torch.bfloat16))
+    assert y.dtype == torch.bfloat16  # handed back in the autocast dtype for the next layer
+    with torch.no_grad():
+        plain = model(x)["block10"]
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            fast = model(x)["block10"].float()
+    assert torch.allclose(fast, plain, rtol=0.1, atol=0.1 * float(plain.abs().mean()))

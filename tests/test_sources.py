@@ -191,5 +191,7 @@ def test_out_of_memory_is_told_apart_from_bugs():
     assert str(error) == ("out of memory dreaming at 4096x3072 (it needed 20.0 GiB more); use a smaller `size`, "
                           "fewer `octaves` or a smaller model, or 'tile: 512' in a preset")
     assert out_of_memory(MemoryError()) is not None
+    assert out_of_memory(RuntimeError("MPS backend out of memory (MPS allocated: 17.2 GB, other allocations: "
+                                      "1.0 GB, max allowed: 18.1 GB). Tried to allocate 512.00 MB")) is not None
     assert out_of_memory(RuntimeError("mat1 and mat2 shapes cannot be multiplied")) is None
     assert out_of_memory(ValueError("out of memory")) is None

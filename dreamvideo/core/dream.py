@@ -6,7 +6,6 @@ turns a [0, 1] image into a dreamed image of the same size.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, replace
 from typing import Callable, Protocol
 
@@ -14,7 +13,9 @@ import torch
 
 from ..errors import DreamError
 from ..models.base import FeatureModel
+from ..models.device import memory_format
 from .objectives import INPUT, Objective, mean_square
+from .precision import Precision, fixed
 from .transforms import pyramid_sizes, resize, roll, smooth
 
 Progress = Callable[[int], None]
@@ -86,31 +87,31 @@ def check_pyramid(height: int, width: int, config: DreamConfig, min_size: int) -
 class Dreamer:
     """Runs DeepDream with one model loaded once.
 
-    ``precision`` is "fp32", "bf16" or "auto" (bf16 autocast on CUDA, fp32 elsewhere).
+    ``precision`` is "fp32", "bf16", "auto" (bf16 autocast on CUDA, fp32 elsewhere until
+    ``render/precision.py`` measures a CPU) or a :class:`~.precision.Precision`.
     ``tile`` > 0 computes the gradient in tiles of that size; on CUDA an out-of-memory
     error switches tiling on by itself instead of crashing.
     """
 
-    def __init__(self, model: FeatureModel, precision: str = "auto", tile: int = 0,
+    def __init__(self, model: FeatureModel, precision: str | Precision = "auto", tile: int = 0,
                  compile: bool = False) -> None:
         self.model = model
         self.device = model.mean.device
-        if precision == "auto":
-            precision = "bf16" if self.device.type == "cuda" else "fp32"
-        self.precision = precision
+        self.plan = precision if isinstance(precision, Precision) else fixed(precision, self.device)
         self.tile = tile
         self._forward = torch.compile(model, dynamic=False) if compile else model
 
-    def _autocast(self) -> contextlib.AbstractContextManager:
-        if self.precision == "bf16":
-            return torch.autocast(self.device.type, dtype=torch.bfloat16)
-        return contextlib.nullcontext()
+    @property
+    def precision(self) -> str:
+        """Either "fp32" or "bf16" (which may still keep small octaves in fp32: see ``plan``)."""
+        return self.plan.name
 
     def _grad(self, image: torch.Tensor, objective: Objective) -> torch.Tensor:
         x = image.detach().requires_grad_(True)
-        with self._autocast():
+        with self.plan.autocast(self.device.type, x.shape):
             acts = self._forward(x)
-            loss = objective({**acts, INPUT: x})
+        # The objective in fp32 whatever the forward ran in: bf16 sums drop small terms.
+        loss = objective({**{name: a.float() for name, a in acts.items()}, INPUT: x})
         (grad,) = torch.autograd.grad(loss, x)
         return grad
 
@@ -134,13 +135,14 @@ class Dreamer:
                 if self.tile and max(image.shape[-2:]) > self.tile:
                     return self._tiled_grad(image, objective)
                 return self._grad(image, objective)
-            except torch.OutOfMemoryError:
+            except RuntimeError as exc:  # torch.OutOfMemoryError is one
+                if not _device_memory(exc):
+                    raise
                 side = self.tile or max(image.shape[-2:])
                 if side // 2 < self.model.min_size:
                     raise DreamError("out of device memory even for small tiles; "
                                      "use `device` cpu or a smaller `size`") from None
-                if self.device.type == "cuda":
-                    torch.cuda.empty_cache()
+                _empty_cache(self.device)
                 self.tile = side // 2
 
     def step(self, image: torch.Tensor, objective: Objective, config: DreamConfig,
@@ -181,7 +183,7 @@ class Dreamer:
         config = fit_pyramid(h, w, config, self.model.min_size)
         loss = self.objective(objective)
         generator = torch.Generator().manual_seed(seed)
-        base_full = image.to(self.device, torch.float32).contiguous(memory_format=torch.channels_last)
+        base_full = image.to(self.device, torch.float32).contiguous(memory_format=memory_format(self.device))
         detail = torch.zeros_like(base_full)
         details: list[torch.Tensor] = []
         for octave, size in enumerate(pyramid_sizes(h, w, config.octaves, config.octave_scale)):
@@ -200,3 +202,16 @@ class Dreamer:
             details.append(detail)
         result = base_full + detail
         return DreamResult(result.clamp(0, 1) if config.clamp else result, details)
+
+
+def _device_memory(exc: BaseException) -> bool:
+    """CUDA's out-of-memory error, or MPS's (a plain RuntimeError in some torch versions)."""
+    return isinstance(exc, torch.OutOfMemoryError) or "MPS backend out of memory" in str(exc)
+
+
+def _empty_cache(device: torch.device) -> None:
+    """Give the failed allocation's cached blocks back before trying smaller tiles."""
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+    elif device.type == "mps":
+        torch.mps.empty_cache()

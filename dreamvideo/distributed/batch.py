@@ -78,14 +78,12 @@ def _publish(job: Job, files: tuple[bytes, bytes] | None) -> None:
 
 
 def default_workers(address: str | None) -> int:
-    """Without --workers: every GPU here (or every core), or all of a cluster's."""
+    """Without --workers: every GPU here (MPS counts as one), else every usable core; or all of a cluster's."""
     if address:
         return 0
-    import os
+    from ..render.hardware import local_gpus, usable_cpus
 
-    import torch
-
-    return torch.cuda.device_count() or os.cpu_count() or 1
+    return local_gpus() or usable_cpus()
 
 
 def run_batch(jobs: list[Job], workers: int, address: str | None = None, device: str | None = None,

@@ -125,10 +125,10 @@ def _start(ray: Any, workers: int, address: str | None) -> None:
         except Exception as exc:  # ConnectionError, ValueError, RuntimeError, depending on the failure
             raise DreamError(f"cannot connect to the Ray cluster at {address}: {first_line(exc)}") from None
         return
-    import torch
+    from ..render.hardware import local_gpus, usable_cpus
 
-    gpus = torch.cuda.device_count()
-    cpus = (os.cpu_count() or 1) if gpus else workers
+    gpus = local_gpus()  # CUDA devices, or Apple's MPS as one
+    cpus = usable_cpus() if gpus else workers
     ray.init(num_cpus=cpus, num_gpus=min(gpus, workers), include_dashboard=False, **_quiet())
 
 

@@ -2,7 +2,8 @@
 
 torch reports CPU exhaustion as a plain ``RuntimeError`` ("DefaultCPUAllocator: can't
 allocate memory: you tried to allocate N bytes"), numpy and PIL as ``MemoryError``
-or numpy's ``_ArrayMemoryError``; CUDA's is ``torch.OutOfMemoryError``. The CLI
+or numpy's ``_ArrayMemoryError``; CUDA's is ``torch.OutOfMemoryError``, Apple MPS's a
+``RuntimeError`` ("MPS backend out of memory", in some torch versions). The CLI
 asks :func:`out_of_memory` before it reports an unexpected error.
 """
 

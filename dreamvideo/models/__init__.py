@@ -33,6 +33,7 @@ def get_model(name: str, layers: list[str] | None = None, device: "str | torch.d
 
     from . import efficientnet_lite, torchvision_models
     from .base import FeatureModel, load_error
+    from .device import keep_fp32_where_slow, memory_format
     from .weights import load_weights
 
     spec = model_info(name)
@@ -50,5 +51,5 @@ def get_model(name: str, layers: list[str] | None = None, device: "str | torch.d
     stages = net.stages() if spec.family == "efficientnet-lite" else torchvision_models.stages(spec, net)
     model = FeatureModel(name, stages, spec.layers, requested, spec.mean, spec.std, source)
     model.eval().requires_grad_(False)
-    # channels_last is faster for these convnets on CUDA and on CPU (oneDNN) alike.
-    return model.to(torch.device(device), memory_format=torch.channels_last)
+    keep_fp32_where_slow(model)  # only changes CPU bf16 autocast (see models/device.py)
+    return model.to(torch.device(device), memory_format=memory_format(device))

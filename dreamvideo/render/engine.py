@@ -16,13 +16,15 @@ import torch
 from ..core.dream import DreamConfig, Dreamer, DreamResult, OctaveHooks, usable_octaves
 from ..core.objective_terms import ObjectivePlan, guide_paths
 from ..core.objectives import Objective
-from ..core.transforms import to_tensor, to_uint8
+from ..core.transforms import pyramid_sizes, to_tensor, to_uint8
 from ..errors import DreamError
 from ..media import sources
 from ..models import get_model
 from ..models.base import FeatureModel
 from ..progress import Advance, Reporter
 from ..settings import Settings
+from .precision import choose as choose_precision
+from .hardware import fit_threads, mps_available
 
 
 @dataclass
@@ -37,15 +39,17 @@ class RunOptions:
 
 
 def pick_device(name: str | None) -> torch.device:
-    """CUDA when present, unless told otherwise."""
+    """CUDA when present, else Apple's MPS, else the CPU, unless told otherwise."""
     if not name:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return torch.device("cuda" if torch.cuda.is_available() else "mps" if mps_available() else "cpu")
     try:
         device = torch.device(name)
     except RuntimeError:
-        raise DreamError(f"unknown device '{name}'; use cpu, cuda or cuda:N") from None
+        raise DreamError(f"unknown device '{name}'; use cpu, cuda, cuda:N or mps") from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise DreamError(f"device '{name}' asked for, but no CUDA GPU is available; use `device` cpu")
+    if device.type == "mps" and not mps_available():
+        raise DreamError(f"device '{name}' asked for, but Apple's MPS is not available here; use `device` cpu")
     return device
 
 
@@ -87,8 +91,10 @@ class Engine:
         self.settings = settings
         self.model: FeatureModel = model or get_model(settings.model, settings.all_layers(),
                                                       pick_device(options.device), settings.weights)
+        fit_threads(self.model.mean.device)
         self.dreamer = Dreamer(self.model, settings.precision, settings.tile, options.compile)
         self.plan: ObjectivePlan | None = None
+        self.precision: dict = {"used": self.dreamer.precision}  # what the sidecar records
 
     @property
     def config(self) -> DreamConfig:
@@ -133,6 +139,15 @@ class Engine:
                           f"would be {under})" if used else f"{width}x{height}: dreaming at full size only (no "
                           f"smaller octaves: the {config.octaves} asked for would be {under})")
         return used
+
+    def fit_precision(self, width: int, height: int, octaves: int, progress: Reporter) -> None:
+        """`precision` for the octave sizes of this frame size: auto on a CPU probes (once, cached).
+
+        What was chosen, and the probe's figures, go to ``self.precision`` for the sidecar.
+        """
+        sizes = pyramid_sizes(height, width, octaves, self.settings.octave_scale)
+        self.dreamer.plan, self.precision = choose_precision(self.settings.precision, self.dreamer, sizes,
+                                                             progress.note)
 
     def dream_octaves(self, frame: np.ndarray, index: int, advance: Advance | None = None,
                       config: DreamConfig | None = None, same_jitter: bool = False,

@@ -24,8 +24,10 @@ def render_still(settings: Settings, source: Path, output: Path, options: RunOpt
     settings = with_seed(settings, None)
     engine = Engine(settings, options)
     used = engine.check_size(frame.shape[1], frame.shape[0], progress)
+    engine.fit_precision(frame.shape[1], frame.shape[0], used, progress)
     settings = engine.prepare(frame)
     advance = progress.task("dreaming", replace(engine.config, octaves=used).total_steps)
     dreamed = engine.dream(frame, 0, advance)
-    text = sidecar_text(output, settings, "still", engine.model.weights_source, input=str(source))
+    text = sidecar_text(output, settings, "still", engine.model.weights_source, input=str(source),
+                        precision=engine.precision)
     return publish_image(dreamed, output, text)

@@ -146,6 +146,7 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     settings = with_seed(settings, None if options.restart else work)
     engine = Engine(settings, options)
     octaves = engine.check_size(*clip.size, progress)
+    engine.fit_precision(*clip.size, octaves, progress)
     if settings.objective:   # strong channels and guides are fitted to the clip's first frame
         settings = engine.prepare(clip.first_frame())
     stat = source.stat()
@@ -158,7 +159,8 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
         progress.note(note)
     indices = fill(plan, store, progress)
     publish_clip(settings, clip, reader, store, indices, output, options, progress,
-                 weights=engine.model.weights_source, flicker_ratio=plan.meter.flicker, strength=plan.meter.strength)
+                 weights=engine.model.weights_source, flicker_ratio=plan.meter.flicker, strength=plan.meter.strength,
+                 precision=engine.precision)
     progress.note(plan.meter.summary())
     return output
 

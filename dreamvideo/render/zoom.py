@@ -135,19 +135,23 @@ def _inputs(settings: Settings, origin: str, times: Timeline, track: music.Audio
 
 
 def _dream_and_store(settings: Settings, options: RunOptions, output: Path, work: Path, first: np.ndarray,
-                     total: int, inputs: dict, progress: Reporter) -> tuple[Settings, Dream, int, str, FrameStore]:
-    """The dream (none in a preview: no model is built), its steps, the weights' source and the store.
+                     total: int, inputs: dict, progress: Reporter) -> tuple[Settings, Dream, int, dict, FrameStore]:
+    """The dream (none in a preview: no model is built), its steps, the sidecar's facts about the
+    model (weights' source, precision) and the store.
 
     Also the settings to record: the objective is resolved on the start image.
     """
     if settings.preview:
-        return settings, no_dream, 1, PREVIEW_WEIGHTS, preview_store(output, options, "zoom", settings, **inputs)
+        facts = {"weights_source": PREVIEW_WEIGHTS, "preview": True}
+        return settings, no_dream, 1, facts, preview_store(output, options, "zoom", settings, **inputs)
     engine = Engine(settings, options)
     octaves = engine.check_size(first.shape[1], first.shape[0], progress)
+    engine.fit_precision(first.shape[1], first.shape[0], octaves, progress)
     settings = engine.prepare(first)
     dream, steps = engine_dream(engine, settings, octaves, total, KEY_STEP if settings.cadence > 1 else 1.0)
     store = FrameStore(work, resumable(work, manifest("zoom", settings, **inputs)), options.restart)
-    return settings, dream, steps, engine.model.weights_source, store
+    facts = {"weights_source": engine.model.weights_source, "precision": engine.precision}
+    return settings, dream, steps, facts, store
 
 
 def start_of(origin: str | None, options: RunOptions, progress: Reporter) -> str:
@@ -177,7 +181,7 @@ def render_zoom(settings: Settings, origin: str | None, output: Path, options: R
     camera, lead = zoom_camera(settings, times)  # a bad schedule stops here, before the model loads
     strengths = settings.series("color_strength", times)  # so does a bad strength: no folder is left
     total = times.frames + lead
-    settings, dream, steps, weights, store = _dream_and_store(
+    settings, dream, steps, facts, store = _dream_and_store(
         settings, options, output, work, first, total, _inputs(settings, origin, times, track), progress)
     color = ColorLock(settings.color_coherence, strengths, None if origin == "noise" else first)
     tail = LoopTail(store, times.frames, lead) if settings.loop else None
@@ -186,12 +190,12 @@ def render_zoom(settings: Settings, origin: str | None, output: Path, options: R
     with removed_if_stopped(store, options, settings.preview):
         indices = fill(plan, store, progress)[lead:]  # a loop's lead-in frames are not shown
         sound = (track.path, 0.0, times.frames / settings.fps) if track and output.suffix.lower() == ".mp4" else None
-        extra: dict = {"preview": True} if settings.preview else {}
+        extra: dict = {}
         if settings.loop:
             extra["loop_seam_ratio"] = measured_seam(store.load(i) for i in indices)
             progress.note(f"loop of {len(indices)} frames, the last {lead} faded into the first; "
                           f"{seam_note(extra['loop_seam_ratio'])}")
-        text = sidecar_text(output, settings, "zoom", weights, **{"from": origin}, **extra)
+        text = sidecar_text(output, settings, "zoom", **facts, **{"from": origin}, **extra)
         frames = Numbered(store, lead) if settings.preview else store
         assemble_video(frames, indices, output, settings.fps, settings.crf, sound, text, loop=settings.loop)
     finish(store, options)

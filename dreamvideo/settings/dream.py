@@ -33,7 +33,9 @@ class DreamSection(BaseModel):
     normalize: bool = Field(True, description="Divide the gradient by its mean absolute value.")
     clamp: bool = Field(True, description="Keep pixels in [0, 1] while dreaming.")
     seed: Optional[int] = Field(None, ge=0, lt=2**32, description="Random seed for reproducible output.")
-    precision: Literal["auto", "fp32", "bf16"] = Field("auto", description="auto = bf16 on CUDA, fp32 on CPU.")
+    precision: Literal["auto", "fp32", "bf16"] = Field(
+        "auto", description="auto = bf16 on CUDA; on a CPU with native bf16, bf16 for the octaves where a short "
+                            "probe finds it faster (cached); fp32 otherwise (and on MPS).")
     tile: int = Field(0, ge=0, description="Gradient in tiles of N pixels, for huge frames (0 = whole).")
 
     @field_validator("model")
