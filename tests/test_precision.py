@@ -13,7 +13,7 @@ from dreamvideo.core import precision as core_precision
 from dreamvideo.core.dream import DreamConfig, Dreamer
 from dreamvideo.core.precision import Precision, native_bf16
 from dreamvideo.models import get_model
-from dreamvideo.render import RunOptions, render_image
+from dreamvideo.render import RunOptions, render_still
 from dreamvideo.render import precision
 from dreamvideo.settings import resolve
 
@@ -154,7 +154,7 @@ def test_sidecar_and_note_record_the_choice(monkeypatch, tmp_path):
     notes: list[str] = []
     reporter = SimpleNamespace(note=notes.append, task=lambda *a: (lambda n: None), reset=lambda a: None)
     settings = resolve(None, {"octaves": 1, "steps": 1, "jitter": 4, "size": "160x128", "seed": 0})
-    render_image(settings, IMAGES / "chelsea.jpg", tmp_path / "out.png", RunOptions(), reporter)
+    render_still(settings, IMAGES / "chelsea.jpg", tmp_path / "out.png", RunOptions(), reporter)
     meta = yaml.safe_load((tmp_path / "out.png.yaml").read_text())["meta"]
     assert meta["precision"]["used"] == "bf16" and meta["precision"]["probe"]  # chelsea at 160x106
     assert sum("`precision` auto: bf16" in n for n in notes) == 1
@@ -162,7 +162,7 @@ def test_sidecar_and_note_record_the_choice(monkeypatch, tmp_path):
 
 def test_forced_fp32_is_recorded_as_such(tmp_path):
     settings = resolve(None, {"octaves": 1, "steps": 1, "size": "64x48", "seed": 0, "precision": "fp32"})
-    render_image(settings, IMAGES / "chelsea.jpg", tmp_path / "out.png", RunOptions())
+    render_still(settings, IMAGES / "chelsea.jpg", tmp_path / "out.png", RunOptions())
     data = yaml.safe_load((tmp_path / "out.png.yaml").read_text())
     assert data["precision"] == "fp32" and data["meta"]["precision"] == {"used": "fp32"}
 
