@@ -20,6 +20,7 @@ import torch
 import yaml
 
 from dreamvideo.errors import DreamError
+from dreamvideo.media import ffmpeg as media_ffmpeg
 from dreamvideo.media import sources
 from dreamvideo.distributed import driver, ray_backend
 from dreamvideo.render import RunOptions, layout, render_video
@@ -199,6 +200,16 @@ def test_a_chunk_that_fails_for_good_is_named_and_nothing_is_published(renders, 
     assert str(caught.value).startswith("chunk 1 (frames 10-19) failed: its worker died 3 times")
     assert "\n" not in str(caught.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.mp4.frames"]
+
+
+def test_a_chunked_render_is_written_as_prores_with_its_audio(renders):
+    """The finished chunks are kept (`frames_dir`), so only the ending runs again, into a .mov."""
+    clip, settings, tmp, _, _ = renders
+    out = driver.render_video(settings, clip, tmp / "multi.mov", RunOptions(frames_dir=tmp / "multi"), DIST)
+    header = media_ffmpeg.run(["-i", str(out)]).stderr
+    assert "Video: prores" in header and "yuv422p10le" in header and "Audio: pcm_s16le" in header
+    assert len(list(sources.read_frames(sources.probe(out), (64, 48)))) == 30
+    assert yaml.safe_load((tmp / "multi.mov.yaml").read_text())["meta"]["workers"] == 2
 
 
 def test_ray_is_imported_only_when_asked_for():
