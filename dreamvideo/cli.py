@@ -18,6 +18,7 @@ import yaml
 from . import __version__
 from .errors import DreamError
 from .media import quiet_libraries
+from .media.formats import video_suffixes
 from .options import DISTRIBUTED, DREAM, RayAddress, flags_in
 from .runner import err, out, render, run, settings_from, takes
 from .settings.kinds import KINDS
@@ -29,6 +30,9 @@ presets_app = typer.Typer(help="List shipped presets, or show one resolved.", in
 app.add_typer(presets_app, name="presets")
 
 Output = Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="Output file.")]
+VideoOutput = Annotated[Path, typer.Option(
+    "--output", "-o", metavar="FILE", help=f"Output: {', '.join(video_suffixes())}, or an image sequence "
+    "DIR/NAME_%05d.png (`dreamvideo formats` lists them; --codec picks among a container's).")]
 
 
 @app.command()
@@ -41,7 +45,7 @@ def dream(input: Annotated[Path, typer.Argument(metavar="IMAGE", help="Image to 
 
 @app.command()
 @takes(KINDS["zoom"], kept=True)
-def zoom(output: Output,
+def zoom(output: VideoOutput,
          from_: Annotated[Optional[str], typer.Option(
              "--from", metavar="noise|IMAGE",
              help="'noise' or an image to start from (default: noise, or the start image of a replayed sidecar).")]
@@ -76,7 +80,7 @@ def audio_features(
 @app.command()
 @takes(KINDS["video"], kept=True, more=DISTRIBUTED)
 def video(input: Annotated[Path, typer.Argument(metavar="VIDEO", help="Video clip to dream.")],
-          output: Output, **params: Any) -> None:
+          output: VideoOutput, **params: Any) -> None:
     """Dream every frame of a clip without flicker, keeping its fps and audio."""
     render("video", {"output": output, **params}, input)
 
@@ -148,6 +152,15 @@ def batch(jobs: Annotated[Path, typer.Argument(metavar="JOBS.yaml", help="YAML l
         if failed:
             raise DreamError(f"{failed} of {len(results)} job(s) failed; the others are written")
     run(action)
+
+
+@app.command()
+def formats() -> None:
+    """List the output formats: each suffix and codec, what it is for, browsers, audio, loops, alpha, quality."""
+    from .media.formats import format_lines
+
+    for line in format_lines():
+        out.print(flags_in(line), markup=False)
 
 
 @app.command()

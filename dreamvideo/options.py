@@ -107,7 +107,8 @@ def _literal_choices(annotation: Any) -> str:
 
 def _metavar(kind: Any, name: str) -> str:
     special = {"translate": "DX,DY|KEYS", "center": "X,Y|KEYS", "zoom": "X|KEYS", "rotate": "DEG|KEYS",
-               "blend": "X|KEYS", "size": "N|WxH", "audio": "FILE", "interpolation": "linear|cubic|step"}
+               "blend": "X|KEYS", "size": "N|WxH", "audio": "FILE", "interpolation": "linear|cubic|step",
+               "codec": "NAME", "bit_depth": "8|16"}
     if name in special:
         return special[name]
     return {int: "N", float: "X", str: "TEXT", bool: ""}.get(kind, "TEXT")

@@ -204,6 +204,47 @@ def test_a_remote_worker_sends_its_output_back_as_bytes(tmp_path):
     assert yaml.safe_load((tmp_path / "cat.png.yaml").read_text())["steps"] == 2
 
 
+def test_a_remote_worker_sends_a_whole_image_sequence_back(tmp_path):
+    """A sequence comes back as its frames and sidecar, moved into place whole beside the user's files."""
+    from dreamvideo.distributed.batch import _publish, run_job
+
+    (tmp_path / "seq").mkdir()
+    (tmp_path / "seq" / "notes.txt").write_text("mine")
+    job = load_jobs(write(tmp_path / "jobs.yaml", [{"kind": "zoom", "output": "seq/f_%03d.png",
+                                                    "options": {"preview": True, "size": [64, 48], "frames": 3}}]))[0]
+    ok, _, files = run_job(job, None, False, "cpu")
+    assert ok, files
+    assert sorted(p.name for p in (tmp_path / "seq").iterdir()) == ["notes.txt"]
+    _publish(job, files)
+    assert sorted(p.name for p in (tmp_path / "seq").iterdir()) == ["f.yaml", "f_001.png", "f_002.png", "f_003.png",
+                                                                    "notes.txt"]
+    assert yaml.safe_load((tmp_path / "seq" / "f.yaml").read_text())["meta"]["preview"] is True
+
+
+def test_every_output_format_is_accepted_and_a_wrong_one_named_up_front(tmp_path):
+    (tmp_path / "clip.mp4").write_bytes(b"a clip")
+    fine = [{"kind": "zoom", "output": "a.webm"},
+            {"kind": "zoom", "output": "new/f_%05d.png", "options": {"bit_depth": 16}},
+            {"kind": "video", "input": "clip.mp4", "output": "c.mov", "options": {"codec": "hap"}}]
+    assert [job.output for job in load_jobs(write(tmp_path / "jobs.yaml", fine))] == [
+        tmp_path / "a.webm", tmp_path / "new" / "f_%05d.png", tmp_path / "c.mov"]
+    jobs = write(tmp_path / "jobs.yaml", [
+        {"kind": "zoom", "output": "d.mov", "options": {"codec": "h264"}},
+        {"kind": "dream", "input": str(IMAGES / "chelsea.jpg"), "output": "e.webm"},
+        {"kind": "zoom", "output": "x/y/f_%05d.png"},
+        {"kind": "zoom", "output": "g.avi"}])
+    with pytest.raises(SettingsError) as caught:
+        load_jobs(jobs)
+    assert str(caught.value).splitlines() == [
+        f"{jobs}: item 1: output: `codec` 'h264' does not go in .mov; it takes: prores (default), prores4444, hap, "
+        "hap_q, dnxhr",
+        f"{jobs}: item 2: output: unsupported output type '.webm'; use one of: .jpg, .jpeg, .png, .webp, .bmp, .tif, "
+        ".tiff",
+        f"{jobs}: item 3: output: folder does not exist: {tmp_path / 'x'}",
+        f"{jobs}: item 4: output: unsupported output type '.avi'; use one of: .mp4, .webm, .mov, .webp, .apng, .gif "
+        f"or an image sequence DIR/NAME_%05d.png"]
+
+
 def test_a_hostile_expression_in_a_preset_or_a_batch_item_is_one_line(tmp_path):
     """Presets and batch options take the same bounded path as --zoom (this hung before)."""
     (tmp_path / "tower.yaml").write_text('zoom: "0:(9**9**9**9)"\n')

@@ -201,6 +201,30 @@ def test_models_and_layers_listings(runner):
     _assert_clean_failure(result, "unknown model")
 
 
+def test_formats_lists_every_suffix_and_codec_with_what_it_is_for(runner):
+    result = runner.invoke(app, ["formats"])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    for suffix, codec in [(".mp4", "h264"), (".mp4", "hevc"), (".webm", "vp9"), (".webm", "av1"), (".mov", "prores"),
+                          (".mov", "prores4444"), (".mov", "hap"), (".mov", "hap_q"), (".mov", "dnxhr"),
+                          (".webp", "webp"), (".apng", "apng"), (".gif", "gif"), ("DIR/NAME_%05d.png", "png")]:
+        line = next((line for line in lines if line.split()[:2] == [suffix, codec]), None)
+        assert line is not None, (suffix, codec)
+        assert "Browsers: " in line and "audio: " in line and "alpha: no" in line and "quality: " in line
+    assert "--crf 18 -> 24 on VP9 CRF 0..63" in result.stdout and "--bit-depth" in result.stdout
+    assert "`" not in result.stdout  # settings are named as the flags a user types
+
+
+def test_a_codec_its_container_does_not_take_is_one_line_before_anything_is_made(runner, tmp_path):
+    result = runner.invoke(app, ["zoom", "-o", str(tmp_path / "vj.mp4"), "--codec", "hap", "-n", "2"])
+    _assert_clean_failure(result, "--codec 'hap' does not go in .mp4; it takes: h264 (default), hevc")
+    result = runner.invoke(app, ["zoom", "-o", str(tmp_path / "f_%05d.png"), "--codec", "h265", "-n", "2"])
+    _assert_clean_failure(result, "unknown codec 'h265'", "dreamvideo formats")
+    result = runner.invoke(app, ["zoom", "-o", str(tmp_path / "a.mp4"), "--bit-depth", "16", "-n", "2"])
+    _assert_clean_failure(result, "--bit-depth 16 is for image sequences")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_presets_listing(runner):
     result = runner.invoke(app, ["presets"])
     assert result.exit_code == 0 and "seed-dive" in result.stdout and "Needs VGG19" in result.stdout

@@ -20,6 +20,7 @@ import torch
 import yaml
 
 from dreamvideo.errors import DreamError
+from dreamvideo.media import ffmpeg as media_ffmpeg
 from dreamvideo.media import sources
 from dreamvideo.distributed import driver, ray_backend
 from dreamvideo.render import RunOptions, layout, render_video
@@ -214,11 +215,22 @@ def test_a_workers_chunks_and_the_studios_previews_share_one_model_cache(tmp_pat
     settings = resolve(None, {**FAST, "seed": 7})
     chunks = plan(8, 4, 1)
     for chunk in chunks:
-        job = worker.ChunkJob(settings, None, str(clip), (64, 48), 0.0, None, chunk, 8, 16.0, None)
+        job = worker.ChunkJob(settings=settings, device=None, source=str(clip), size=(64, 48), start=0.0, end=None,
+                              chunk=chunk, total=8, fps=16.0, octaves=None)
         assert [index for index, *_ in worker.dream_chunk(job)][:1] == [chunk.first]
     assert len(chunks) == 2 and len(built) == 1
     assert engine.cached_model(settings) is next(iter(engine._models.values()))  # what a preview is given
     assert len(built) == 1
+
+
+def test_a_chunked_render_is_written_as_prores_with_its_audio(renders):
+    """The finished chunks are kept (`frames_dir`), so only the ending runs again, into a .mov."""
+    clip, settings, tmp, _, _ = renders
+    out = driver.render_video(settings, clip, tmp / "multi.mov", RunOptions(frames_dir=tmp / "multi"), DIST)
+    header = media_ffmpeg.run(["-i", str(out)]).stderr
+    assert "Video: prores" in header and "yuv422p10le" in header and "Audio: pcm_s16le" in header
+    assert len(list(sources.read_frames(sources.probe(out), (64, 48)))) == 30
+    assert yaml.safe_load((tmp / "multi.mov.yaml").read_text())["meta"]["workers"] == 2
 
 
 def test_ray_is_imported_only_when_asked_for():

@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 
+import cv2
+import numpy as np
 import pytest
 import yaml
 
@@ -35,13 +37,16 @@ def test_a_bad_source_is_one_line_and_exit_1_without_a_hang(runner, source, expe
     (["--size", "20"], "smaller than this layer's minimum"),
     (["--size", "8"], "--size"),
     (["--record", "out.avi"], "unsupported output type '.avi'"),
+    (["--record", "out.mp4", "--codec", "hap"], "--codec 'hap' does not go in .mp4; it takes: h264 (default), hevc"),
+    (["--record", "out.mov", "--codec", "dnxhr"], "dnxhr needs frames of at least 256x120, these are 64x48"),
     (["--window"], "--window needs"),
 ])
 def test_an_unsupported_size_or_sink_is_one_line(runner, tmp_path, monkeypatch, args, expected):
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    args = [str(tmp_path / a) if a.endswith(".avi") else a for a in args]
-    result = runner.invoke(app, ["live", "test", "--steps", "1", "--octaves", "1", "--duration", "1", *args])
+    args = [str(tmp_path / a) if a.startswith("out.") else a for a in args]
+    result = runner.invoke(app, ["live", "test", "--steps", "1", "--octaves", "1", "--duration", "1", "--size", "64x48",
+                                 *args])
     assert result.exit_code == 1 and expected in result.output
     assert result.output.strip().count("\n") == 0
 
@@ -75,3 +80,15 @@ def test_sigterm_finalises_a_playable_recording(tmp_path):
     assert len(list(sources.read_frames(sources.probe(record), (64, 48)))) >= 10
     sidecar = yaml.safe_load(record.with_name("x.mp4.yaml").read_text())
     assert sidecar["meta"]["live"] == stdout.strip()
+
+
+def test_a_recording_as_a_16_bit_image_sequence_has_its_sidecar_beside(runner, tmp_path):
+    pattern = tmp_path / "rec" / "l_%04d.png"
+    result = runner.invoke(app, ["live", "test", *TINY, "--duration", "1", "--record", str(pattern),
+                                 "--bit-depth", "16"])
+    assert result.exit_code == 0, result.output
+    frames = sorted(p.name for p in pattern.parent.glob("l_*.png"))
+    assert len(frames) >= 5 and frames == [f"l_{i:04d}.png" for i in range(1, len(frames) + 1)]
+    last = cv2.imread(str(pattern.parent / frames[-1]), cv2.IMREAD_UNCHANGED)
+    assert last.shape == (48, 64, 3) and last.dtype == np.uint16
+    assert yaml.safe_load((pattern.parent / "l.yaml").read_text())["meta"]["frames"] == len(frames)

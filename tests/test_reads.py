@@ -134,3 +134,17 @@ def test_a_resume_compares_files_not_their_spellings(runner, here):
     result = runner.invoke(app, absolute)
     assert result.exit_code == 0, result.output
     assert {p.name: p.stat().st_mtime_ns for p in (here / "A").glob("frame_*.png")} == made
+
+
+def test_a_sequence_output_never_writes_over_a_frame_or_the_audio_it_reads(runner, here):
+    """The frames of the pattern already in its folder are replaced or removed, its NAME.wav
+    written: none of them may be what the render reads."""
+    (here / "seq").mkdir()
+    (here / "seq" / "f_00002.png").write_bytes((here / "g.png").read_bytes())
+    click_track(here / "seq" / "f.wav", seconds=0.5)
+    before = _files(here / "seq")
+    result = runner.invoke(app, ["zoom", "--from", "seq/f_00002.png", "-o", "seq/f_%05d.png", *ZOOM])
+    _refused(result, "output seq/f_%05d.png writes its frame seq/f_00002.png, which is the start image")
+    result = runner.invoke(app, ["zoom", "--audio", "seq/f.wav", "-o", "seq/f_%05d.png", *ZOOM])
+    _refused(result, "output seq/f_%05d.png writes its audio seq/f.wav, which is the audio file")
+    assert _files(here / "seq") == before

@@ -1,6 +1,7 @@
 """The video render with the default coherence (warped detail pyramid): resume and self-measurement."""
 
 import cv2
+import imageio_ffmpeg
 import numpy as np
 import pytest
 import torch
@@ -8,8 +9,10 @@ import yaml
 
 from dreamvideo.cli import app
 from dreamvideo.errors import Interrupted
+from dreamvideo.media import ffmpeg
+from dreamvideo.media.audio import decode
 from dreamvideo.media.encode import VideoWriter
-from dreamvideo.media.sources import load_image
+from dreamvideo.media.sources import load_image, probe
 from dreamvideo.render import Engine, RunOptions, layout, render_video
 from dreamvideo.settings import resolve
 
@@ -159,3 +162,16 @@ def test_a_resume_repair_in_a_folder_of_the_users_keeps_the_users_files(tmp_path
     assert "dreaming again from frame 0" in " ".join(result.output.split())
     assert all(path.read_bytes() == data for path, data in mine.items())
     assert len(_frames(folder)) == 6 and all(np.array_equal(x, y) for x, y in zip(straight, _frames(folder)))
+
+
+def test_a_clips_audio_goes_into_a_webm_as_opus_and_ends_with_the_video(tmp_path, clip, runner):
+    out = tmp_path / "web.webm"
+    result = runner.invoke(app, ["video", str(clip), "-o", str(out), "--max-frames", "6", "--seed", "1",
+                                 "--steps", "1", "--octaves", "1", "--jitter", "4"])
+    assert result.exit_code == 0, result.output
+    header = ffmpeg.run(["-i", str(out)]).stderr
+    assert "Video: vp9" in header and "Audio: opus" in header
+    frames, _ = imageio_ffmpeg.count_frames_and_secs(str(out))
+    assert frames == 6
+    assert abs(len(decode(out)) / 22050 - 6 / float(probe(clip).fps)) <= 0.05
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "web.webm", "web.webm.yaml"]

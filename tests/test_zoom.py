@@ -2,13 +2,18 @@
 
 from pathlib import Path
 
+import cv2
 import imageio_ffmpeg
 import numpy as np
 import pytest
+import yaml
 from PIL import Image
 
 from dreamvideo.cli import app
 from dreamvideo.media.audio import decode
+from dreamvideo.media.formats import find_format
+from dreamvideo.media.readback import streams
+from dreamvideo.media.sources import probe
 from dreamvideo.motion.camera import Camera
 from dreamvideo.render.zoom import timeline
 from dreamvideo.settings import resolve
@@ -94,3 +99,78 @@ def test_music_dive_preset_needs_and_uses_audio(song):
     settings = resolve("music-dive", {"audio": str(song)})
     assert settings.uses("onset") and settings.uses("bass")
     Camera(settings, timeline(settings)[0])  # every move evaluates in range for a real track
+
+
+# ---------------------------------------------------------------- output formats (issue 26)
+
+TINY = ["--size", "64x48", "--frames", "4", "--steps", "1", "--octaves", "1", "--jitter", "4", "--seed", "0"]
+
+
+@pytest.mark.parametrize("name,codec,reports", [
+    ("z.webm", None, ("vp9", "yuv420p")),
+    ("z.mov", None, ("prores", "yuv422p10le")),
+    ("z.mov", "hap", ("hap", "rgb0")),
+    ("z.webp", None, ("webp_anim", "argb")),
+    ("z.apng", None, ("apng", "rgb24")),
+])
+def test_a_zoom_is_written_in_every_format_and_reads_back_as_its_record_promises(runner, tmp_path, name, codec,
+                                                                                 reports):
+    out = tmp_path / name
+    result = runner.invoke(app, ["zoom", *TINY, "-o", str(out), *(["--codec", codec] if codec else [])])
+    assert result.exit_code == 0, result.output
+    info = streams(out)
+    assert (info.codec, info.pix_fmt) == reports == find_format(out, codec).reports
+    assert imageio_ffmpeg.count_frames_and_secs(str(out))[0] == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name, name + ".yaml"]  # no work folder or temporary left
+    assert yaml.safe_load((tmp_path / (name + ".yaml")).read_text()).get("codec") == codec
+
+
+def test_a_zoom_to_an_image_sequence_is_numbered_beside_the_users_files_8_or_16_bit(runner, tmp_path, song):
+    folder = tmp_path / "seq"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    (folder / "f_final.png").write_bytes(b"mine too")
+    result = runner.invoke(app, ["zoom", *TINY, "-o", str(folder / "f_%05d.png")])
+    assert result.exit_code == 0, result.output
+    made = [f"f_{i:05d}.png" for i in range(1, 5)]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["notes.txt", "f_final.png", "f.yaml", *made])
+    assert (folder / "notes.txt").read_text() == "mine" and (folder / "f_final.png").read_bytes() == b"mine too"
+    assert (streams(folder / made[0]).codec, streams(folder / made[0]).pix_fmt) == ("png", "rgb24")
+    assert yaml.safe_load((folder / "f.yaml").read_text())["meta"]["output"] == "f_%05d.png"
+    deep = tmp_path / "new" / "d_%03d.png"  # a folder the render makes; the music goes beside as d.wav
+    result = runner.invoke(app, ["zoom", *TINY[:2], "--audio", str(song), "--fps", "4", *TINY[4:], "-o", str(deep),
+                                 "--bit-depth", "16"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in deep.parent.iterdir()) == ["d.wav", "d.yaml", "d_001.png", "d_002.png",
+                                                             "d_003.png", "d_004.png"]
+    assert cv2.imread(str(deep.parent / "d_004.png"), cv2.IMREAD_UNCHANGED).dtype == np.uint16
+    assert streams(deep.parent / "d_001.png").pix_fmt == "rgb48be"
+    assert abs(len(decode(deep.parent / "d.wav")) / 22050 - 1.0) <= 0.05  # 4 frames at 4 fps
+
+
+def test_a_size_hap_cannot_take_is_cropped_with_one_note_before_any_dream(runner, tmp_path, monkeypatch):
+    def no_dream(*args, **kwargs):
+        raise AssertionError("dreamed before the output's format was checked")
+
+    out = tmp_path / "vj.mov"
+    monkeypatch.setattr("dreamvideo.render.zoom.Engine", no_dream)
+    result = runner.invoke(app, ["zoom", *TINY, "--size", "66x50", "--codec", "hap", "-o", str(out)])
+    assert ".mov hap needs sides that are multiples of 4: the 66x50 frames are cropped to 64x48" in result.output
+    result = runner.invoke(app, ["zoom", *TINY, "--codec", "dnxhr", "-o", str(out)])
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "dnxhr needs frames of at least 256x120, these are 64x48: raise --size or choose another --codec" \
+        in result.output
+    monkeypatch.undo()
+    result = runner.invoke(app, ["zoom", *TINY, "--size", "66x50", "--codec", "hap", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("needs sides that are multiples of 4") == 1  # said once, not again at assembly
+    assert (probe(out).width, probe(out).height) == (64, 48)
+
+
+def test_a_format_without_audio_says_so_and_a_loop_stays_a_loop(runner, song, tmp_path):
+    out = tmp_path / "loop.webp"
+    result = runner.invoke(app, ["zoom", *TINY, "--audio", str(song), "--fps", "4", "--loop", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "webp takes no audio: the video is written without it" in result.output
+    assert "loop of 4 frames" in result.output
+    assert imageio_ffmpeg.count_frames_and_secs(str(out))[0] == 4 and not streams(out).audio

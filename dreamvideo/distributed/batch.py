@@ -6,7 +6,8 @@ an input does not surface hours in. Once running, a job that fails is reported
 and the others carry on. A zoom is sequential, so a batch is how zooms use many
 GPUs: several looks at once.
 Outputs come back through Ray's object store when the workers are on other
-machines, so no shared file system is needed.
+machines, so no shared file system is needed (an image sequence: its frames, audio and
+sidecar, staged and moved into place whole, as a render publishes one).
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from typing import Any
 
 from ..errors import DreamError, first_line
 from ..media.encode import atomic
+from ..media.formats import is_sequence
+from ..media.sequence import Staging, frame_regex
 from ..progress import Reporter, Silent
 from ..render.engine import RunOptions
+from ..render.sidecar import sidecar_path
 from ..settings.kinds import KINDS
 from . import ray_backend
 from .jobs import Job, load_jobs
@@ -50,7 +54,7 @@ def run_job(job: Job, source: Any, local: bool, device: str | None) -> tuple[boo
 
     On a local runtime the job writes its output in place (published atomically by
     the render); on a cluster it renders into a temporary folder and returns the
-    output and sidecar as bytes, for the driver to write.
+    files it wrote (sidecar first, output last; a sequence's every file) as bytes, for the driver to write.
     """
     started = time.perf_counter()
     path = ray_backend.materialise(source) if source is not None else None
@@ -61,20 +65,41 @@ def run_job(job: Job, source: Any, local: bool, device: str | None) -> tuple[boo
         with tempfile.TemporaryDirectory(prefix="dreamvideo-job-") as tmp:
             output = Path(tmp) / job.output.name
             _render(job, path, output, device)
-            sidecar = output.with_name(output.name + ".yaml")
-            return True, time.perf_counter() - started, (output.read_bytes(), sidecar.read_bytes())
+            return True, time.perf_counter() - started, _written(output)
     except (DreamError, OSError) as exc:
         return False, time.perf_counter() - started, first_line(exc)
 
 
-def _publish(job: Job, files: tuple[bytes, bytes] | None) -> None:
-    """Write what a remote worker sent back: sidecar first, output last, each atomically."""
+Sent = list[tuple[str, bytes]]  # (file name, contents): what a remote job wrote, in the order to write it
+
+
+def _written(output: Path) -> Sent:
+    """The files a render into a temporary folder wrote: its sidecar and output; a sequence's every
+    file (the hidden work folder is gone by then)."""
+    if is_sequence(output):
+        return [(p.name, p.read_bytes()) for p in sorted(output.parent.iterdir())
+                if p.is_file() and not p.name.startswith(".")]
+    return [(p.name, p.read_bytes()) for p in (sidecar_path(output), output)]
+
+
+def _publish(job: Job, files: Sent | None) -> None:
+    """Write what a remote worker sent back: sidecar first, output last, each atomically; a sequence
+    staged and moved into place whole (its earlier, longer frames go, nothing else in the folder)."""
     if files is None:
         return
-    output, sidecar = files
-    for path, data in ((job.output.with_name(job.output.name + ".yaml"), sidecar), (job.output, output)):
-        with atomic(path) as tmp:
-            tmp.write_bytes(data)
+    if not is_sequence(job.output):
+        for name, data in files:
+            with atomic(job.output.with_name(name)) as tmp:
+                tmp.write_bytes(data)
+        return
+    staging = Staging(job.output)
+    stage = staging.open().parent
+    try:
+        for name, data in files:
+            (stage / name).write_bytes(data)
+        staging.publish(sum(bool(frame_regex(job.output).fullmatch(name)) for name, _ in files))
+    finally:
+        staging.discard()
 
 
 def default_workers(address: str | None) -> int:
@@ -115,6 +140,8 @@ def _result(ray: Any, job: Job, ref: Any, started: float) -> Result:
         return Result(job, False, seconds, payload)
     try:
         _publish(job, payload)
+    except DreamError as exc:
+        return Result(job, False, seconds, first_line(exc))
     except OSError as exc:
         return Result(job, False, seconds, f"cannot write {job.output}: {exc.strerror or exc}")
     return Result(job, True, seconds, str(job.output))

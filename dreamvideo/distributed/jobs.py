@@ -101,6 +101,17 @@ def _source(entry: JobEntry, kind: Kind, folder: Path, presets: Presets) -> tupl
     return source, None
 
 
+def _output_problem(kind: Kind, output: Path, settings: Settings) -> str | None:
+    """What is wrong with a job's output name (the kind writes no such format, its folder is not there),
+    or None; an image sequence's folder is made, so only the folder above it must exist."""
+    try:
+        fmt = kind.output_format(output, settings.codec, settings.bit_depth)
+    except DreamError as exc:
+        return first_line(exc)
+    folder = output.parent.parent if fmt is not None and fmt.sequence and not output.parent.exists() else output.parent
+    return None if folder.is_dir() else f"folder does not exist: {folder}"
+
+
 def _check_item(where: str, number: int, item: Any, folder: Path, presets: Presets) -> tuple[Job | None, list[str]]:
     """One item: entry fields, then preset and options together, then its own paths."""
     try:
@@ -115,10 +126,8 @@ def _check_item(where: str, number: int, item: Any, folder: Path, presets: Prese
         return None, [f"{where}: preset: {first_line(exc)}"]
     errors, kind = [], WORDS[entry.kind]
     output = folder / entry.output
-    if output.suffix.lower() not in kind.outputs:
-        errors.append(f"{where}: output: a {kind.command} writes one of {', '.join(kind.outputs)}")
-    elif not output.parent.is_dir():
-        errors.append(f"{where}: output: folder does not exist: {output.parent}")
+    if problem := _output_problem(kind, output, settings):
+        errors.append(f"{where}: output: {problem}")
     source, problem = _source(entry, kind, folder, presets)
     errors += [f"{where}: {problem}"] if problem else []
     if settings.audio and not Path(settings.audio).is_file():
@@ -140,7 +149,8 @@ def _clashes(where: Path, jobs: list[Job]) -> list[str]:
         if key in writers:
             errors.append(f"{where}: item {job.number}: output: also the output of item {writers[key]}")
         writers.setdefault(key, job.number)
-        for what, shown in (("output", ""), ("sidecar", "its sidecar ")):
+        for what in ("output", "sidecar", "audio", "frame"):
+            shown = "" if what == "output" else f"its {what} "
             if (job.number, what) in found:
                 path, read = found[job.number, what]
                 number, role = min(read, key=lambda r: (r[0] != job.number, r[0]))

@@ -103,7 +103,8 @@ def open_sinks(options: LiveOptions, source: LiveSource, settings: Settings, wei
                 return sidecar_text(options.record, settings, "live", weights(), source=options.source,
                                     fps=round(source.fps, 3), frames=frames, live=summary,
                                     live_changes=controls.version)
-            sinks.append(RecordSink(options.record, source.fps, settings.crf, sidecar, progress.note))
+            sinks.append(RecordSink(options.record, source.fps, settings.crf, sidecar, progress.note,
+                                    size=source.size, codec=settings.codec, bit_depth=settings.bit_depth))
         if options.window:
             sinks.append(WindowSink(f"dreamvideo live: {source.name}", controls.stop))
         if options.virtual_cam:
@@ -187,7 +188,7 @@ def run_live(settings: Settings, options: LiveOptions, run: RunOptions | None = 
     controls = controls or LiveControls(settings)
     controls.begin(settings)
     if options.record:
-        check_video_output(options.record)
+        check_video_output(options.record, settings.codec, settings.bit_depth)
     with _sigterm_stops(controls), _a_core_for_the_display(), contextlib.ExitStack() as cleanup:
         source, first = open_source(options.source, settings.size, settings.fps, options.loop_input, options.timeout)
         cleanup.callback(source.close)

@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import DreamError, first_line
 from ..media.encode import VideoWriter, check_video_output
 from ..media.files import atomic
+from ..render.assemble import say_fit
 from ..render.sidecar import sidecar_path
 from .slots import Stamped
 
@@ -59,9 +60,12 @@ class RecordSink:
     """
 
     def __init__(self, path: Path, fps: float, crf: int, sidecar: Sidecar,
-                 note: Callable[[str], None] = lambda text: None) -> None:
+                 note: Callable[[str], None] = lambda text: None, *, size: tuple[int, int],
+                 codec: str | None = None, bit_depth: int = 8) -> None:
         self.path, self.sidecar = path, sidecar
-        self.writer = VideoWriter(path, fps, crf, format=check_video_output(path), note=note)
+        fmt = check_video_output(path, codec, bit_depth)
+        say_fit(fmt, *size, note)  # said, or refused, before the first dream
+        self.writer = VideoWriter(path, fps, crf, format=fmt, note=note, size_noted=True)
         self.writer.__enter__()
         self.last: tuple[np.ndarray, int] | None = None
 

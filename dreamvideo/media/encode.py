@@ -26,8 +26,6 @@ from .mux import Audio, audio_span, mux_audio, write_wav
 from .readback import AUDIO_SLACK, check_audio, verify_video  # noqa: F401  (re-exported)
 from .sequence import Staging, audio_path, check_sequence_output
 
-# The containers the render layer takes today; the table's full list is formats.video_suffixes().
-VIDEO_SUFFIXES = (".mp4", ".gif")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 
 
@@ -53,6 +51,9 @@ def verify_image(path: Path) -> None:
 def check_video_output(path: Path, codec: str | None = None, bit_depth: int = 8) -> Format:
     """Fail before any work when ``path`` (with ``codec``, ``bit_depth``) names no format or could not
     be written; return the format a :class:`VideoWriter` given the same will write."""
+    if path.is_dir():  # first: a folder's name says nothing about the format wanted
+        raise DreamError(f"output {path} is a directory; give a file name, e.g. {path / 'out.mp4'}, "
+                         f"or an image sequence, e.g. {path / 'frame_%05d.png'}")
     fmt = find_format(path, codec, bit_depth)
     if fmt.sequence:
         check_sequence_output(path)
@@ -92,13 +93,14 @@ class VideoWriter:
     ``NAME.wav`` beside a sequence; a format without audio notes that it is left out.
     ``name`` is the path messages show, when ``path`` is itself a temporary (the
     assembly pass publishes a file with a sidecar); a sequence's ``path`` is its real
-    pattern, numbered from ``start_number``.
+    pattern, numbered from ``start_number``. ``size_noted``: the caller has said the
+    fit already (a render says it before dreaming), so it is not said twice.
     """
 
     def __init__(self, path: Path, fps: Fraction | float, crf: int = 18, audio: Audio | None = None,
                  verify: bool = True, name: Path | None = None, loop: bool = False, *, codec: str | None = None,
                  format: Format | None = None, bit_depth: int = 8, note: Callable[[str], None] | None = None,
-                 start_number: int = 1) -> None:
+                 start_number: int = 1, size_noted: bool = False) -> None:
         self.path = path
         self.loop = loop
         self.name = name or path
@@ -109,6 +111,7 @@ class VideoWriter:
         self.verify = verify
         self.note = note or (lambda text: None)
         self.start_number = start_number
+        self.size_noted = size_noted
         self.frames = 0
         self._pipe: ffmpeg.Pipe | None = None
         self._size: tuple[int, int] | None = None  # the frames'
@@ -117,7 +120,7 @@ class VideoWriter:
     def _open(self, frame: np.ndarray) -> None:
         h, w = frame.shape[:2]
         width, height, note = fit_size(self.format, w, h)
-        if note:
+        if note and not self.size_noted:
             self.note(note)
         self._size, self._fit = (w, h), (width, height)
         raw = "rgb48le" if self.format.bit_depth == 16 else "rgb24"

@@ -42,6 +42,15 @@ def frame_regex(pattern: Path) -> re.Pattern[str]:
     return re.compile(re.escape(pattern.name[:spec.start()]) + number + re.escape(pattern.name[spec.end():]))
 
 
+def sequence_files(pattern: Path) -> list[Path]:
+    """The files already in the folder that the pattern names: a new sequence replaces or removes them."""
+    regex = frame_regex(pattern)
+    try:
+        return sorted(p for p in pattern.parent.iterdir() if regex.fullmatch(p.name))
+    except OSError:  # no folder yet: nothing of the pattern's
+        return []
+
+
 def check_sequence_output(pattern: Path) -> None:
     """Fail before any work when the sequence's folder could not be made or written."""
     if "%" in str(pattern.parent) or pattern.name.count("%") != 1 or not PATTERN.search(pattern.name):
@@ -112,8 +121,7 @@ class Staging:
         keep = set(self.names(count))
         for path in staged:
             os.replace(path, self.folder / path.name)
-        regex = frame_regex(self.pattern)
-        old = sorted(p for p in self.folder.iterdir() if regex.fullmatch(p.name) and p.name not in keep)
+        old = [p for p in sequence_files(self.pattern) if p.name not in keep]
         for path in old:
             path.unlink()
         self.stage.rmdir()

@@ -1,7 +1,9 @@
-"""The assembly pass: finished frames -> MP4/GIF (+ audio) or an image, verified, then renamed.
+"""The assembly pass: finished frames -> a video in any format of the table (+ audio), an image
+sequence, or an image; verified, then renamed.
 
 Nothing reaches the output path until it has been written in full and read back:
-the encoded video must decode to the number of frames it was given. The output
+the encoded video must decode to the number of frames it was given, in the codec,
+pixel format and rate its format's record promises, with the audio span. The output
 and its sidecar are published together, or neither is.
 """
 
@@ -11,13 +13,14 @@ import contextlib
 import os
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator, Protocol, Sequence
+from typing import Callable, Iterator, Protocol, Sequence
 
 import numpy as np
 
 from ..errors import DreamError, missing_frame
-from ..media.encode import VideoWriter, partial_path, save_image, verify_video
-from ..media.files import clean_stale, fsync_dir, fsync_file
+from ..media.encode import VideoWriter, partial_path, save_image
+from ..media.files import atomic, clean_stale, fsync_dir, fsync_file
+from ..media.formats import Format, fit_size
 from ..media.sources import load_image
 from .sidecar import sidecar_path
 
@@ -32,13 +35,27 @@ class Frames(Protocol):
     def load(self, index: int) -> np.ndarray | None: ...
 
 
+def say_fit(fmt: Format | None, width: int, height: int, note: Callable[[str], None]) -> None:
+    """Before any dreaming: say how ``width`` x ``height`` frames will be padded or cropped to the format
+    (the assembly then does it without saying it again), or refuse in one line a size it cannot take."""
+    if fmt is not None and (line := fit_size(fmt, width, height)[2]):
+        note(line)
+
+
 @contextlib.contextmanager
-def published(output: Path, sidecar: str) -> Iterator[Path]:
+def published(output: Path, sidecar: str, sequence: bool = False) -> Iterator[Path]:
     """Yield a temporary path for the output; on success the sidecar and output appear together.
 
     The sidecar is written first (a full disk fails here, before anything moves),
     then both are renamed; if the output's rename fails the new sidecar goes too.
+    An image sequence (``sequence``) is staged and moved into place whole by its writer,
+    which is given the pattern itself; its sidecar follows (its folder may not exist before).
     """
+    if sequence:
+        yield output
+        with atomic(sidecar_path(output)) as tmp:
+            tmp.write_text(sidecar)
+        return
     side = sidecar_path(output)
     clean_stale(side)
     side_tmp, out_tmp = partial_path(side), partial_path(output)
@@ -64,21 +81,24 @@ def published(output: Path, sidecar: str) -> Iterator[Path]:
 
 
 def assemble_video(store: Frames, indices: Sequence[int], output: Path, fps: Fraction | float,
-                   crf: int, audio: Audio | None, sidecar: str, loop: bool = False) -> Path:
-    """Encode the store's frames in order, mux audio, verify, then publish with the sidecar.
+                   crf: int, audio: Audio | None, sidecar: str, loop: bool = False, *, format: Format,
+                   note: Callable[[str], None]) -> Path:
+    """Encode the store's frames in order in ``format``, mux audio, verify, then publish with the sidecar.
 
     ``loop``: the frames play as an endless loop (the encoder then keeps the seam clean).
+    ``note`` hears what the writer says (audio a format takes none of, an earlier sequence's
+    frames removed); the frames' fit was said before dreaming (:func:`say_fit`).
     """
     if not indices:
         raise DreamError("no frames to write")
-    with published(output, sidecar) as tmp:
-        with VideoWriter(tmp, fps, crf, audio, verify=False, name=output, loop=loop) as writer:
+    with published(output, sidecar, format.sequence) as target:
+        with VideoWriter(target, fps, crf, audio, name=output, loop=loop, format=format, note=note,
+                         size_noted=True) as writer:
             for index in indices:
                 frame = store.load(index)
                 if frame is None:
                     raise missing_frame(index, store.folder)
                 writer.write(frame)
-        verify_video(tmp, len(indices), audio=audio is not None, name=output)
     return output
 
 

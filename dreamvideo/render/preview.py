@@ -24,6 +24,8 @@ import yaml
 from PIL import Image, ImageDraw
 
 from ..errors import DreamError, Interrupted
+from ..media.formats import is_sequence
+from ..media.sequence import sequence_files
 from ..progress import Advance
 from ..settings import Settings
 from . import layout
@@ -100,7 +102,8 @@ def check_preview_output(output: Path) -> None:
     sidecar (not a render of ours) is replaced as any render replaces it.
     """
     side = sidecar_path(output)
-    if not (output.is_file() and side.is_file()):
+    there = sequence_files(output) if is_sequence(output) else output.is_file()  # a sequence: any of its frames
+    if not (there and side.is_file()):
         return
     try:
         data = yaml.safe_load(side.read_text())

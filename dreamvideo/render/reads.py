@@ -2,7 +2,8 @@
 
 A render reads its input (a zoom: its start image), the preset or sidecar its settings
 came from, guide images, an audio track and weights (:func:`render_reads`). It writes
-its output and the sidecar beside it, and writes and deletes frames in its work folder:
+its output and the sidecar beside it (an image sequence: its frames, replacing or removing
+those of its pattern already there, and ``NAME.wav``), and writes and deletes frames in its work folder:
 in a `frames_dir` only the store's own names, in the hidden folder everything (it is
 removed once the output is safe). :func:`check_render` compares them as files (symlinks,
 hard links and ``..`` included) before any work, in the render itself, so the CLI,
@@ -18,8 +19,12 @@ from typing import Any, Iterable, Iterator
 
 from ..core.objective_terms import guide_paths
 from ..errors import DreamError
+from ..media.encode import check_video_output
 from ..media.files import check_output, identity
+from ..media.formats import Format, is_sequence
+from ..media.sequence import audio_path, sequence_files
 from ..settings import Settings
+from ..settings.kinds import KINDS
 from ..settings.presets import preset_path
 from .common import work_folder
 from .engine import RunOptions
@@ -46,8 +51,12 @@ def render_reads(settings: Settings, kind: str, source: Path | None, preset: Pat
 
 
 def written(output: Path) -> Files:
-    """What publishing a render writes: the output and its sidecar."""
-    return (("output", output), ("sidecar", sidecar_path(output)))
+    """What publishing a render writes: the output and its sidecar; an image sequence also its audio
+    and every frame of its pattern already in its folder (each is replaced or removed)."""
+    files = (("output", output), ("sidecar", sidecar_path(output)))
+    if not is_sequence(output):
+        return files
+    return (*files, ("audio", audio_path(output)), *(("frame", frame) for frame in sequence_files(output)))
 
 
 def clashes(writes: Iterable[tuple[Any, Path]], reads: Iterable[tuple[Any, Path]]) -> Iterator[tuple[Any, Path, list]]:
@@ -61,22 +70,31 @@ def clashes(writes: Iterable[tuple[Any, Path]], reads: Iterable[tuple[Any, Path]
 
 
 def overwrite_line(output: Path, reads: Files, shown: str | None = None) -> str | None:
-    """The line refusing an output (or its sidecar) that is a file the render reads; None when neither is.
+    """The line refusing an output (or its sidecar, a sequence's frame or audio) that is a file the render
+    reads; None when none is.
 
     ``shown``: how to name the output (default: its path).
     """
-    name = shown or str(output)
-    for what, _, roles in clashes(written(output), reads):
-        where = f"output {name}" if what == "output" else f"output {name} writes its sidecar {name}.yaml, which"
+    name = Path(shown or output)
+    for what, path, roles in clashes(written(output), reads):
+        where = (f"output {name}" if what == "output"
+                 else f"output {name} writes its {what} {name.with_name(path.name)}, which")
         return f"{where} is the {roles[0]} this render reads; choose another output name"
     return None
 
 
-def check_render(output: Path, suffixes: tuple[str, ...], settings: Settings, options: RunOptions, kind: str,
-                 source: Path | None) -> None:
-    """Refuse, before any work, an output that could not be written, and anything a render of ``kind``
-    would write or delete (output, sidecar, its work folder's frames) that it reads."""
-    check_output(output, suffixes)
+def check_render(output: Path, settings: Settings, options: RunOptions, kind: str,
+                 source: Path | None) -> Format | None:
+    """Refuse, before any work, an output that could not be written (or in no format of ``kind``'s), and
+    anything a render of ``kind`` would write or delete (output, sidecar, its work folder's frames) that it reads.
+
+    Returns the format the video is written in (None: a still's image).
+    """
+    fmt = None
+    if KINDS[kind].writes_video:
+        fmt = check_video_output(output, settings.codec, settings.bit_depth)
+    else:
+        check_output(output, KINDS[kind].outputs)
     side = sidecar_path(output)
     if side.is_dir():
         raise DreamError(f"the sidecar {side} of the output is a directory; choose another output name")
@@ -86,6 +104,7 @@ def check_render(output: Path, suffixes: tuple[str, ...], settings: Settings, op
     if kind != "still":  # a still has no frames
         _check_work((preview_folder if settings.preview else work_folder)(output, options),
                     options.frames_dir is not None, reads)
+    return fmt
 
 
 def _preset_file(name: str | None) -> Path | None:

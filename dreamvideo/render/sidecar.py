@@ -17,13 +17,15 @@ import yaml
 from .. import __version__
 from ..errors import DreamError
 from ..media.files import same_file
+from ..media.formats import is_sequence
+from ..media.sequence import label
 from ..settings import Settings
 from ..settings.kinds import fields_for
 from ..settings.schema import FILE_SETTINGS
 from .store import read_manifest
 
 # Settings that change only the encoding, not the frames: a resume may change them.
-ENCODING_ONLY = {"frames", "fps", "crf", "description", "meta"}
+ENCODING_ONLY = {"frames", "fps", "crf", "codec", "bit_depth", "description", "meta"}
 FILE_INPUTS = ("source", "input")  # a zoom's start, a video's clip
 
 
@@ -67,6 +69,10 @@ def resumable(folder: Path, new: dict[str, Any]) -> dict[str, Any]:
 
 
 def sidecar_path(output: Path) -> Path:
+    """``OUT.mp4.yaml`` beside a file; an image sequence's ``DIR/NAME.yaml`` beside its frames and
+    ``NAME.wav`` (``NAME_%05d.png.yaml`` would read as a frame pattern of its own)."""
+    if is_sequence(output):
+        return output.with_name(label(output) + ".yaml")
     return output.with_name(output.name + ".yaml")
 
 

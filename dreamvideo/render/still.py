@@ -6,7 +6,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..media import sources
-from ..media.encode import IMAGE_SUFFIXES
 from ..progress import Reporter, Silent
 from ..settings import Settings
 from .assemble import publish_image
@@ -19,7 +18,7 @@ from .sidecar import sidecar_text
 def render_still(settings: Settings, source: Path, output: Path, options: RunOptions,
                  progress: Reporter = Silent()) -> Path:
     """Dream one image file into another, with its sidecar."""
-    check_render(output, IMAGE_SUFFIXES, settings, options, "still", source)
+    check_render(output, settings, options, "still", source)
     frame = sources.load_image(source, longest_side(settings), cap=True, note=progress.note)
     settings = with_seed(settings, None)
     engine = Engine(settings, options)

@@ -11,11 +11,11 @@ import numpy as np
 
 from ..errors import DreamError
 from ..media import sources
-from ..media.encode import VIDEO_SUFFIXES
+from ..media.formats import find_format
 from ..progress import Reporter, Silent
 from ..settings import Settings
 from ..settings.schedule import Timeline
-from .assemble import Frames, assemble_video
+from .assemble import Frames, assemble_video, say_fit
 from .common import finish, longest_side, with_seed, work_folder
 from .engine import Engine, RunOptions
 from .fill import fill
@@ -84,13 +84,14 @@ class Clip:
 
 def open_clip(settings: Settings, source: Path, output: Path, options: RunOptions, progress: Reporter) -> Clip:
     """Check what the render writes against what it reads, probe the clip; its span and working size
-    (with a note if capped)."""
-    check_render(output, VIDEO_SUFFIXES, settings, options, "video", source)
+    (with a note if capped, and one if the output's format pads or crops it)."""
+    fmt = check_render(output, settings, options, "video", source)
     info = sources.probe(source)
     start, end = video_span(info, settings)
     size, capped = sources.working_size(info.width, info.height, longest_side(settings), even=True)
     if capped:
         progress.note(capped)
+    say_fit(fmt, *size, progress.note)
     return Clip(source, info, start, end, size)
 
 
@@ -182,11 +183,12 @@ def publish_clip(settings: Settings, clip: Clip, reader: sources.FrameReader, st
     if settings.loop:
         frames, indices, extra = looped(store, indices, clip.fps, progress)
         meta.update(extra)
-    keep_audio = info.has_audio and output.suffix.lower() == ".mp4"
-    audio = (clip.source, *sources.audio_span(clip.start, len(indices), info.fps)) if keep_audio else None
+    # the clip's own track, into any container that takes audio (a format without says so)
+    audio = (clip.source, *sources.audio_span(clip.start, len(indices), info.fps)) if info.has_audio else None
     text = sidecar_text(output, settings, "video", weights, input=str(clip.source), fps=str(info.fps),
                         frames=len(indices), **meta)
-    assemble_video(wrap(frames), indices, output, info.fps, settings.crf, audio, text, loop=settings.loop)
+    assemble_video(wrap(frames), indices, output, info.fps, settings.crf, audio, text, loop=settings.loop,
+                   format=find_format(output, settings.codec, settings.bit_depth), note=progress.note)
     finish(store, options)
 
 

@@ -3,10 +3,11 @@
 The first frame gets the full dream. Later frames start from the previous dream,
 zoomed, which already holds it, so they use the lighter ``frame_octaves`` x
 ``frame_steps`` schedule (``benchmarks/bench_zoom.py`` measures speed and strength).
-With ``cadence`` N only every N-th frame is dreamed (:mod:`.cadence`); ``loop``
+With ``cadence`` N only every N-th frame is dreamed (:mod:`.zoom_plan`); ``loop``
 closes the output into a seamless loop (:mod:`.seamless_zoom`); ``preview`` leaves the
 dream out (:mod:`.preview`). With ``audio``, the track sets the frame count, its
-features feed the schedules' expressions, and it is muxed into the MP4.
+features feed the schedules' expressions, and it goes into the output (any container
+that takes audio; ``NAME.wav`` beside an image sequence).
 """
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ import numpy as np
 
 from ..errors import DreamError
 from ..media import audio as music
-from ..media.encode import VIDEO_SUFFIXES
 from ..motion.camera import Camera, start_frame
 from ..progress import Advance, Reporter, Silent
 from ..settings import Settings
 from ..settings.presets import read_preset, replayed_start
 from ..settings.schedule import Timeline
-from .assemble import assemble_video
+from .assemble import assemble_video, say_fit
 from .zoom_plan import ColorLock, Dream, ZoomPlan
 from .common import finish, with_seed, work_folder
 from .engine import Engine, RunOptions, dream_config
@@ -166,17 +166,18 @@ def start_of(origin: str | None, options: RunOptions, progress: Reporter) -> str
 
 def render_zoom(settings: Settings, origin: str | None, output: Path, options: RunOptions,
                 progress: Reporter = Silent()) -> Path:
-    """Render zoom frames from noise or an image into an MP4 or GIF (with the music, if any).
+    """Render zoom frames from noise or an image into any output format (with the music, if any).
 
     ``origin`` None: the start image of the sidecar being replayed (``options.preset``), else noise.
     """
     origin = start_of(origin, options, progress)
-    check_render(output, VIDEO_SUFFIXES, settings, options, "zoom", None if origin == "noise" else Path(origin))
+    fmt = check_render(output, settings, options, "zoom", None if origin == "noise" else Path(origin))
     if settings.preview:
         check_preview_output(output)
     work = preview_folder(output, options) if settings.preview else work_folder(output, options)
     settings = with_seed(settings, None if options.restart else work)
     first = zoom_origin(origin, settings, progress.note)
+    say_fit(fmt, first.shape[1], first.shape[0], progress.note)
     times, track = timeline(settings)
     camera, lead = zoom_camera(settings, times)  # a bad schedule stops here, before the model loads
     strengths = settings.series("color_strength", times)  # so does a bad strength: no folder is left
@@ -189,7 +190,7 @@ def render_zoom(settings: Settings, origin: str | None, output: Path, options: R
                     color=color, tail=tail)
     with removed_if_stopped(store, options, settings.preview):
         indices = fill(plan, store, progress)[lead:]  # a loop's lead-in frames are not shown
-        sound = (track.path, 0.0, times.frames / settings.fps) if track and output.suffix.lower() == ".mp4" else None
+        sound = (track.path, 0.0, times.frames / settings.fps) if track else None  # a format without audio says so
         extra: dict = {}
         if settings.loop:
             extra["loop_seam_ratio"] = measured_seam(store.load(i) for i in indices)
@@ -197,6 +198,7 @@ def render_zoom(settings: Settings, origin: str | None, output: Path, options: R
                           f"{seam_note(extra['loop_seam_ratio'])}")
         text = sidecar_text(output, settings, "zoom", **facts, **{"from": origin}, **extra)
         frames = Numbered(store, lead) if settings.preview else store
-        assemble_video(frames, indices, output, settings.fps, settings.crf, sound, text, loop=settings.loop)
+        assemble_video(frames, indices, output, settings.fps, settings.crf, sound, text, loop=settings.loop,
+                       format=fmt, note=progress.note)
     finish(store, options)
     return output

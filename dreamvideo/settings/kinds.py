@@ -12,11 +12,14 @@ know the fields — a sidecar, a manifest, the studio's form — reads them with
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel
 
-from ..media.encode import IMAGE_SUFFIXES, VIDEO_SUFFIXES
+from ..errors import DreamError
+from ..media.encode import IMAGE_SUFFIXES
+from ..media.formats import Format, find_format, video_suffixes
 from .animation import AnimationSection
 from .dream import DreamSection
 from .live import LiveSection
@@ -40,7 +43,7 @@ class Kind:
     label: str  # how the studio page lists it
     sections: tuple[type[BaseModel], ...]
     input: Input
-    outputs: tuple[str, ...]  # the suffixes it may write
+    outputs: tuple[str, ...]  # the suffixes it may write (a video kind: also an image sequence, a pattern)
     suffix: str  # the one a new render gets when no output is named
     extra: tuple[str, ...] = ("description",)  # settings outside its sections that shape it
     not_for: tuple[str, ...] = ()  # settings of its sections it does not use
@@ -57,6 +60,25 @@ class Kind:
         return tuple(name for name in self.fields if name not in DreamSection.model_fields and name not in PRESET_ONLY)
 
     @property
+    def writes_video(self) -> bool:
+        """Whether it writes a video (any format of the table), not an image."""
+        return self.outputs != IMAGE_SUFFIXES
+
+    def output_format(self, output: Path, codec: str | None = None, bit_depth: int = 8) -> Format | None:
+        """The format a render of this kind writes ``output`` in (None: a still's image), from the name
+        alone (batch checks every job's before any runs); one line when it writes no such output.
+
+        A video kind writes every format of ``media/video_formats/`` (``codec`` and ``bit_depth``
+        choose among a container's), an image sequence too.
+        """
+        if self.writes_video:
+            return find_format(output, codec, bit_depth)
+        if output.suffix.lower() not in self.outputs:
+            raise DreamError(f"unsupported output type '{output.suffix or output.name}'; use one of: "
+                             + ", ".join(self.outputs))
+        return None
+
+    @property
     def takes_noise(self) -> bool:
         """Whether it can start from seeded noise instead of an input file."""
         return self.input == "noise-or-image"
@@ -66,11 +88,11 @@ KINDS = {kind.name: kind for kind in (
     Kind("still", "dream", "still", (DreamSection,), "image", IMAGE_SUFFIXES, ".png",
          extra=("size", "description")),
     Kind("zoom", "zoom", "zoom (dive)", (DreamSection, ZoomSection, AnimationSection, OutputSection),
-         "noise-or-image", VIDEO_SUFFIXES, ".mp4"),
+         "noise-or-image", video_suffixes(), ".mp4"),
     Kind("video", "video", "video", (DreamSection, VideoSection, AnimationSection, OutputSection),
-         "video", VIDEO_SUFFIXES, ".mp4", not_for=("fps",)),  # a video keeps its source's frame rate
+         "video", video_suffixes(), ".mp4", not_for=("fps",)),  # a video keeps its source's frame rate
     Kind("live", "live", "live", (DreamSection, VideoSection, AnimationSection, OutputSection, LiveSection),
-         "stream", VIDEO_SUFFIXES, ".mp4", extra=("description", "frame_octaves", "frame_steps"),
+         "stream", video_suffixes(), ".mp4", extra=("description", "frame_octaves", "frame_steps"),
          not_for=("start", "end", "max_frames", "cadence", "loop", "preview")),
 )}
 # The kinds that render a file from a file (batch and the studio queue them); live runs until stopped.
