@@ -68,7 +68,7 @@ KINDS = {kind.name: kind for kind in (
     Kind("zoom", "zoom", "zoom (dive)", (DreamSection, ZoomSection, AnimationSection, OutputSection),
          "noise-or-image", VIDEO_SUFFIXES, ".mp4"),
     Kind("video", "video", "video", (DreamSection, VideoSection, AnimationSection, OutputSection),
-         "video", VIDEO_SUFFIXES, ".mp4", not_for=("fps",)),  # a video keeps its source's frame rate
+         "video", VIDEO_SUFFIXES, ".mp4"),  # `fps`: an image sequence's rate (a video keeps its own)
     Kind("live", "live", "live", (DreamSection, VideoSection, AnimationSection, OutputSection, LiveSection),
          "stream", VIDEO_SUFFIXES, ".mp4", extra=("description", "frame_octaves", "frame_steps"),
          not_for=("start", "end", "max_frames", "cadence", "loop", "preview")),

@@ -25,7 +25,8 @@ class OutputSection(BaseModel):
         None, description="Longest side N, or WxH.")
     # ffmpeg refuses a rate that rounds to 0 (its rates are fractions, here of denominator <= 1001) and
     # a GIF cannot hold a frame for more than 655 s: 0.01 (a frame every 100 s) is safely inside both.
-    fps: float = Field(24.0, ge=0.01, le=240.0, description="Frames per second (0.01 to 240).")
+    fps: float = Field(24.0, ge=0.01, le=240.0, description="Frames per second (0.01 to 240); a video keeps its own rate, an image sequence input "
+                      "plays at this one.")
     crf: int = Field(18, ge=0, le=51, description="H.264 quality, 0 (lossless) to 51.")
 
     @field_validator("size")
