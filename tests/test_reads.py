@@ -134,3 +134,23 @@ def test_a_resume_compares_files_not_their_spellings(runner, here):
     result = runner.invoke(app, absolute)
     assert result.exit_code == 0, result.output
     assert {p.name: p.stat().st_mtime_ns for p in (here / "A").glob("frame_*.png")} == made
+
+
+def test_an_image_sequence_output_that_would_write_over_the_input_frames_is_refused(tmp_path):
+    """An output pattern writes every name it makes in its folder: one of those that is an input frame
+    (here, or through a linked folder) is refused by name; a pattern that cannot make its names is not."""
+    from dreamvideo.render.reads import overwrite_line, render_reads
+    from dreamvideo.settings import resolve
+
+    (tmp_path / "s").mkdir()
+    files = tuple(tmp_path / "s" / f"f_{n:04d}.png" for n in (7, 8))
+    for path in files:
+        path.write_bytes(b"frame")
+    (tmp_path / "link").symlink_to(tmp_path / "s")
+    reads = render_reads(resolve(None, {}), "video", None, frames=files)
+    assert [role for role, _ in reads] == ["input frame", "input frame"]
+    for output in (tmp_path / "s" / "f_%04d.png", tmp_path / "link" / "f_%04d.png"):
+        assert overwrite_line(output, reads) == (f"output {output} would write over {files[0]}, the input frame "
+                                                 "this render reads; choose another output name")
+    for output in (tmp_path / "s" / "f_%05d.png", tmp_path / "s" / "g_%04d.png", tmp_path / "f_%04d.png"):
+        assert overwrite_line(output, reads) is None
