@@ -184,11 +184,12 @@ def test_a_glob_the_shell_expanded_and_a_sequence_where_one_image_goes_are_one_l
         Image.new("RGB", (64, 48), (40 * number,) * 3).save(shots / f"f_{number}.png")
     result = runner.invoke(app, ["video", *map(str, sorted(shots.iterdir())), "-o", str(tmp_path / "o.mp4")])
     _assert_clean_failure(result, "video reads one input, got 3", f"quote it: '{shots}/*.png'")
-    for command in (["zoom", "--from", str(shots), "-o", str(tmp_path / "o.mp4")],
-                    ["zoom", "--from", str(shots / "f_%d.png"), "-o", str(tmp_path / "o.mp4")],
+    for command in (["zoom", "--from", str(shots / "f_%d.png"), "-o", str(tmp_path / "o.mp4")],
                     ["dream", str(shots / "*.png"), "-o", str(tmp_path / "o.png")]):
         result = runner.invoke(app, [*command, "--size", "64", *FAST_ARGS])
         _assert_clean_failure(result, "is an image sequence", "only a video reads a sequence")
+    result = runner.invoke(app, ["zoom", "--from", str(shots), "-o", str(tmp_path / "o.mp4"), *FAST_ARGS])
+    _assert_clean_failure(result, f"input image is a directory, not a file: {shots}")
     assert list(tmp_path.iterdir()) == [shots]
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
-import torch
 import yaml
 from PIL import Image
 
@@ -20,18 +18,10 @@ from dreamvideo.media import sources
 
 from .conftest import make_clip
 from .test_cli import _assert_clean_failure as _refused
+from .test_video import one_thread  # noqa: F401  (autouse: one torch thread, as there)
 
 TINY = ["--size", "64", "--steps", "1", "--octaves", "1", "--seed", "3"]
 LEVELS = (40, 90, 140, 190)
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: on a shared CPU, two threads per process spin and run many times slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def frames(folder: Path, names: list[str], levels=LEVELS, mode: str = "RGB") -> list[Path]:

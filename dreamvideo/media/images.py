@@ -123,10 +123,10 @@ def load_image(path: Path, size: int | None = None, cover: tuple[int, int] | Non
 
 
 def _not_an_image(path: Path) -> DreamError:
-    """Why ``path`` is not an image to read: missing, or a folder / pattern / glob of frames, which only a
+    """Why ``path`` is not an image to read: missing, a folder, or a pattern / glob of frames, which only a
     video render reads (a still and a zoom's start are one image)."""
-    if is_sequence(str(path)):
-        return DreamError(f"input image {path} is an image sequence (a folder, a frame pattern or a glob); "
+    if is_sequence(str(path)) and not path.is_dir():
+        return DreamError(f"input image {path} is an image sequence (a frame pattern or a glob); "
                           "a still or a zoom starts from one image file, and only a video reads a sequence")
     return not_a_file("input image", path)
 
