@@ -53,7 +53,8 @@ def rising(values: list[float]) -> bool:
 def test_a_folder_of_frames_is_dreamed_at_fps_and_a_changed_frame_refuses_the_resume(runner, tmp_path):
     paths = frames(tmp_path / "shots", [f"f_{n}.png" for n in range(1, 5)])
     out, kept = tmp_path / "out.mp4", tmp_path / "kept"
-    args = ["video", str(tmp_path / "shots"), "-o", str(out), "--fps", "12", "--frames-dir", str(kept), *TINY]
+    args = ["video", str(tmp_path / "shots"), "-o", str(out), "--fps", "12", "--frames-dir", str(kept), *TINY,
+            "--cadence", "2"]  # keyframes and the frames between them, as from a video file
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     info, images = read_back(out)
