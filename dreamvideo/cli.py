@@ -77,12 +77,24 @@ def audio_features(
     run(action)
 
 
-@app.command()
+@app.command(context_settings={"allow_extra_args": True})  # a glob the shell expanded: said in one line
 @takes(KINDS["video"], kept=True, more=DISTRIBUTED)
-def video(input: Annotated[Path, typer.Argument(metavar="VIDEO", help="Video clip to dream.")],
+def video(ctx: typer.Context,
+          input: Annotated[Path, typer.Argument(metavar="VIDEO", help=(
+              "Video clip, animated GIF/WebP/APNG, or image sequence: a folder, a pattern (f_%04d.png) "
+              "or a quoted glob ('shots/*.png')."))],
           output: VideoOutput, **params: Any) -> None:
-    """Dream every frame of a clip without flicker, keeping its fps and audio."""
+    """Dream every frame of a clip without flicker, keeping its fps and audio (a sequence plays at --fps)."""
+    if ctx.args:
+        run(lambda: one_input(input, ctx.args))
     render("video", {"output": output, **params}, input)
+
+
+def one_input(given: Path, more: list[str]) -> None:
+    """Refuse several inputs: most likely a glob the shell expanded into its files before we saw it."""
+    glob = f"{given.parent}/*{given.suffix}" if given.suffix else f"{given.parent}/*"
+    raise DreamError(f"video reads one input, got {1 + len(more)} ({given} {more[0]} ...); if the shell "
+                     f"expanded a glob, quote it: '{glob}'")
 
 
 LIVE = "Live"

@@ -124,6 +124,18 @@ def test_a_dream_item_is_a_still_and_noise_is_no_input_for_it(tmp_path):
     assert str(caught.value) == f"{noise}: item 1: input: a dream job needs an input file"
 
 
+def test_a_video_item_may_read_an_image_sequence_and_a_zoom_may_not(tmp_path):
+    """A folder or a frame pattern is a video's input (the render checks it whole when the job runs)."""
+    (tmp_path / "shots").mkdir()
+    jobs = load_jobs(write(tmp_path / "jobs.yaml", [{"kind": "video", "input": "shots", "output": "a.mp4"},
+                                                    {"kind": "video", "input": "shots/f_%04d.png", "output": "b.mp4"}]))
+    assert [job.input for job in jobs] == [tmp_path / "shots", tmp_path / "shots" / "f_%04d.png"]
+    zoom = write(tmp_path / "zoom.yaml", [{"kind": "zoom", "input": "shots", "output": "c.mp4"}])
+    with pytest.raises(SettingsError) as caught:
+        load_jobs(zoom)
+    assert str(caught.value) == f"{zoom}: item 1: input: a directory, not a file: {tmp_path / 'shots'}"
+
+
 def test_a_zoom_replaying_a_sidecar_starts_from_the_image_it_records(tmp_path):
     """As on the command line: the sidecar's start image, unless the item names one (noise
     included); it counts as a file the batch reads, so no output may overwrite it."""

@@ -177,6 +177,22 @@ def test_video_command_and_bad_blend(runner, tmp_path, clip):
     assert not (tmp_path / "w.mp4").exists()
 
 
+def test_a_glob_the_shell_expanded_and_a_sequence_where_one_image_goes_are_one_line(runner, tmp_path):
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    for number in (1, 2, 3):
+        Image.new("RGB", (64, 48), (40 * number,) * 3).save(shots / f"f_{number}.png")
+    result = runner.invoke(app, ["video", *map(str, sorted(shots.iterdir())), "-o", str(tmp_path / "o.mp4")])
+    _assert_clean_failure(result, "video reads one input, got 3", f"quote it: '{shots}/*.png'")
+    for command in (["zoom", "--from", str(shots / "f_%d.png"), "-o", str(tmp_path / "o.mp4")],
+                    ["dream", str(shots / "*.png"), "-o", str(tmp_path / "o.png")]):
+        result = runner.invoke(app, [*command, "--size", "64", *FAST_ARGS])
+        _assert_clean_failure(result, "is an image sequence", "only a video reads a sequence")
+    result = runner.invoke(app, ["zoom", "--from", str(shots), "-o", str(tmp_path / "o.mp4"), *FAST_ARGS])
+    _assert_clean_failure(result, f"input image is a directory, not a file: {shots}")
+    assert list(tmp_path.iterdir()) == [shots]
+
+
 def test_a_loop_too_long_for_the_clip_blames_the_clip_not_max_frames(runner, tmp_path):
     """A 2-frame clip said "raise --max-frames", which was never set."""
     clip = tmp_path / "two.mp4"

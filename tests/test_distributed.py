@@ -357,3 +357,54 @@ def test_a_refused_workers_count_says_one_bound_and_leaves_no_work_folder(tmp_pa
     assert result.output.strip() == ("error: --workers must be at least 1, or 0 with --ray-address (every GPU or "
                                      f"core of the cluster); got {workers}")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]
+
+
+def test_a_sequence_renders_in_chunks_from_the_files_shipped_to_the_workers(ray_runtime, tmp_path, monkeypatch):
+    """An image sequence in 2 chunks: each worker opens the driver's clip from the files sent to it
+    through the object store (as to a remote cluster), only those its chunk reads; chunk 0 is the
+    single-process render, and every later frame is dreamed from its own file."""
+    from PIL import Image
+
+    folder = tmp_path / "shots"
+    folder.mkdir()
+    for number in range(10):
+        image = Image.new("RGB", (64, 48), (30 + 18 * number,) * 3)
+        image.paste((0, 0, 0), (20, 12, 40, 32))
+        image.save(folder / f"f_{number + 1:03d}.png")
+    settings = resolve(None, {**FAST, "seed": 7, "fps": 10})
+    one_thread(render_video, settings, folder, tmp_path / "one.mp4", RunOptions(frames_dir=tmp_path / "one"))
+    describe, ship, shipped = ray_backend.describe, ray_backend.ship, []
+    monkeypatch.setattr(ray_backend, "describe", lambda ray, workers, local: describe(ray, workers, local=False))
+    monkeypatch.setattr(ray_backend, "ship", lambda path, cluster: shipped.append(path) or ship(path, cluster))
+    dist = driver.Distribution(workers=2, chunk_frames=4, warmup=1, overlap=1)
+    out = driver.render_video(settings, folder, tmp_path / "multi.mp4", RunOptions(frames_dir=tmp_path / "multi"),
+                              dist)
+    assert sorted(shipped) == sorted(folder.iterdir())
+    assert sources.probe(out).fps == 10 and len(list(sources.read_frames(sources.probe(out), (64, 48)))) == 10
+    ref, got = frames_in(tmp_path / "one"), frames_in(tmp_path / "multi")
+    assert len(got) == len(ref) == 10
+    assert all(np.array_equal(ref[i], got[i]) for i in range(4))  # frame 4 is the fade of both chunks
+    assert all(abs(float(got[i][:8].mean()) - float(ref[i][:8].mean())) < 9 for i in range(4, 10))  # steps of 18
+
+
+@pytest.mark.parametrize("start", [0.0, 0.25], ids=["on the frame grid", "between frames"])
+def test_a_chunk_of_a_sequence_needs_only_its_own_files(tmp_path, start):
+    """What a worker fetches of a sequence (the files a chunk reads) is all its frames need: with every
+    other file gone, each chunk reads the same frames as with all of them."""
+    from dataclasses import replace
+    from PIL import Image
+
+    from dreamvideo.distributed.worker import ChunkJob, chunk_files, chunk_frames
+    from dreamvideo.media.inputs import open_input
+
+    for number in range(16):
+        Image.new("RGB", (32, 24), (15 * number,) * 3).save(tmp_path / f"f_{number:02d}.png")
+    info = open_input(tmp_path, 10).info
+    for chunk in plan(int(info.frames - start * 10), 4, 1, 1, open_end=True):
+        job = ChunkJob(settings=resolve(None, {}), device=None, info=info, source=None, size=(32, 24),
+                       start=start, end=None, chunk=chunk)
+        needed = chunk_files(job)
+        fewer = replace(info, files=tuple(p if i in needed else tmp_path / "gone.png" for i, p in enumerate(info.files)))
+        assert len(needed) < len(info.files)
+        expected = list(chunk_frames(info, job))
+        assert expected and all(np.array_equal(a, b) for a, b in zip(expected, chunk_frames(fewer, job), strict=True))

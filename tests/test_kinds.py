@@ -23,7 +23,7 @@ def test_each_command_offers_the_settings_its_kind_records_and_no_others(name):
     kind = KINDS[name]
     assert setting_options(kind.command) == set(kind.fields) - PRESET_ONLY
     others = set().union(*(KINDS[k].fields for k in KINDS)) - set(kind.fields)
-    assert not setting_options(kind.command) & others  # a still has no --frames, a video no --fps
+    assert not setting_options(kind.command) & others  # a still has no --frames, a video no --zoom
 
 
 def test_the_studio_runs_the_command_the_table_names_with_its_input():

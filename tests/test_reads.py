@@ -144,7 +144,27 @@ def test_a_sequence_output_never_writes_over_a_frame_or_the_audio_it_reads(runne
     click_track(here / "seq" / "f.wav", seconds=0.5)
     before = _files(here / "seq")
     result = runner.invoke(app, ["zoom", "--from", "seq/f_00002.png", "-o", "seq/f_%05d.png", *ZOOM])
-    _refused(result, "output seq/f_%05d.png writes its frame seq/f_00002.png, which is the start image")
+    _refused(result, "output seq/f_%05d.png would write over seq/f_00002.png, the start image")
     result = runner.invoke(app, ["zoom", "--audio", "seq/f.wav", "-o", "seq/f_%05d.png", *ZOOM])
     _refused(result, "output seq/f_%05d.png writes its audio seq/f.wav, which is the audio file")
     assert _files(here / "seq") == before
+
+
+def test_an_image_sequence_output_that_would_write_over_the_input_frames_is_refused(tmp_path):
+    """An output pattern writes every name it makes in its folder: one of those that is an input frame
+    (here, or through a linked folder) is refused by name; a pattern that cannot make its names is not."""
+    from dreamvideo.render.reads import overwrite_line, render_reads
+    from dreamvideo.settings import resolve
+
+    (tmp_path / "s").mkdir()
+    files = tuple(tmp_path / "s" / f"f_{n:04d}.png" for n in (7, 8))
+    for path in files:
+        path.write_bytes(b"frame")
+    (tmp_path / "link").symlink_to(tmp_path / "s")
+    reads = render_reads(resolve(None, {}), "video", None, frames=files)
+    assert [role for role, _ in reads] == ["input frame", "input frame"]
+    for output in (tmp_path / "s" / "f_%04d.png", tmp_path / "link" / "f_%04d.png"):
+        assert overwrite_line(output, reads) == (f"output {output} would write over {files[0]}, the input frame "
+                                                 "this render reads; choose another output name")
+    for output in (tmp_path / "s" / "f_%05d.png", tmp_path / "s" / "g_%04d.png", tmp_path / "f_%04d.png"):
+        assert overwrite_line(output, reads) is None

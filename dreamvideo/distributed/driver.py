@@ -30,7 +30,7 @@ from ..settings import Settings
 from . import ray_backend
 from .chunks import (DEFAULT_CHUNK, DEFAULT_OVERLAP, DEFAULT_WARMUP, Chunk, fade_weight, mix, plan, seam_flicker,
                      seam_steps)
-from .worker import ChunkJob, dream_chunk
+from .worker import ChunkJob, dream_chunk, ship_clip
 
 # Finished chunks are trusted on a resume, so a frame missing from them comes back only with a restart.
 RESTART = "add `restart` to render them again"
@@ -110,12 +110,12 @@ class Distribution:
         ray_backend.check_workers(self.workers, self.address)
 
 
-def _run_chunks(dist: Distribution, jobs: dict[int, ChunkJob], chunks: ChunkStore, source: Path,
+def _run_chunks(dist: Distribution, jobs: dict[int, ChunkJob], chunks: ChunkStore, clip: Clip,
                 advance) -> dict[int, int | None]:
     """Every unfinished chunk as a Ray task; frames are saved as they arrive."""
     last: dict[int, int | None] = {k: None for k in jobs}
     with ray_backend.connect(dist.workers, dist.address) as cluster:
-        handle = ray_backend.ship(source, cluster)
+        handle = ship_clip(clip.info, cluster)
         remote = ray_backend.ray_module().remote(max_retries=ray_backend.RETRIES)(dream_chunk)
         gens = {k: remote.options(**cluster.task_options).remote(replace(job, source=handle))
                 for k, job in jobs.items()}
@@ -188,24 +188,22 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     octaves = engine.check_size(*clip.size, progress)
     if settings.objective:  # fitted to the clip's first frame once, here, so every worker dreams the same terms
         settings = engine.prepare(clip.first_frame())
-    stat = source.stat()
     layout = {"chunk_frames": dist.chunk_frames, "warmup_frames": dist.warmup, "overlap": dist.overlap}
-    made = manifest("video", settings, input=str(source.resolve()), input_size=stat.st_size,
-                    input_mtime=stat.st_mtime, chunks=layout)
+    made = manifest("video", settings, **clip.opened.identity(), chunks=layout)
     store = FrameStore(work, resumable(work, made), options.restart)
     chunks = ChunkStore(store, options.restart)
     markers = {c.number: chunks.finished(c) for c in plan_}
     ends = {k: marker["last"] for k, marker in markers.items() if marker}
-    todo = {c.number: ChunkJob(settings=settings, device=options.device, source=None, size=clip.size,
-                               start=clip.start, end=clip.end, chunk=c, total=expected, fps=clip.fps,
-                               octaves=octaves) for c in plan_ if c.number not in ends}
+    todo = {c.number: ChunkJob(settings=settings, device=options.device, info=clip.info, source=None,
+                               size=clip.size, start=clip.start, end=clip.end, chunk=c, total=expected,
+                               fps=clip.fps, octaves=octaves) for c in plan_ if c.number not in ends}
     if ends:
         progress.note(f"resuming: {len(ends)} finished chunk(s) in {store.folder} are kept")
     advance = progress.task("frames", total)
     advance(sum(_kept(c, ends[c.number]) for c in plan_ if c.number in ends))
     try:
         if todo:
-            ends.update(_run_chunks(dist, todo, chunks, source, advance))
+            ends.update(_run_chunks(dist, todo, chunks, clip, advance))
     except KeyboardInterrupt:
         raise interrupted(f"{len(ends)} finished chunk(s)", store.folder) from None
     count = _collect(chunks, plan_, ends)

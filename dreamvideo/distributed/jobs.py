@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import DreamError, SettingsError, first_line
 from ..media.files import identity
+from ..media.sequences import is_sequence
 from ..render.reads import clashes, render_reads, written
 from ..settings import Settings
 from ..settings.kinds import KINDS, WORDS, Kind
@@ -96,9 +97,9 @@ def _source(entry: JobEntry, kind: Kind, folder: Path, presets: Presets) -> tupl
     field = "input" if given else "preset: the start image it records"
     if not kind.takes_noise and not given:
         return None, f"input: a {kind.command} job needs an input file"
-    if source and not source.is_file():
+    if source and not source.is_file() and not (kind.input == "video" and is_sequence(str(source))):
         return source, f"{field}: {'a directory, not a file' if source.is_dir() else 'file not found'}: {source}"
-    return source, None
+    return source, None  # a video's image sequence is checked whole when the job runs
 
 
 def _output_problem(kind: Kind, output: Path, settings: Settings) -> str | None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import io
 import itertools
+import math
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -30,10 +31,12 @@ from .chunks import Chunk
 
 @dataclass(frozen=True, kw_only=True)
 class ChunkJob:
-    """Everything a worker needs for one chunk, named at each use; the source is a path or shipped bytes."""
+    """Everything a worker needs for one chunk, named at each use: the clip as the driver opened it
+    (``info``) and its files as shipped (``source``: :func:`ship_clip`)."""
 
     settings: Settings
     device: str | None
+    info: sources.VideoInfo
     source: Any
     size: tuple[int, int]
     start: float
@@ -50,6 +53,35 @@ def png_bytes(frame: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(frame).save(buffer, format="png", compress_level=1)
     return buffer.getvalue()
+
+
+def ship_clip(info: sources.VideoInfo, cluster: ray_backend.Cluster) -> Any:
+    """The clip's files as workers reach them: the video file, or every file of an image sequence."""
+    if info.files:
+        return tuple(ray_backend.ship(path, cluster) for path in info.files)
+    return ray_backend.ship(info.path, cluster)
+
+
+def shipped_clip(job: ChunkJob) -> sources.VideoInfo:
+    """Worker side: the driver's clip (the same rate, timing and frames: nothing is probed again) read
+    from the shipped files; of a sequence only the files the chunk reads (:func:`chunk_files`)."""
+    info = job.info
+    if not info.files:
+        return replace(info, path=ray_backend.materialise(job.source))
+    span = chunk_files(job)
+    files = [ray_backend.materialise(handle) if index in span else path  # the rest is never read
+             for index, (path, handle) in enumerate(zip(info.files, job.source))]
+    return replace(info, files=tuple(files))
+
+
+def chunk_files(job: ChunkJob) -> range:
+    """The indices of the sequence files a chunk reads: from its first dreamed frame when :func:`chunk_frames`
+    seeks there, else from the span's start; to the chunk's last frame."""
+    grid, count = job.start * job.info.fps, len(job.info.files)
+    start = math.ceil(grid - 1e-6)
+    first = start + job.chunk.dream_start if abs(grid - round(grid)) < 1e-6 else start
+    stop = count if job.chunk.dream_stop is None else min(count, start + job.chunk.dream_stop)
+    return range(first, stop)
 
 
 def chunk_frames(info: sources.VideoInfo, job: ChunkJob) -> Iterator[np.ndarray]:
@@ -87,7 +119,7 @@ def dream_chunk(job: ChunkJob) -> Iterator[tuple[int, bytes, float | None]]:
     chunk, settings = job.chunk, job.settings
     engine = Engine(settings, RunOptions(device=job.device), cached_model(settings, job.device))
     ray_backend.pin_threads(engine.model.mean.device)
-    info = sources.probe(ray_backend.materialise(job.source))
+    info = shipped_clip(job)
     with tempfile.TemporaryDirectory(prefix="dreamvideo-chunk-") as scratch:
         frames = _plan(job, engine, chunk_frames(info, job), Path(scratch))
         for index in frames.indices():   # the plan counts from the chunk's first frame

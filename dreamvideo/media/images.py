@@ -23,6 +23,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import DreamError, not_a_file
+from .sequences import is_sequence
 
 BACKGROUND = (255, 255, 255)  # transparency is composited on white
 # Longest working side for inputs given without --size. Dreaming time and activation memory
@@ -129,7 +130,7 @@ def load_image(path: Path, size: int | None = None, cover: tuple[int, int] | Non
     (see :func:`working_size`).
     """
     if not path.is_file():
-        raise not_a_file("input image", path)
+        raise _not_an_image(path)
     img = _open(path, size or (max(cover) if cover else None))
     if cover:
         return np.asarray(ImageOps.fit(img, cover, Image.Resampling.LANCZOS))
@@ -139,6 +140,15 @@ def load_image(path: Path, size: int | None = None, cover: tuple[int, int] | Non
     if new != img.size:
         img = img.resize(new, Image.Resampling.LANCZOS)
     return np.asarray(img)
+
+
+def _not_an_image(path: Path) -> DreamError:
+    """Why ``path`` is not an image to read: missing, a folder, or a pattern / glob of frames, which only a
+    video render reads (a still and a zoom's start are one image)."""
+    if is_sequence(str(path)) and not path.is_dir():
+        return DreamError(f"input image {path} is an image sequence (a frame pattern or a glob); "
+                          "a still or a zoom starts from one image file, and only a video reads a sequence")
+    return not_a_file("input image", path)
 
 
 def load_guide(path: Path, longest: int) -> np.ndarray:

@@ -27,6 +27,7 @@ from .layout import MANIFEST
 # Manifest entries that are not settings, named as the user set them (`max_f` is the frame count).
 _INPUTS = {"max_f": "`frames`", "fps": "`fps`", "audio_size": "`audio`", "audio_mtime": "`audio`",
            "source": "`from`", "input": "the input", "input_size": "the input", "input_mtime": "the input",
+           "input_frames": "the input", "input_files": "the input", "input_fps": "`fps`",  # a sequence's
            "kind": "the kind of render"}
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DreamError
-from ..media import sources
+from ..media import inputs, sources
 from ..media.formats import find_format
 from ..progress import Reporter, Silent
 from ..settings import Settings
@@ -58,13 +58,18 @@ def first_frame(info: sources.VideoInfo, size: tuple[int, int], start: float,
 
 @dataclass(frozen=True)
 class Clip:
-    """The clip a render reads: its file, its probe, the span [start, end) and the working size."""
+    """The clip a render reads: what it was given (``source``: a file, or a sequence's folder, pattern or
+    glob), the input opened from it, the span [start, end) and the working size."""
 
     source: Path
-    info: sources.VideoInfo
+    opened: inputs.Input
     start: float
     end: float | None
     size: tuple[int, int]
+
+    @property
+    def info(self) -> sources.VideoInfo:
+        return self.opened.info
 
     @property
     def fps(self) -> float:
@@ -81,18 +86,37 @@ class Clip:
     def first_frame(self) -> np.ndarray | None:
         return first_frame(self.info, self.size, self.start, self.end)
 
+    def recorded(self, settings: Settings) -> Settings:
+        """The settings as a sidecar records them: a video's `fps` is its own rate, not one that did not apply."""
+        fps = float(self.info.fps)
+        if self.opened.kind == inputs.SEQUENCE or not 0.01 <= fps <= 240:
+            return settings
+        return settings.model_copy(update={"fps": fps})
+
+
+def rate_note(settings: Settings, opened: inputs.Input) -> str | None:
+    """`fps` sets an image sequence's rate; a clip's own rate wins, said once when `fps` asked for another."""
+    if opened.kind == inputs.SEQUENCE or "fps" not in settings.model_fields_set \
+            or sources.exact_fps(settings.fps) == opened.info.fps:
+        return None
+    return (f"`fps` {settings.fps:g} applies to image sequences; {opened.info.path.name} keeps its own "
+            f"{float(opened.info.fps):.5g} fps")
+
 
 def open_clip(settings: Settings, source: Path, output: Path, options: RunOptions, progress: Reporter) -> Clip:
-    """Check what the render writes against what it reads, probe the clip; its span and working size
-    (with a note if capped, and one if the output's format pads or crops it)."""
-    fmt = check_render(output, settings, options, "video", source)
-    info = sources.probe(source)
+    """Open what ``source`` is (a video, an animated image, an image sequence), checked whole; check what
+    the render writes against what it reads (a sequence's every file); the span and working size. Notes:
+    alpha flattened, `fps` not applied, the size capped, the output's format padding or cropping it."""
+    opened = inputs.open_input(source, settings.fps)
+    fmt = check_render(output, settings, options, "video", source, opened.info.files)
+    info = opened.info
     start, end = video_span(info, settings)
     size, capped = sources.working_size(info.width, info.height, longest_side(settings), even=True)
-    if capped:
-        progress.note(capped)
+    for note in (opened.note, rate_note(settings, opened), capped):
+        if note:
+            progress.note(note)
     say_fit(fmt, *size, progress.note)
-    return Clip(source, info, start, end, size)
+    return Clip(source, opened, start, end, size)
 
 
 def check_loop_length(settings: Settings, frames: int | None) -> None:
@@ -150,8 +174,7 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     engine.fit_precision(*clip.size, octaves, progress)
     if settings.objective:   # strong channels and guides are fitted to the clip's first frame
         settings = engine.prepare(clip.first_frame())
-    stat = source.stat()
-    made = manifest("video", settings, input=str(source.resolve()), input_size=stat.st_size, input_mtime=stat.st_mtime)
+    made = manifest("video", settings, **clip.opened.identity())
     store = FrameStore(work, resumable(work, made), options.restart)
     reader = clip.frames(settings.max_frames)
     plan = VideoPlan(engine, settings, sources.prefetch(reader), reader.expected or None, store,
@@ -185,8 +208,8 @@ def publish_clip(settings: Settings, clip: Clip, reader: sources.FrameReader, st
         meta.update(extra)
     # the clip's own track, into any container that takes audio (a format without says so)
     audio = (clip.source, *sources.audio_span(clip.start, len(indices), info.fps)) if info.has_audio else None
-    text = sidecar_text(output, settings, "video", weights, input=str(clip.source), fps=str(info.fps),
-                        frames=len(indices), **meta)
+    text = sidecar_text(output, clip.recorded(settings), "video", weights, input=str(clip.source),
+                        fps=str(info.fps), frames=len(indices), **meta)
     assemble_video(wrap(frames), indices, output, info.fps, settings.crf, audio, text, loop=settings.loop,
                    format=find_format(output, settings.codec, settings.bit_depth), note=progress.note)
     finish(store, options)
@@ -203,9 +226,7 @@ def render_video_preview(settings: Settings, clip: Clip, output: Path, options: 
     """
     check_preview_output(output)
     settings = with_seed(settings, None if options.restart else preview_folder(output, options))
-    stat = clip.source.stat()
-    store = preview_store(output, options, "video", settings, input=str(clip.source.resolve()),
-                          input_size=stat.st_size, input_mtime=stat.st_mtime)
+    store = preview_store(output, options, "video", settings, **clip.opened.identity())
     reader = clip.frames(settings.max_frames)
     with removed_if_stopped(store, options):
         indices = fill(SpanPlan(iter(reader), reader.expected or None), store, progress)

@@ -90,7 +90,7 @@ KINDS = {kind.name: kind for kind in (
     Kind("zoom", "zoom", "zoom (dive)", (DreamSection, ZoomSection, AnimationSection, OutputSection),
          "noise-or-image", video_suffixes(), ".mp4"),
     Kind("video", "video", "video", (DreamSection, VideoSection, AnimationSection, OutputSection),
-         "video", video_suffixes(), ".mp4", not_for=("fps",)),  # a video keeps its source's frame rate
+         "video", video_suffixes(), ".mp4"),  # `fps`: an image sequence's rate (a video keeps its own)
     Kind("live", "live", "live", (DreamSection, VideoSection, AnimationSection, OutputSection, LiveSection),
          "stream", video_suffixes(), ".mp4", extra=("description", "frame_octaves", "frame_steps"),
          not_for=("start", "end", "max_frames", "cadence", "loop", "preview")),

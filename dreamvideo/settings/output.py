@@ -35,7 +35,8 @@ class OutputSection(BaseModel):
         None, description="Longest side N, or WxH.")
     # ffmpeg refuses a rate that rounds to 0 (its rates are fractions, here of denominator <= 1001) and
     # a GIF cannot hold a frame for more than 655 s: 0.01 (a frame every 100 s) is safely inside both.
-    fps: float = Field(24.0, ge=0.01, le=240.0, description="Frames per second (0.01 to 240).")
+    fps: float = Field(24.0, ge=0.01, le=240.0, description="Frames per second (0.01 to 240); a video keeps its own "
+                       "rate, an image sequence input plays at this one.")
     crf: int = Field(18, ge=0, le=51, description="Quality, 0 (best) to 51, on x264's scale; mapped onto each "
                      "codec's own (`dreamvideo formats` shows how).")
     codec: Optional[str] = Field(None, description="The codec inside the output's container, by default its "

@@ -128,9 +128,9 @@ def frames_total(kind: str, settings: dict, source: Path | None) -> int | None:
     if kind == "zoom":
         return settings.get("frames") or (None if settings.get("audio") else 60)
     try:
-        from ..media import sources
+        from ..media import inputs, sources
 
-        info = sources.probe(source)
+        info = inputs.open_input(source, settings.get("fps") or 24.0).info
         return sources.expected_frames(info, settings.get("start") or 0.0, settings.get("end"),
                                        settings.get("max_frames")) or None
     except Exception:  # noqa: BLE001 - an unreadable clip fails in the child with the CLI's own message

@@ -20,6 +20,7 @@ from PIL import Image
 from ..errors import DreamError
 from ..media import sources
 from ..media.images import fit_longest
+from ..media.inputs import open_input
 from ..render.common import longest_side
 from ..render.engine import Engine, RunOptions, cached_model
 from ..render.video import first_frame as clip_frame
@@ -43,7 +44,7 @@ def first_frame(kind: str, source: Path | None, settings: Settings) -> np.ndarra
         width, height = _shrunk((size, size) if isinstance(size, int) else size, settings)
         return sources.noise(width, height, settings.seed or 0)
     if kind == "video":
-        info = sources.probe(source)
+        info = open_input(source, settings.fps).info
         frame = clip_frame(info, _shrunk((info.width, info.height), settings), settings.start, settings.end)
         if frame is None:
             raise DreamError(f"{source.name} has no video frames from `start` {settings.start:g}s")
