@@ -20,7 +20,7 @@ from dreamvideo.media import ffmpeg
 from dreamvideo.media.audio import decode
 from dreamvideo.media.encode import VideoWriter, check_video_output, verify_video
 from dreamvideo.media.formats import find_format, fit_size, format_lines, output_formats, video_suffixes
-from dreamvideo.media.sequence import Staging
+from dreamvideo.media.sequence_output import Staging
 from dreamvideo.media.sources import load_image, probe
 
 FPS = 24

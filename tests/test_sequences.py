@@ -14,7 +14,7 @@ from PIL import Image
 
 from dreamvideo.errors import DreamError
 from dreamvideo.media.inputs import SEQUENCE, open_input
-from dreamvideo.media.sequences import natural_key
+from dreamvideo.media.sequence_input import natural_key
 from dreamvideo.media.sources import read_frames
 
 from .conftest import ffmpeg

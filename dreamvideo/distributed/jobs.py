@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import DreamError, SettingsError, first_line
 from ..media.files import identity
-from ..media.sequences import is_sequence
+from ..media.sequence_input import is_sequence
 from ..render.reads import clashes, render_reads, written
 from ..settings import Settings
 from ..settings.kinds import KINDS, WORDS, Kind

@@ -24,7 +24,7 @@ from .files import atomic, check_output, clean_stale, partial_path  # noqa: F401
 from .formats import Format, find_format, fit_size, video_suffixes
 from .mux import Audio, audio_span, mux_audio, write_wav
 from .readback import AUDIO_SLACK, check_audio, verify_video  # noqa: F401  (re-exported)
-from .sequence import Staging, audio_path, check_sequence_output
+from .sequence_output import Staging, audio_path, check_sequence_output
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 

@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import DreamError, not_a_file
-from .sequences import is_sequence
+from .sequence_input import is_sequence
 
 BACKGROUND = (255, 255, 255)  # transparency is composited on white
 # Longest working side for inputs given without --size. Dreaming time and activation memory

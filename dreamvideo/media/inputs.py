@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DreamError, not_a_file
-from . import ffmpeg, sequences, sources
+from . import ffmpeg, sequence_input, sources
 
 VIDEO, ANIMATED, STILL, SEQUENCE = "video", "animated image", "still image", "image sequence"
 ANIMATED_FORMATS = ("GIF", "PNG", "WEBP")  # PNG: APNG
@@ -67,11 +67,11 @@ def kind_of(source: Path | str) -> str:
     """What ``source`` names, from its name and headers alone (nothing is decoded)."""
     path = Path(str(source)).expanduser()
     if path.is_file():
-        header = sequences.read_header(path)
+        header = sequence_input.read_header(path)
         if header and header.animated and header.format in ANIMATED_FORMATS:
             return ANIMATED
         return STILL if header and header.format in STILL_FORMATS else VIDEO
-    if sequences.is_sequence(str(source)):
+    if sequence_input.is_sequence(str(source)):
         return SEQUENCE
     raise not_a_file("input video", source)
 
@@ -84,7 +84,7 @@ def open_input(source: Path | str, fps: float = 24.0) -> Input:
     """
     kind = kind_of(source)
     if kind == SEQUENCE:
-        frames = sequences.find_frames(str(source))
+        frames = sequence_input.find_frames(str(source))
         rate = sources.exact_fps(fps)
         info = sources.VideoInfo(Path(str(source)), rate, *frames.size, float(len(frames.files) / rate), False,
                                  files=frames.files, alpha=frames.alpha is not None)
@@ -93,7 +93,7 @@ def open_input(source: Path | str, fps: float = 24.0) -> Input:
         return Input(kind, info, note or None)
     path = Path(str(source)).expanduser()
     info = sources.probe(path)
-    header = sequences.read_header(path)
+    header = sequence_input.read_header(path)
     if header:  # PIL tells alpha apart; ffmpeg decodes every GIF and WebP with an alpha plane
         info = replace(info, alpha=header.alpha)
     if kind == ANIMATED:

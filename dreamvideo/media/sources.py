@@ -6,7 +6,7 @@ DV and old phone footage) and rotation tags are turned into square pixels at the
 displayed aspect; a clip that ends early (truncated download) is read as far as it
 goes and :meth:`FrameReader.shortfall` says how many frames were missing. A source
 with an alpha channel (ProRes 4444, HAP Alpha, RGBA PNG) is flattened on black.
-Image sequences (``media/sequences.py``) are read through the same reader.
+Image sequences (``media/sequence_input.py``) are read through the same reader.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import imageio_ffmpeg
 import numpy as np
 
 from ..errors import DreamError, first_line, not_a_file
-from . import ffmpeg, sequences
+from . import ffmpeg, sequence_input
 from .images import fit_longest, load_guide, load_image, working_size  # noqa: F401  (part of this module's API)
 from .prefetch import prefetch  # noqa: F401  (part of this module's API)
 
@@ -192,7 +192,7 @@ class FrameReader:
         if not self.info.files:
             yield str(self.info.path), (["-ss", f"{self.start:.6f}"] if self.start and not self.info.timed else [])
         elif files := self.span_files():
-            with sequences.linked(files) as pattern:
+            with sequence_input.linked(files) as pattern:
                 yield pattern, ["-f", "image2", "-framerate", str(self.info.fps), "-start_number", "0"]
         else:
             yield None

@@ -25,7 +25,7 @@ from PIL import Image, ImageDraw
 
 from ..errors import DreamError, Interrupted
 from ..media.formats import is_sequence
-from ..media.sequence import sequence_files
+from ..media.sequence_output import sequence_files
 from ..progress import Advance
 from ..settings import Settings
 from . import layout

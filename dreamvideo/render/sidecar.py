@@ -18,7 +18,7 @@ from .. import __version__
 from ..errors import DreamError
 from ..media.files import same_file
 from ..media.formats import is_sequence
-from ..media.sequence import label
+from ..media.sequence_output import label
 from ..settings import Settings
 from ..settings.kinds import fields_for
 from ..settings.schema import FILE_SETTINGS
