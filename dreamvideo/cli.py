@@ -19,7 +19,7 @@ from . import __version__
 from .errors import DreamError
 from .media import quiet_libraries
 from .media.formats import video_suffixes
-from .options import DISTRIBUTED, DREAM, RayAddress, flags_in
+from .options import DISTRIBUTED, DREAM, LIVE, LIVE_OPTIONS, RayAddress, flags_in
 from .runner import err, out, render, run, settings_from, takes
 from .settings.kinds import KINDS
 from .usage import OneLineUsage
@@ -96,25 +96,6 @@ def one_input(given: Path, more: list[str]) -> None:
     raise DreamError(f"video reads one input, got {1 + len(more)} ({given} {more[0]} ...); if the shell "
                      f"expanded a glob, quote it: '{glob}'")
 
-
-LIVE = "Live"
-LIVE_OPTIONS = {
-    "record": Annotated[Optional[Path], typer.Option("--record", metavar="FILE", rich_help_panel=LIVE,
-                        help="Record what is shown (any output format), finished and verified on stop.")],
-    "duration": Annotated[Optional[float], typer.Option("--duration", min=0.1, metavar="S", rich_help_panel=LIVE,
-                          help="Stop after S seconds (default: Ctrl-C, SIGTERM or the source's end).")],
-    "osc": Annotated[Optional[int], typer.Option(
-        "--osc", min=0, max=65535, metavar="PORT", rich_help_panel=LIVE,
-        help="Listen on 127.0.0.1:PORT for /dreamvideo/SETTING VALUE (e.g. /dreamvideo/step_size 0.08).")],
-    "window": Annotated[bool, typer.Option("--window", rich_help_panel=LIVE,
-                        help="Show it in a window (needs a display).")],
-    "virtual_cam": Annotated[bool, typer.Option("--virtual-cam", rich_help_panel=LIVE,
-                             help="Send it to a virtual camera (needs the optional, GPL-2 pyvirtualcam).")],
-    "loop_input": Annotated[bool, typer.Option("--loop-input", rich_help_panel=LIVE,
-                            help="Play a video file in a loop.")],
-    "timeout": Annotated[float, typer.Option("--timeout", min=0.1, metavar="S", rich_help_panel=LIVE,
-                         help="Seconds a source may take to give its first frame.")],
-}
 
 
 @app.command()

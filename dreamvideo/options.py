@@ -12,6 +12,7 @@ import inspect
 import re
 import types
 import typing
+from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
 import typer
@@ -206,3 +207,24 @@ def name_term_flags(message: str, origins: dict[str, tuple[str, str]]) -> str:
         name, value = origins[match.group(1)]
         return f"`{name}` '{value}': "
     return re.sub(r"`objective`: objective term '(.*?)': ", rename, message)
+
+
+# The options of `live` that are not settings: sinks, control and how it ends.
+LIVE = "Live"
+LIVE_OPTIONS = {
+    "record": Annotated[Optional[Path], typer.Option("--record", metavar="FILE", rich_help_panel=LIVE,
+                        help="Record what is shown (any output format), finished and verified on stop.")],
+    "duration": Annotated[Optional[float], typer.Option("--duration", min=0.1, metavar="S", rich_help_panel=LIVE,
+                          help="Stop after S seconds (default: Ctrl-C, SIGTERM or the source's end).")],
+    "osc": Annotated[Optional[int], typer.Option(
+        "--osc", min=0, max=65535, metavar="PORT", rich_help_panel=LIVE,
+        help="Listen on 127.0.0.1:PORT for /dreamvideo/SETTING VALUE (e.g. /dreamvideo/step_size 0.08).")],
+    "window": Annotated[bool, typer.Option("--window", rich_help_panel=LIVE,
+                        help="Show it in a window (needs a display).")],
+    "virtual_cam": Annotated[bool, typer.Option("--virtual-cam", rich_help_panel=LIVE,
+                             help="Send it to a virtual camera (needs the optional, GPL-2 pyvirtualcam).")],
+    "loop_input": Annotated[bool, typer.Option("--loop-input", rich_help_panel=LIVE,
+                            help="Play a video file in a loop.")],
+    "timeout": Annotated[float, typer.Option("--timeout", min=0.1, metavar="S", rich_help_panel=LIVE,
+                         help="Seconds a source may take to give its first frame.")],
+}
