@@ -17,12 +17,12 @@ import anyio
 from fastapi import APIRouter, HTTPException, Request
 
 from ...media.files import fsync_dir, fsync_file, partial_path
+from ...media.inputs import input_suffixes
 from ..paths import free_name, relative, safe_name
 from .base import OneLineRoute, folder
 
 router = APIRouter(route_class=OneLineRoute)
-ACCEPTED = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif", ".mp4", ".mov", ".mkv", ".webm",
-            ".avi", ".m4v", ".mp3", ".wav", ".m4a", ".flac", ".ogg", ".aac")
+ACCEPTED = input_suffixes()  # the one list the picker and the page read too
 
 
 def too_big(cap: int) -> HTTPException:
