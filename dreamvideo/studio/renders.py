@@ -140,25 +140,20 @@ def output_format(output: Path, codec: Any) -> Format | None:
 
 def shown(folder: Path, output: Path, kind: str, codec: Any, first: Path) -> dict[str, Any]:
     """How the page shows a render: ``play`` ("video" for ``<video>``, "image" for ``<img>``, None where
-    browsers cannot play it), ``format`` (the table's name), and for the rest a ``poster`` URL (an image
-    sequence's first frame; one frame extracted from a clip) and the file to ``download``."""
+    browsers cannot play it), ``format`` (the table's name), ``download`` (a URL: the file, or an image
+    sequence's frames as one ZIP) and, where it does not play, a ``poster`` URL (a sequence's first
+    frame; one frame extracted from a clip)."""
+    path = relative(folder, output)
+    where, file = quote(path, safe=""), "/files/" + quote(path)
     if kind == "still":
-        return {"play": "image", "format": output.suffix.lower().lstrip("."), "poster": None,
-                "download": relative(folder, output)}
+        return {"play": "image", "format": output.suffix.lower().lstrip("."), "poster": None, "download": file}
     fmt = output_format(output, codec)
     name = fmt.name if fmt else output.suffix.lower()
-    if fmt and fmt.browser:  # a file that says "loop forever" itself is an animated image
-        return {"play": "image" if fmt.loops else "video", "format": name, "poster": None,
-                "download": relative(folder, output)}
     if fmt and fmt.sequence:
-        return {"play": None, "format": name, "poster": file_url(relative(folder, first)), "download": None}
-    return {"play": None, "format": name, "poster": "/api/poster/" + quote(relative(folder, output)),
-            "download": relative(folder, output)}
-
-
-def file_url(path: str) -> str:
-    """``/files/PATH`` for a path relative to the folder, each part quoted."""
-    return "/files/" + quote(path)
+        return {"play": None, "format": name, "poster": "/files/" + quote(relative(folder, first)),
+                "download": "/api/frames?path=" + where}
+    plays = ("image" if fmt.loops else "video") if fmt and fmt.browser else None  # a file that loops by itself is an image
+    return {"play": plays, "format": name, "poster": None if plays else "/api/poster?path=" + where, "download": file}
 
 
 def _number(text: Any) -> float | None:

@@ -363,12 +363,12 @@ function media(render, controls) {
   if (render.play === "video")
     return el("video", { src, controls, muted: true, loop: true, playsinline: true, preload: "metadata" });
   if (render.play === "image") return el("img", { src, alt: render.path, loading: "lazy" });
-  const name = render.path.split("/").pop();
+  const name = render.path.split("/").pop(), frames = render.format === "image sequence" ? `${render.frames} frames, ` : "";
   return el("div", { class: "poster" },
-    render.poster ? el("img", { src: `${render.poster}?v=${Math.round(render.modified)}`, alt: `first frame of ${name}` }) : null,
-    render.download ? el("a", { class: "download", href: fileUrl(render.download), download: name,
-                                text: `download ${render.format} (${megabytes(render.bytes)})` })
-      : el("span", { class: "download", text: `${render.format}: ${render.frames} frames in ${render.path}` }));
+    render.poster ? el("img", { src: `${render.poster}${render.poster.includes("?") ? "&" : "?"}v=${Math.round(render.modified)}`,
+                                alt: `first frame of ${name}` }) : null,
+    el("a", { class: "download", href: render.download, download: true,
+              text: `download ${render.format} (${frames}${megabytes(render.bytes)})` }));
 }
 
 const megabytes = (bytes) => bytes < 1e5 ? `${Math.max(1, Math.round(bytes / 1e3))} KB` : `${(bytes / 1e6).toFixed(1)} MB`;
