@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 import warnings
 from pathlib import Path
 
+import imageio_ffmpeg
 import pytest
+import yaml
 
 pytest.importorskip("fastapi")
 with warnings.catch_warnings():  # starlette's note about httpx2: not ours to act on
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+from dreamvideo.media.formats import find_format
 from dreamvideo.studio.app import create_app
 
 TOKEN = "test-token-123"
@@ -48,3 +52,17 @@ def wait_for(client: TestClient, job_id: str, states: tuple[str, ...], timeout: 
             return job
         time.sleep(0.2)
     raise AssertionError(f"job {job_id} never reached {states}: {job}")
+
+
+def make_render(path: Path, codec: str | None = None, frames: int = 12, size: str = "64x48") -> Path:
+    """A zoom's render as the formats table writes ``path`` (with ``codec``), from ffmpeg's test pattern at
+    12 fps, and the sidecar a render leaves beside it (nothing is dreamed)."""
+    fmt = find_format(path, codec)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i",
+                    f"testsrc2=size={size}:rate=12:duration={frames / 12}", *fmt.output_args(18, loop=True),
+                    str(path)], check=True)
+    settings = {"frames": frames, "fps": 12.0, "size": [int(side) for side in size.split("x")],
+                **({"codec": codec} if codec else {})}
+    path.with_name(path.name + ".yaml").write_text(yaml.safe_dump({**settings, "meta": {"from": "noise"}}))
+    return path

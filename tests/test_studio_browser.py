@@ -1,4 +1,5 @@
-"""The studio in a real browser: preview, two tiny zooms rendered live, the gallery plays them, compare.
+"""The studio in a real browser: preview, two tiny zooms rendered live, the gallery plays them, compare; the
+gallery plays WebM, WebP and APNG renders and gives a MOV a poster and a download; the format and codec choice.
 
 Starts the real server (``python -m dreamvideo studio TMP --port 0 --no-browser``) and drives Chromium
 with Playwright. Skipped only when no Chromium can be found. Screenshots go to the test's tmp folder
@@ -13,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from dreamvideo.media.formats import output_formats
 from tests.conftest import IMAGES
+from tests.studio_fixtures import make_render
 from tests.studio_server import StudioServer
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -39,7 +42,7 @@ def page(tmp_path: Path):
         tab.on("pageerror", lambda error: errors.append(str(error)))
         tab.goto(server.url)
         tab.wait_for_selector("body[data-ready=yes]", timeout=30_000)
-        tab.errors = errors
+        tab.errors, tab.folder = errors, folder
         yield tab
         browser.close()
     server.stop()
@@ -136,3 +139,99 @@ def test_preview_render_watch_play_and_compare_in_a_browser(page, tmp_path):
     assert page.input_value("#input") == "uploads/chelsea.jpg"
     a_tiff_upload_is_listed_and_chosen(page, tmp_path)
     assert page.errors == []
+
+
+def plays(page, selector: str) -> None:
+    """The element shows its clip at its size and the picture on screen changes (an animated image plays by
+    itself; a canvas would only ever draw its first frame, so the screen is what is compared)."""
+    node = page.locator(selector)
+    node.scroll_into_view_if_needed()
+    page.wait_for_function("n => n.tagName === 'VIDEO' ? n.readyState >= 2 && n.videoWidth === 64"
+                           " : n.complete && n.naturalWidth === 64", arg=node.element_handle(), timeout=15_000)
+    first = node.screenshot()
+    for _ in range(50):
+        page.wait_for_timeout(200)
+        if node.screenshot() != first:
+            return
+    raise AssertionError(f"{selector} shows one picture for 10 s: it does not play")
+
+
+def test_the_gallery_plays_webm_webp_and_apng_and_gives_a_mov_or_sequence_a_poster_and_a_download(page):
+    for name, codec in (("web.webm", None), ("loop.webp", None), ("loop.apng", None), ("edit.mov", None),
+                        ("vj.mov", "hap"), ("shots/dive_%05d.png", None)):
+        make_render(page.folder / "r" / name, codec, frames=24)
+    page.reload()
+    page.wait_for_selector("body[data-ready=yes]", timeout=30_000)
+    assert page.locator(".card").count() == 6
+    video = page.locator('[data-render="r/web.webm"] video')
+    video.evaluate("v => v.play()")
+    page.wait_for_function("v => v.currentTime > 0 && !v.paused", arg=video.element_handle(), timeout=15_000)
+    plays(page, '[data-render="r/web.webm"] video')
+    for path in ("r/loop.webp", "r/loop.apng"):
+        plays(page, f'[data-render="{path}"] .media img')
+    for path in ("r/edit.mov", "r/vj.mov", "r/shots/dive_%05d.png"):
+        card = page.locator(f'[data-render="{path}"]')
+        assert card.locator("video").count() == 0  # browsers cannot play it: no broken player
+        poster = card.locator(".poster img")
+        poster.scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete && img.naturalWidth === 64", arg=poster.element_handle(),
+                               timeout=30_000)
+        link = card.locator("a.download")
+        assert link.get_attribute("download") is not None  # saved, not opened
+        fetched = page.request.get(link.evaluate("a => a.href"))
+        whole = b"PK\x03\x04" if "%" in path else (page.folder / path).read_bytes()  # a sequence: its frames zipped
+        assert fetched.ok and fetched.body()[:len(whole)] == whole
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.evaluate("() => document.getElementById('gallery-panel').scrollIntoView()")
+    page.screenshot(path=os.environ.get("DREAMVIDEO_GALLERY_SHOT", str(page.folder.parent / "gallery.png")))
+    assert page.errors == []
+
+
+def with_codec(route) -> None:
+    """/api/schema as it reads once `codec` is a setting and zoom writes every container (whether or not it does yet)."""
+    response = route.fetch()
+    schema = response.json()
+    schema["properties"].setdefault("codec", {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None,
+                                              "description": "The codec within the output's container."})
+    containers = list(dict.fromkeys(f["suffix"] for f in schema["x-formats"] if not f["sequence"]))
+    schema["x-kinds"]["zoom"] = sorted({*schema["x-kinds"]["zoom"], "codec"})
+    schema["x-kind-table"]["zoom"]["outputs"] = containers
+    route.fulfill(response=response, json=schema)
+
+
+def test_the_output_format_and_codec_are_chosen_from_the_formats_table(page):
+    from dreamvideo.settings import Settings
+    assert page.is_hidden("#codec-field") == ("codec" not in Settings.model_fields)
+    assert ".tif" in page.get_attribute("#upload", "accept").split(",")  # uploads take it, the picker offers it
+    page.route("**/api/schema", with_codec)
+    sent: list[dict] = []
+    page.route("**/api/jobs", lambda route: (sent.append(route.request.post_data_json), route.fulfill(
+        json={"id": "x", "output": "renders/x"})) if route.request.method == "POST" else route.continue_())
+    page.reload()
+    page.wait_for_selector("body[data-ready=yes]", timeout=30_000)
+    page.select_option("#kind", "zoom")
+    assert page.locator("#format option").all_inner_texts()[0].startswith(".mp4")  # the kind's default first
+    codecs = {suffix: [f.codec for f in output_formats() if f.suffix == suffix and not f.sequence]
+              for suffix in (".webm", ".mov")}
+    page.select_option("#format", ".webm")
+    assert page.is_visible("#codec-field")
+    assert page.eval_on_selector_all("#f-codec option", "os => os.map(o => o.value)") == ["", *codecs[".webm"]]
+    page.select_option("#f-codec", "av1")
+    page.locator("#format").scroll_into_view_if_needed()
+    page.screenshot(path=str(page.folder.parent / "formats.png"))
+    av1 = next(f for f in output_formats() if f.codec == "av1")
+    assert page.inner_text("#format-help").startswith(av1.purpose)
+    page.fill("#output", "dive.mov")  # a typed suffix chooses the format; av1 is no MOV codec
+    assert page.input_value("#format") == ".mov" and page.input_value("#f-codec") == ""
+    assert page.eval_on_selector_all("#f-codec option", "os => os.map(o => o.value)") == ["", *codecs[".mov"]]
+    page.select_option("#format", ".webm")  # and the chosen format renames what was typed
+    assert page.input_value("#output") == "dive.webm"
+    page.fill("#output", "")
+    page.select_option("#f-codec", "av1")
+    for then in (lambda: None, lambda: page.select_option("#format", ".gif")):
+        then()
+        with page.expect_request(lambda request: request.url.endswith("/api/jobs") and request.method == "POST"):
+            page.click("#render-button")
+    assert page.is_hidden("#codec-field")
+    assert [(b["suffix"], b["output"], b["settings"].get("codec")) for b in sent] == [
+        (".webm", None, "av1"), (".gif", None, None)]

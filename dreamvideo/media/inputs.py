@@ -32,6 +32,16 @@ from ..errors import DreamError, not_a_file
 from . import ffmpeg, sequence_input, sources
 
 VIDEO, ANIMATED, STILL, SEQUENCE = "video", "animated image", "still image", "image sequence"
+AUDIO = "audio"  # a track for the `audio` setting (read by .audio and .mux), not a clip
+# The names each kind of input file goes by: what is offered before a file is opened (the studio's
+# upload and file picker, its page's accept list). What a file is, is still read from its header
+# (:func:`kind_of`), so a still PNG and an APNG share ``.png``.
+SUFFIXES: dict[str, tuple[str, ...]] = {
+    STILL: (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"),
+    ANIMATED: (".gif", ".webp", ".png", ".apng"),
+    VIDEO: (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"),
+    AUDIO: (".mp3", ".wav", ".m4a", ".flac", ".ogg", ".aac"),
+}
 ANIMATED_FORMATS = ("GIF", "PNG", "WEBP")  # PNG: APNG
 STILL_FORMATS = ("PNG", "JPEG", "MPO", "TIFF", "WEBP", "GIF", "BMP")
 MAX_RATE = Fraction(50)  # GIF delays under 20 ms are not shown by browsers either
@@ -61,6 +71,11 @@ class Input:
         return {"input": str(where), "input_size": sum(s.st_size for s in stats),
                 "input_mtime": max(s.st_mtime for s in stats), "input_fps": str(self.info.fps),
                 "input_frames": len(stats), "input_files": digest}
+
+
+def input_suffixes(*kinds: str) -> tuple[str, ...]:
+    """The suffixes of these kinds of input (every kind when none is named), each once, in order."""
+    return tuple(dict.fromkeys(s for kind in kinds or tuple(SUFFIXES) for s in SUFFIXES[kind]))
 
 
 def kind_of(source: Path | str) -> str:

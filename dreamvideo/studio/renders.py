@@ -4,22 +4,35 @@ A sidecar (``OUT.mp4.yaml``) records what shaped a render, so the gallery needs 
 database of its own: whatever the CLI or the studio rendered shows up, and
 "render again" is the sidecar fed back as settings. Hidden folders (work folders,
 the studio's own) are skipped.
+
+How a card shows a render is the formats table's answer (``media/video_formats``): what
+browsers play is shown playing (``<video>`` for a video, ``<img>`` for an animated image,
+which loops by itself); anything else (MOV ProRes/HAP/DNxHR, HEVC, an image sequence) gets
+a poster frame and a download link.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 
-from ..settings.kinds import KINDS
+from ..errors import DreamError
+from ..media.formats import Format, find_format, is_sequence, video_suffixes
+from ..media.sequence import frame_regex
+from ..settings.kinds import KINDS, RENDERS
 from .paths import relative
 
-SUFFIXES = (".mp4", ".gif", ".png", ".jpg", ".jpeg")
+SUFFIXES = tuple(dict.fromkeys((*video_suffixes(), ".png", ".jpg", ".jpeg")))  # (a sequence's pattern ends .png)
+# What a job may write: its kind's outputs that the gallery shows, the kind's default first.
+OUTPUTS = {name: tuple(dict.fromkeys((kind.suffix, *(s for s in kind.outputs if s in SUFFIXES))))
+           for name, kind in RENDERS.items()}
 MAX_RENDERS = 2000  # a huge folder still answers quickly
 MAX_SIDECAR = 256 * 1024  # a CLI sidecar is a few KB; anything far larger is not one
 
@@ -62,28 +75,32 @@ def sidecars(folder: Path) -> Iterator[Path]:
 
 
 def kind_of(output: Path, meta: dict[str, Any]) -> str:
-    """Still, zoom or video: a still is an image; a video's sidecar names its input clip."""
-    if output.suffix.lower() in KINDS["still"].outputs:
-        return "still"
-    return "zoom" if "from" in meta else "video"
+    """Still, zoom or video: a zoom's sidecar names where it started, a video's its clip's rate; a still
+    is an image with neither (an animated WebP is a zoom's or a video's)."""
+    if "from" in meta:
+        return "zoom"
+    still = output.suffix.lower() in KINDS["still"].outputs and not is_sequence(output)
+    return "still" if still and "fps" not in meta else "video"
 
 
 def render_entry(folder: Path, sidecar: Path) -> dict[str, Any] | None:
-    """One gallery card: path, kind, size, frames, duration, flicker, strength, date and settings."""
+    """One gallery card: path, kind, size, frames, duration, flicker, strength, date, settings and how
+    the page shows it (``play``: "video", "image" or None, then ``poster`` and ``download``)."""
     output = sidecar.with_name(sidecar.name[:-5])
     if not all(folder in path.resolve().parents for path in (sidecar, output)):
         return None  # a link that leads out of the folder
     try:
         data = read_sidecar(sidecar.resolve())  # checked inside above; a link within the folder is fine
-        info = output.stat()
+        files = written(output)
     except (OSError, ValueError, yaml.YAMLError):  # ValueError: not UTF-8
         return None
-    if not isinstance(data, dict) or not stat.S_ISREG(info.st_mode):
+    if not isinstance(data, dict) or not files:
         return None
     meta = data.pop("meta", None)
     meta = meta if isinstance(meta, dict) else {}  # a hand-edited sidecar may hold anything
     kind = kind_of(output, meta)
-    frames = 1 if kind == "still" else _count(meta.get("frames") or data.get("frames"))
+    recorded = len(files) if is_sequence(output) else meta.get("frames") or data.get("frames")
+    frames = 1 if kind == "still" else _count(recorded)
     fps = _number(meta.get("fps")) or _number(data.get("fps"))
     source = meta.get("from") if kind == "zoom" else meta.get("input")
     return {
@@ -91,8 +108,52 @@ def render_entry(folder: Path, sidecar: Path) -> dict[str, Any] | None:
         "size": data.get("size"), "frames": frames, "fps": fps,
         "duration_s": round(frames / fps, 2) if frames and fps and kind != "still" else None,
         "flicker_ratio": meta.get("flicker_ratio"), "strength": meta.get("strength"),
-        "bytes": info.st_size, "modified": info.st_mtime, "settings": data,
+        "bytes": sum(info.st_size for _, info in files), "modified": max(info.st_mtime for _, info in files),
+        "settings": data, **shown(folder, output, kind, data.get("codec"), files[0][0]),
     }
+
+
+def written(output: Path) -> list[tuple[Path, os.stat_result]]:
+    """The render's files with their stats: the output itself, or an image sequence's frames in order
+    (only names its pattern makes: a user's other files in that folder are not its frames)."""
+    if not is_sequence(output):
+        info = output.stat()
+        return [(output, info)] if stat.S_ISREG(info.st_mode) else []
+    names, found = frame_regex(output), []
+    with os.scandir(output.parent) as entries:
+        for entry in entries:
+            if names.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                found.append((Path(entry.path), entry.stat(follow_symlinks=False)))
+    start = output.name.index("%")  # the number follows the pattern's fixed head
+    return sorted(found, key=lambda item: int(re.match(r"\d+", item[0].name[start:])[0]))
+
+
+def output_format(output: Path, codec: Any) -> Format | None:
+    """The table's record for a render (its sidecar's `codec`, else the suffix's default); None if none."""
+    for choice in (codec if isinstance(codec, str) else None, None):
+        try:
+            return find_format(output, choice)
+        except DreamError:
+            continue
+    return None
+
+
+def shown(folder: Path, output: Path, kind: str, codec: Any, first: Path) -> dict[str, Any]:
+    """How the page shows a render: ``play`` ("video" for ``<video>``, "image" for ``<img>``, None where
+    browsers cannot play it), ``format`` (the table's name), ``download`` (a URL: the file, or an image
+    sequence's frames as one ZIP) and, where it does not play, a ``poster`` URL (a sequence's first
+    frame; one frame extracted from a clip)."""
+    path = relative(folder, output)
+    where, file = quote(path, safe=""), "/files/" + quote(path)
+    if kind == "still":
+        return {"play": "image", "format": output.suffix.lower().lstrip("."), "poster": None, "download": file}
+    fmt = output_format(output, codec)
+    name = fmt.name if fmt else output.suffix.lower()
+    if fmt and fmt.sequence:
+        return {"play": None, "format": name, "poster": "/files/" + quote(relative(folder, first)),
+                "download": "/api/frames?path=" + where}
+    plays = ("image" if fmt.loops else "video") if fmt and fmt.browser else None  # a file that loops by itself is an image
+    return {"play": plays, "format": name, "poster": None if plays else "/api/poster?path=" + where, "download": file}
 
 
 def _number(text: Any) -> float | None:

@@ -1,7 +1,7 @@
 """The page itself, its static files, and ``/files/PATH``: files inside FOLDER only.
 
 ``/api/files`` lists the folder's images, clips and audio for the input picker: the files
-named in :data:`INPUTS`, the one list that uploads accept too and the page reads (``/api/schema``).
+named in ``media.inputs.SUFFIXES``, the one list that uploads accept too and the page reads (``/api/schema``).
 """
 
 from __future__ import annotations
@@ -16,16 +16,13 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from ...media.inputs import input_suffixes
 from ..paths import hidden, inside, open_inside, relative, relative_name
 from .base import OneLineRoute, folder
 
 router = APIRouter(route_class=OneLineRoute)
 STATIC = {"app.js": "text/javascript", "style.css": "text/css", "index.html": "text/html"}
-# What a render reads, by kind: what the picker lists, uploads accept and the page tells apart.
-INPUTS = {"image": (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"),
-          "video": (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"),
-          "audio": (".mp3", ".wav", ".m4a", ".flac", ".ogg", ".aac")}
-PICKABLE = tuple(suffix for suffixes in INPUTS.values() for suffix in suffixes)
+PICKABLE = input_suffixes()  # what uploads take
 SECURITY_HEADERS = {"Content-Security-Policy": "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:",
                     "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
@@ -53,8 +50,12 @@ def files(path: str, request: Request) -> FileResponse:
     target = inside(root, path, must_exist=True)
     if hidden(relative_name(root, target)):  # .studio (job logs, settings) and work folders are internals
         raise HTTPException(404, f"not found: {path}")
-    fd = open_inside(root, target)
-    return HeldFileResponse(fd, target, headers={
+    return held(root, target)
+
+
+def held(root: Path, target: Path) -> HeldFileResponse:
+    """``target`` (checked by ``inside``) served from the descriptor :func:`.paths.open_inside` checked again."""
+    return HeldFileResponse(open_inside(root, target), target, headers={
         "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
         "Content-Security-Policy": "sandbox"})  # a folder .html runs no script here
 

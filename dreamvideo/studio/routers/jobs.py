@@ -20,19 +20,17 @@ from ..child import Watch
 from ..forms import KindName, refuse, validate
 from ..jobs import ACTIVE, Busy, Full, Job, JobQueue
 from ..paths import free_name, hidden, inside, open_inside, relative, taken
-from ..renders import SUFFIXES as SHOWN
+from ..renders import OUTPUTS
 from .base import OneLineRoute, folder
 
 router = APIRouter(route_class=OneLineRoute)
-# What a job may write: its kind's outputs that the gallery shows, the kind's default first.
-OUTPUTS = {name: tuple(dict.fromkeys((kind.suffix, *(s for s in kind.outputs if s in SHOWN))))
-           for name, kind in KINDS.items()}
 
 
 class JobBody(BaseModel):
     kind: KindName
     input: str = "noise"
     output: str | None = None
+    suffix: str | None = None  # the format of an automatic name (the page's format select); the default's else
     settings: dict[str, Any] = {}
     preset: str | None = None
     replace: bool = False
@@ -61,8 +59,11 @@ def output_path(request: Request, body: JobBody, source: Path | None, settings: 
     """Where the job writes: the given name (checked) or a fresh ``renders/KIND-TIME.EXT``."""
     root = folder(request)
     if not body.output:
+        suffix = (body.suffix or OUTPUTS[body.kind][0]).lower()
+        if suffix not in OUTPUTS[body.kind]:
+            raise refuse("output", f"a {body.kind} is written as {' or '.join(OUTPUTS[body.kind])}, not {suffix}")
         (root / "renders").mkdir(exist_ok=True)
-        return free_name(root / "renders", f"{body.kind}-{time.strftime('%Y%m%d-%H%M%S')}{OUTPUTS[body.kind][0]}")
+        return free_name(root / "renders", f"{body.kind}-{time.strftime('%Y%m%d-%H%M%S')}{suffix}")
     try:
         path = inside(root, body.output)
     except HTTPException as exc:

@@ -7,26 +7,40 @@ from typing import Any
 from fastapi import APIRouter
 
 from ...errors import DreamError
+from ...media.formats import output_formats
+from ...media.inputs import ANIMATED, AUDIO, STILL, SUFFIXES, VIDEO, input_suffixes
 from ...settings import Settings, describe, resolve, shipped_presets
 from ...settings.kinds import RENDERS as KINDS  # what the studio queues
+from ..renders import OUTPUTS
 from .base import OneLineRoute
-from .files import INPUTS
 
 router = APIRouter(route_class=OneLineRoute)
+# The input files a kind's input word (the kind table's) takes, as media/inputs names them.
+TAKES = {"image": (STILL,), "noise-or-image": (STILL,), "video": (VIDEO, ANIMATED)}
 
 
 @router.get("/api/schema")
 def schema() -> dict[str, Any]:
-    """Settings' JSON schema (descriptions are the form's help), plus the kind table: the fields each
-    kind uses (``x-kinds``), and its label, input (image, noise-or-image or video) and outputs; and the
-    input files by kind (``x-inputs``: the page's upload dialog and its image/clip test read them)."""
+    """Settings' JSON schema (descriptions are the form's help), plus the tables the page reads instead of
+    repeating them: the kind table (``x-kinds``: the fields each kind uses; ``x-kind-table``: its label,
+    input, the outputs a job may write, default first, and the input files it ``accepts``), the output
+    formats (``x-formats``) and the input files by kind (``x-inputs``: what uploads and the picker take)."""
     data = Settings.model_json_schema()
     data["properties"].pop("meta", None)
     data["x-kinds"] = {name: sorted(kind.fields) for name, kind in KINDS.items()}
     data["x-kind-table"] = {name: {"label": kind.label, "command": kind.command, "input": kind.input,
-                                   "outputs": list(kind.outputs)} for name, kind in KINDS.items()}
-    data["x-inputs"] = INPUTS
+                                   "outputs": list(OUTPUTS[name]), "accepts": list(input_suffixes(*TAKES[kind.input]))}
+                            for name, kind in KINDS.items()}
+    data["x-formats"] = formats()
+    data["x-inputs"] = {kind: list(SUFFIXES[kind]) for kind in (STILL, ANIMATED, VIDEO, AUDIO)}
     return data
+
+
+def formats() -> list[dict[str, Any]]:
+    """Every output format, in the listing's order: where it goes, what it is for, and how browsers take it."""
+    return [{"suffix": f.suffix, "container": f.container, "codec": f.codec, "name": f.name, "default": f.default,
+             "sequence": f.sequence, "browser": f.browser, "loops": f.loops, "audio": f.audio, "alpha": f.alpha,
+             "bit_depths": [8, 16] if f.deep else [f.bit_depth], "purpose": f.purpose} for f in output_formats()]
 
 
 @router.get("/api/presets")

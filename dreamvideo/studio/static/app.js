@@ -5,7 +5,7 @@ const state = { schema: null, presets: [], renders: [], jobs: [], selected: new 
 // Shown first; every other field of the schema goes under "More settings", so new settings appear there.
 const PRIMARY = ["size", "frames", "zoom", "rotate", "translate", "layers", "objective", "octaves", "steps",
                  "step_size", "seed", "coherence", "start", "end", "max_frames"];
-const HIDDEN = new Set(["meta", "preview"]);
+const HIDDEN = new Set(["meta", "preview", "codec"]);  // preview and codec have their own controls
 const $ = (id) => document.getElementById(id);
 
 function el(tag, attrs = {}, ...children) {
@@ -115,6 +115,7 @@ function buildKinds() {
 
 function showKindFields() {
   const kind = $("kind").value;
+  buildFormats();
   const used = new Set(state.schema["x-kinds"][kind] || []);
   for (const field of document.querySelectorAll("[data-field]")) field.hidden = !used.has(field.dataset.field);
   const noise = $("input").querySelector('option[value="noise"]');
@@ -125,14 +126,58 @@ function showKindFields() {
   }
 }
 
-function isInput(path, what) {
-  // The server's one list of input files by kind (image, video, audio): uploads and the picker use it too.
-  const dot = path.lastIndexOf(".");
-  return dot >= 0 && (state.schema["x-inputs"][what] || []).includes(path.slice(dot).toLowerCase());
+// Which files a kind takes, and which files may be uploaded: the server's lists (media/inputs), by suffix.
+const suffixOf = (path) => (/\.[^./]+$/.exec(path.toLowerCase()) || [""])[0];
+const matchesKind = (path, kind) => (kinds()[kind]?.accepts || []).includes(suffixOf(path));
+const uploadable = () => [...new Set(Object.values(state.schema["x-inputs"]).flat())];
+
+// ------------------------------------------------------------------ output format and codec (the formats table)
+
+const formats = (suffix) => state.schema["x-formats"].filter((f) => f.suffix === suffix && !f.sequence);
+const hasCodec = () => "codec" in state.schema.properties && (state.schema["x-kinds"][$("kind").value] || []).includes("codec");
+
+function buildFormats() {
+  // The kind's outputs (its default first); a suffix the formats table knows is labelled with its default's name.
+  const kind = $("kind").value, current = $("format").value;
+  const outputs = kinds()[kind]?.outputs || [];
+  $("format").replaceChildren(...outputs.map((suffix) => {
+    const main = formats(suffix).find((f) => f.default);
+    return el("option", { value: suffix, text: main && main.name !== suffix ? `${suffix} (${main.codec})` : suffix });
+  }));
+  if (outputs.includes(current)) $("format").value = current;
+  showCodecs();
 }
 
-function matchesKind(path, kind) {
-  return isInput(path, kinds()[kind]?.input === "video" ? "video" : "image");
+function showCodecs() {
+  // The codec select lists the chosen container's codecs, and only where the schema has the `codec` setting.
+  const codecs = formats($("format").value), select = $("f-codec"), before = select.value;
+  const shown = hasCodec() && codecs.length > 1;
+  const main = codecs.find((f) => f.default);
+  select.replaceChildren(el("option", { value: "", text: main ? `default (${main.codec})` : "default" }),
+                         ...codecs.map((f) => el("option", { value: f.codec, text: f.codec })));
+  select.value = shown && codecs.some((f) => f.codec === before) ? before : "";
+  if (shown) select.dataset.kind = "enum"; else delete select.dataset.kind;  // read with the settings only when shown
+  $("codec-field").hidden = !shown;
+  const chosen = codecs.find((f) => f.codec === select.value) || main;
+  $("format-help").textContent = chosen ? `${chosen.purpose}. Plays in browsers: ${chosen.browser ? "yes" : "no"}; `
+    + `audio: ${chosen.audio || "none"}${chosen.loops ? "; loops by itself" : ""}.` : "";
+  $("output").placeholder = `automatic: renders/${$("kind").value}-TIME${$("format").value}`;
+}
+
+function chooseFormat() {
+  // A typed name follows the chosen format's suffix.
+  const name = $("output").value.trim();
+  if (name && suffixOf(name)) $("output").value = name.slice(0, -suffixOf(name).length) + $("format").value;
+  showCodecs();
+}
+
+function typeOutput() {
+  // A typed suffix the kind can write chooses the format.
+  const suffix = suffixOf($("output").value.trim());
+  if ([...$("format").options].some((o) => o.value === suffix) && $("format").value !== suffix) {
+    $("format").value = suffix;
+    showCodecs();
+  }
 }
 
 function fillForm(settings) {
@@ -216,9 +261,8 @@ async function upload(event) {
   try {
     const body = await json(`/api/uploads?name=${encodeURIComponent(file.name)}`, { method: "POST", body: file });
     await loadInputs(body.path);
-    if (isInput(body.path, "video") && kinds()[$("kind").value].input !== "video") {
-      $("kind").value = kindFor("video"); showKindFields();
-    }
+    const taker = Object.keys(kinds()).find((kind) => matchesKind(body.path, kind));
+    if (!matchesKind(body.path, $("kind").value) && taker) { $("kind").value = taker; showKindFields(); }
     $("input").value = body.path;
     say("");
   } catch (error) { say(""); $("form-error").textContent = error.message; }
@@ -252,7 +296,8 @@ async function preview() {
 
 async function submit(extra = {}, body = null) {
   clearErrors();
-  const job = body || { ...request(extra), output: $("output").value.trim() || null, replace: $("replace").checked };
+  const job = body || { ...request(extra), output: $("output").value.trim() || null, suffix: $("format").value || null,
+                        replace: $("replace").checked };
   try {
     const made = await (await post("/api/jobs", job)).json();
     say("");
@@ -312,16 +357,26 @@ function listen() {
 const fileUrl = (path) => `/files/${path.split("/").map(encodeURIComponent).join("/")}`;
 
 function media(render, controls) {
+  // As the server says (the formats table): a video, an animated image (it loops by itself), or, where browsers
+  // cannot play the file (MOV ProRes/HAP/DNxHR, an image sequence), its poster frame and a download link.
   const src = fileUrl(render.path) + `?v=${Math.round(render.modified)}`;
-  if (render.path.toLowerCase().endsWith(".mp4"))
+  if (render.play === "video")
     return el("video", { src, controls, muted: true, loop: true, playsinline: true, preload: "metadata" });
-  return el("img", { src, alt: render.path, loading: "lazy" });
+  if (render.play === "image") return el("img", { src, alt: render.path, loading: "lazy" });
+  const name = render.path.split("/").pop(), frames = render.format === "image sequence" ? `${render.frames} frames, ` : "";
+  return el("div", { class: "poster" },
+    render.poster ? el("img", { src: `${render.poster}${render.poster.includes("?") ? "&" : "?"}v=${Math.round(render.modified)}`,
+                                alt: `first frame of ${name}` }) : null,
+    el("a", { class: "download", href: render.download, download: true,
+              text: `download ${render.format} (${frames}${megabytes(render.bytes)})` }));
 }
+
+const megabytes = (bytes) => bytes < 1e5 ? `${Math.max(1, Math.round(bytes / 1e3))} KB` : `${(bytes / 1e6).toFixed(1)} MB`;
 
 function facts(render) {
   const size = Array.isArray(render.size) ? render.size.join("x") : render.size;
   const parts = [render.kind, size && `${size} px`, render.kind !== "still" && render.frames && `${render.frames} frames`,
-                 render.duration_s && `${render.duration_s} s`,
+                 render.duration_s && `${render.duration_s} s`, render.format,
                  render.flicker_ratio != null && `flicker ${render.flicker_ratio}`,
                  render.strength != null && `strength ${render.strength}`,
                  new Date(render.modified * 1000).toLocaleString()];
@@ -330,6 +385,9 @@ function facts(render) {
 
 function edit(render) {
   $("kind").value = render.kind;
+  showKindFields();
+  if ([...$("format").options].some((o) => o.value === suffixOf(render.path))) $("format").value = suffixOf(render.path);
+  showCodecs();  // its codec's option exists before its settings are filled in
   $("preset").value = "";
   $("preset-help").textContent = `settings of ${render.path}`;
   fillForm(render.settings);
@@ -421,6 +479,10 @@ async function start() {
   fillForm({});
   await loadInputs();
   $("kind").addEventListener("change", showKindFields);
+  $("format").addEventListener("change", chooseFormat);
+  $("f-codec").addEventListener("change", showCodecs);
+  $("output").addEventListener("input", typeOutput);
+  $("upload").accept = uploadable().join(",");
   $("preset").addEventListener("change", choosePreset);
   $("upload").addEventListener("change", upload);
   $("preview-button").addEventListener("click", preview);
