@@ -25,7 +25,7 @@ import yaml
 
 from ..errors import DreamError
 from ..media.formats import Format, find_format, is_sequence, video_suffixes
-from ..media.sequence import frame_regex
+from ..media.sequence_output import frame_regex
 from ..settings.kinds import KINDS, RENDERS
 from .paths import relative
 

@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, StreamingResponse
 
 from ...media.formats import is_sequence, video_suffixes
-from ...media.sequence import label
+from ...media.sequence_output import label
 from ..paths import hidden, inside, open_inside, relative_name
 from ..posters import poster
 from ..renders import list_renders, written

@@ -474,7 +474,6 @@ async function start() {
   for (const p of state.presets)
     $("preset").append(el("option", { value: p.name, text: p.name, disabled: !p.settings }));
   buildKinds();
-  $("upload").accept = Object.values(state.schema["x-inputs"]).flat().join(",");
   buildForm();
   fillForm({});
   await loadInputs();
