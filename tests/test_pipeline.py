@@ -308,5 +308,6 @@ def test_large_still_without_size_is_capped_and_says_so(tmp_path):
     notes = Notes()
     out = render_still(_video_settings(), wide, tmp_path / "o.png", RunOptions(), notes)
     assert load_image(out).shape[1] == DEFAULT_MAX_SIDE
-    assert notes.lines == [f"input is {DEFAULT_MAX_SIDE + 52}x64; dreaming at {DEFAULT_MAX_SIDE}x62 "
+    capped = [line for line in notes.lines if not line.startswith("`precision` auto")]  # auto's choice, on some CPUs
+    assert capped == [f"input is {DEFAULT_MAX_SIDE + 52}x64; dreaming at {DEFAULT_MAX_SIDE}x62 "
                            f"(default limit {DEFAULT_MAX_SIDE} px; pass `size` N for another size)"]
