@@ -144,3 +144,18 @@ def test_frames_kept_in_the_sequences_own_folder_are_refused(runner, tmp_path):
                                  "--frames-dir", str(tmp_path / "t"), *TINY])
     _refused(result, "would join the sequence; choose another --frames-dir")
     assert {p: p.read_bytes() for p in tmp_path.glob("*/*")} == before
+
+
+def test_a_sequence_in_is_a_sequence_out_with_as_many_frames_numbered_in_order(runner, tmp_path):
+    """Compositors hand over frames and take frames back: f_0007..f_0010 in, dreamed_00001..00004 out,
+    in the same order (the frames' grey levels rise, and one light dream step keeps them rising)."""
+    frames(tmp_path / "shots", [f"f_{n:04d}.png" for n in range(7, 11)])
+    out = tmp_path / "out" / "dreamed_%05d.png"
+    result = runner.invoke(app, ["video", str(tmp_path / "shots" / "f_%04d.png"), "-o", str(out), "--fps", "12",
+                                 *TINY])
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in (tmp_path / "out").glob("dreamed_*.png"))
+    assert written == [f"dreamed_{n:05d}.png" for n in range(1, 5)]
+    images = [np.asarray(Image.open(tmp_path / "out" / name).convert("RGB")) for name in written]
+    assert all(image.shape == (48, 64, 3) for image in images)
+    assert rising(brightness(images))  # the input's order, frame for frame
