@@ -31,6 +31,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import clip_path, parser, sheet, start  # noqa: E402
+from measures import flicker_ratio, strength as measured_strength, warp_error  # noqa: E402
 from dreamvideo.live import LiveOptions, MemorySink, run_live  # noqa: E402
 from dreamvideo.motion import metrics  # noqa: E402
 from dreamvideo.render import Engine, RunOptions  # noqa: E402
@@ -69,11 +70,11 @@ def measure(settings: Settings, name: str, args) -> None:
             continue
         count = min(args.offline, len(inputs))
         if reference is None:
-            reference = metrics.strength(inputs[:count], offline(engine, settings, inputs[:count]), energy)
-        strength = metrics.strength(inputs[:count], shown[:count], energy)
+            reference = measured_strength(inputs[:count], offline(engine, settings, inputs[:count]), energy)
+        strength = measured_strength(inputs[:count], shown[:count], energy)
         print(f"  fill {fill:5}: shown {figures['shown_fps']:.1f} fps, dreamed {figures['dreamed_per_s']:.2f}/s, "
               f"p50 {figures['p50_ms']:.0f} ms, p95 {figures['p95_ms']:.0f} ms, dropped {figures['dropped_pct']:.1f}%, "
-              f"flicker {metrics.flicker_ratio(inputs, shown):.3f}, warp err {metrics.warp_error(inputs, shown):.2f}, "
+              f"flicker {flicker_ratio(inputs, shown):.3f}, warp err {warp_error(inputs, shown):.2f}, "
               f"strength {strength:.3f} ({strength / reference:.2f}x offline {reference:.3f})", flush=True)
         picks = np.linspace(0, len(shown) - 1, 6).round().astype(int)
         sheet(args.sheets / f"live-{name}-{fill}.png", [[inputs[i] for i in picks], [shown[i] for i in picks]],
