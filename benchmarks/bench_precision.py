@@ -46,27 +46,12 @@ from dreamvideo.media.sources import load_image
 from dreamvideo.models import get_model
 from dreamvideo.motion.metrics import activation_energy
 from dreamvideo.core.objectives import mean_square
+from dreamvideo.progress import Notes
 from dreamvideo.render import RunOptions, render_video, render_zoom
 from dreamvideo.settings import resolve
 
 GOALS = {"zoom": 1.4, "vgg19": 1.8, "video": 1.3, "avx2": 1.0}
 SHEET_FRAMES = 4
-
-
-class Notes:
-    """A reporter that keeps the notes (auto's choice is one) and shows no bars."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def task(self, description: str, total: int | None):
-        return lambda n: None
-
-    def reset(self, advance) -> None:
-        pass
-
-    def note(self, text: str) -> None:
-        self.lines.append(text)
 
 
 def case_settings(case: str, args: Any) -> dict[str, Any]:

@@ -33,6 +33,16 @@ class Silent:
         pass
 
 
+class Notes(Silent):
+    """Shows nothing and keeps the notes a render prints (``lines``): what a test or a benchmark reads back."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def note(self, text: str) -> None:
+        self.lines.append(text)
+
+
 class SecondsPerItem(ProgressColumn):
     """Seconds per completed item: the number that tells how long a video will take."""
 

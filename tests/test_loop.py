@@ -1,18 +1,10 @@
 """The resumable loop says where it picks up."""
 
-from dreamvideo.progress import Silent
+from dreamvideo.progress import Notes
 from dreamvideo.render import RunOptions, render_zoom
 from dreamvideo.settings import resolve
 
 from .conftest import FAST
-
-
-class Notes(Silent):
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def note(self, text: str) -> None:
-        self.lines.append(text)
 
 
 def test_a_resumed_render_says_from_which_frame(tmp_path):

@@ -12,6 +12,7 @@ from dreamvideo.render import Engine, RunOptions, render_video, render_zoom
 from dreamvideo.render import engine as pipeline
 from dreamvideo.settings import resolve
 from dreamvideo.media.sources import load_image, probe
+from dreamvideo.progress import Notes
 
 from .conftest import FAST, ffmpeg, make_clip, streams, truncated_clip
 
@@ -231,22 +232,6 @@ def test_zoom_sidecar_reproduces_the_frames(tmp_path):
 
 
 # ---------------------------------------------------------------- real-world inputs (issue 10)
-
-class Notes:
-    """A silent reporter that keeps the notes a render prints."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def task(self, description, total):
-        return lambda n: None
-
-    def reset(self, advance) -> None:
-        pass
-
-    def note(self, text: str) -> None:
-        self.lines.append(text)
-
 
 def _stream_seconds(path: Path, stream: str) -> float:
     """How long one stream of a file plays: the end of its last packet."""
