@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import DreamError, SettingsError, first_line
 from ..media.files import identity
-from ..media.sequence_input import is_sequence
+from ..media.sequence_input import names_sequence
 from ..render.reads import clashes, render_reads, written
 from ..settings import Settings
 from ..settings.kinds import KINDS, WORDS, Kind
@@ -97,7 +97,7 @@ def _source(entry: JobEntry, kind: Kind, folder: Path, presets: Presets) -> tupl
     field = "input" if given else "preset: the start image it records"
     if not kind.takes_noise and not given:
         return None, f"input: a {kind.command} job needs an input file"
-    if source and not source.is_file() and not (kind.input == "video" and is_sequence(str(source))):
+    if source and not source.is_file() and not (kind.input == "video" and names_sequence(str(source))):
         return source, f"{field}: {'a directory, not a file' if source.is_dir() else 'file not found'}: {source}"
     return source, None  # a video's image sequence is checked whole when the job runs
 

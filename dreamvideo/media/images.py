@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import DreamError, not_a_file
-from .sequence_input import is_sequence
+from .sequence_input import names_sequence
 
 BACKGROUND = (255, 255, 255)  # transparency is composited on white
 # Longest working side for inputs given without --size. Dreaming time and activation memory
@@ -145,7 +145,7 @@ def load_image(path: Path, size: int | None = None, cover: tuple[int, int] | Non
 def _not_an_image(path: Path) -> DreamError:
     """Why ``path`` is not an image to read: missing, a folder, or a pattern / glob of frames, which only a
     video render reads (a still and a zoom's start are one image)."""
-    if is_sequence(str(path)) and not path.is_dir():
+    if names_sequence(str(path)) and not path.is_dir():
         return DreamError(f"input image {path} is an image sequence (a frame pattern or a glob); "
                           "a still or a zoom starts from one image file, and only a video reads a sequence")
     return not_a_file("input image", path)

@@ -86,7 +86,7 @@ def kind_of(source: Path | str) -> str:
         if header and header.animated and header.format in ANIMATED_FORMATS:
             return ANIMATED
         return STILL if header and header.format in STILL_FORMATS else VIDEO
-    if sequence_input.is_sequence(str(source)):
+    if sequence_input.names_sequence(str(source)):
         return SEQUENCE
     raise not_a_file("input video", source)
 

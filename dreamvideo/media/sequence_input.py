@@ -43,8 +43,9 @@ class Frames:
     alpha: Path | None
 
 
-def is_sequence(text: str) -> bool:
-    """Whether ``text`` names a sequence (a folder, a printf pattern, a glob) rather than one file."""
+def names_sequence(text: str) -> bool:
+    """Whether ``text`` names an input sequence (a folder, a printf pattern, a glob) rather than one file
+    (``formats.is_sequence`` says whether an output path is a frame-number pattern)."""
     path = Path(text).expanduser()
     if path.is_file():
         return False
