@@ -99,12 +99,13 @@ def open_sinks(options: LiveOptions, source: LiveSource, settings: Settings, wei
     sinks: list[Sink] = list(options.sinks)
     with _dropped_on_error(sinks):
         if options.record:
-            def sidecar(summary: str, frames: int) -> str:
+            def sidecar(summary: str, frames: int, **facts: Any) -> str:
                 return sidecar_text(options.record, settings, "live", weights(), source=options.source,
                                     fps=round(source.fps, 3), frames=frames, live=summary,
-                                    live_changes=controls.version)
+                                    live_changes=controls.version, **facts)
             sinks.append(RecordSink(options.record, source.fps, settings.crf, sidecar, progress.note,
-                                    size=source.size, codec=settings.codec, bit_depth=settings.bit_depth))
+                                    size=source.size, codec=settings.codec, bit_depth=settings.bit_depth,
+                                    audio=source.audio))
         if options.window:
             sinks.append(WindowSink(f"dreamvideo live: {source.name}", controls.stop))
         if options.virtual_cam:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 import cv2
 import numpy as np
@@ -18,11 +19,13 @@ import numpy as np
 from ..errors import DreamError, first_line
 from ..media.encode import VideoWriter, check_video_output
 from ..media.files import atomic
+from ..media.mux import Audio, audio_span, write_looped
 from ..render.assemble import say_fit
 from ..render.sidecar import sidecar_path
 from .slots import Stamped
+from .sources import SourceAudio
 
-Sidecar = Callable[[str, int], str]  # (summary line, frames written) -> the sidecar's YAML
+Sidecar = Callable[..., str]  # (summary line, frames written, **more facts) -> the sidecar's YAML
 
 
 class Sink(Protocol):
@@ -57,16 +60,21 @@ class RecordSink:
 
     The file appears only when :meth:`finish` has encoded, read it back and verified it
     (:class:`~..media.encode.VideoWriter`); its sidecar holds the settings and the summary line.
+    With ``audio`` (a file source's track) the recording carries the source's audio from its
+    first recorded frame to its last, on the source's clock (looped with the frames).
     """
 
     def __init__(self, path: Path, fps: float, crf: int, sidecar: Sidecar,
                  note: Callable[[str], None] = lambda text: None, *, size: tuple[int, int],
-                 codec: str | None = None, bit_depth: int = 8) -> None:
-        self.path, self.sidecar = path, sidecar
+                 codec: str | None = None, bit_depth: int = 8, audio: SourceAudio | None = None) -> None:
+        self.path, self.sidecar, self.note = path, sidecar, note
         fmt = check_video_output(path, codec, bit_depth)
         say_fit(fmt, *size, note)  # said, or refused, before the first dream
-        self.writer = VideoWriter(path, fps, crf, format=fmt, note=note, size_noted=True)
-        self.writer.__enter__()
+        span = (audio.path, 0.0, 0.0) if audio else None  # the real span is known on stop
+        self.writer = VideoWriter(path, fps, crf, span, format=fmt, note=note, size_noted=True)
+        self.writer.__enter__()  # a format without audio says so now
+        self.audio = audio if self.writer.audio else None
+        self.first: int | None = None  # the capture number of the first frame recorded
         self.last: tuple[np.ndarray, int] | None = None
 
     def write(self, shown: np.ndarray, source: Stamped) -> None:
@@ -75,12 +83,32 @@ class RecordSink:
             for _ in range(min(source.seq - seq - 1, 250)):  # skipped frames keep the clock; a stall is cut short
                 self.writer.write(previous)
         self.writer.write(shown)
+        self.first = source.seq if self.first is None else self.first
         self.last = (shown, source.seq)
 
     def finish(self, summary: str) -> None:
-        self.writer.__exit__(None, None, None)
+        with tempfile.TemporaryDirectory(prefix="dreamvideo-live-") as folder:
+            facts = self._take_audio(Path(folder))
+            self.writer.__exit__(None, None, None)
         with atomic(sidecar_path(self.path)) as tmp:
-            tmp.write_text(self.sidecar(summary, self.writer.frames))
+            tmp.write_text(self.sidecar(summary, self.writer.frames, **facts))
+
+    def _take_audio(self, folder: Path) -> dict[str, Any]:
+        """Give the writer the source's audio under the recorded frames; the sidecar's fact about it."""
+        if self.audio is None or self.first is None:
+            return {}
+        start, seconds = self.first / float(self.writer.fps), float(self.writer.frames / self.writer.fps)
+        span: Audio = (self.audio.path, start, seconds)
+        if self.audio.loop:
+            write_looped(self.audio.path, start, seconds, folder / "audio.wav")
+            span = (folder / "audio.wav", 0.0, seconds)
+        if audio_span(span) < 1 / float(self.writer.fps):
+            self.note(f"{self.audio.path.name}'s audio ends before the recorded span: the recording has none")
+            self.writer.audio = None
+            return {}
+        self.writer.audio = span
+        return {"audio": {"from": str(self.audio.path), "start_s": round(start, 3),
+                          "seconds": round(audio_span(span), 3), "looped": self.audio.loop}}
 
     def abort(self) -> None:
         error = DreamError("live run failed")

@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -30,10 +31,19 @@ TEST_ASPECT = (320, 240)
 Size = int | tuple[int, int] | None
 
 
+@dataclass(frozen=True)
+class SourceAudio:
+    """A source's audio track, which a recording takes again from the file: frame k is at k / fps on its clock."""
+
+    path: Path
+    loop: bool  # played with ``-stream_loop``: the audio loops with the frames
+
+
 class LiveSource(Protocol):
     name: str
     size: tuple[int, int]  # (width, height) of the frames read
     fps: float  # the rate frames arrive at (what a recording plays at)
+    audio: SourceAudio | None  # a file's audio track; None for the test pattern, cameras and streams
 
     def read(self) -> np.ndarray | None: ...
 
@@ -58,6 +68,8 @@ def working_size(width: int, height: int, size: Size) -> tuple[int, int]:
 
 class FfmpegSource:
     """Frames ffmpeg decodes and scales, read from its stdout; ``paced``: handed out at ``fps``, as they play."""
+
+    audio: SourceAudio | None = None
 
     def __init__(self, name: str, input_args: list[str], size: tuple[int, int], fps: float, paced: bool,
                  rate_filter: str = "") -> None:
@@ -111,6 +123,8 @@ class FfmpegSource:
 class CameraSource:
     """A camera through OpenCV, by index (``0``) or device path (``/dev/video0``)."""
 
+    audio = None
+
     def __init__(self, spec: str, size: Size, fps: float) -> None:
         cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # its warnings are not our one line
         self.name = f"camera {spec}"
@@ -160,8 +174,10 @@ def file_source(path: Path, size: Size, loop: bool) -> FfmpegSource:
     """A clip played at its own rate; ``loop``: from the start again when it ends."""
     info = sources.probe(path)
     repeat = ["-stream_loop", "-1"] if loop else []
-    return FfmpegSource(path.name, [*repeat, "-i", str(path)], working_size(info.width, info.height, size),
-                        float(info.fps), paced=True, rate_filter=f"fps={info.fps},")
+    source = FfmpegSource(path.name, [*repeat, "-i", str(path)], working_size(info.width, info.height, size),
+                          float(info.fps), paced=True, rate_filter=f"fps={info.fps},")
+    source.audio = SourceAudio(path, loop) if info.has_audio else None
+    return source
 
 
 def stream_source(url: str, size: Size, fps: float, timeout: float) -> FfmpegSource:

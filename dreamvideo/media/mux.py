@@ -51,3 +51,12 @@ def write_wav(audio: Audio, target: Path, fmt: Format, name: Path) -> None:
     result = ffmpeg.run(["-y", "-v", "error", *_cut(audio), "-map", "0:a:0", "-c:a", fmt.audio, str(target)])
     if result.returncode != 0:
         raise DreamError(f"ffmpeg could not write the audio {name}: {ffmpeg.reason(result.stderr)}")
+
+
+def write_looped(source: Path, start: float, duration: float, target: Path) -> None:
+    """Write ``duration`` s of ``source``'s audio played in a loop, from ``start`` s on the looped clock, as
+    the WAV ``target``: a clip played with ``-stream_loop`` (a live loop) has its frames on that same clock."""
+    result = ffmpeg.run(["-y", "-v", "error", "-stream_loop", "-1", "-i", str(source), "-vn", "-map", "0:a:0",
+                         "-ss", f"{start:.6f}", "-t", f"{duration:.6f}", "-c:a", "pcm_s16le", str(target)])
+    if result.returncode != 0:
+        raise DreamError(f"ffmpeg could not loop the audio of {source.name}: {ffmpeg.reason(result.stderr)}")
