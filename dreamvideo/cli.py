@@ -111,7 +111,8 @@ def live(source: Annotated[str, typer.Argument(metavar="SOURCE", help="test, a c
 
         flags = {name: bool(params.get(name)) for name in ("window", "virtual_cam", "loop_input")}
         options = LiveOptions(source, params.get("record"), params.get("duration"), params.get("osc"), **flags,
-                              timeout=params.get("timeout") or 10.0)
+                              timeout=params.get("timeout") or 10.0, midi=params.get("midi"),
+                              midi_map=params.get("midi_map"))
         with RichReporter(err, flags_in) as progress:
             stats = run_live(settings_from(params), options, RunOptions(device=params.get("device"),
                              compile=bool(params.get("compile"))), progress)

@@ -19,6 +19,7 @@ import typer
 from pydantic.fields import FieldInfo
 
 from .settings import Settings
+from .settings.live import MIDI_DEFAULT_MAP
 
 # Flags that are not simply --field-name, and short forms.
 FLAGS: dict[str, tuple[str, ...]] = {
@@ -227,4 +228,11 @@ LIVE_OPTIONS = {
                             help="Play a video file in a loop.")],
     "timeout": Annotated[float, typer.Option("--timeout", min=0.1, metavar="S", rich_help_panel=LIVE,
                          help="Seconds a source may take to give its first frame.")],
+    "midi": Annotated[Optional[str], typer.Option(
+        "--midi", metavar="PORT", rich_help_panel=LIVE,
+        help="Take MIDI CC from the input PORT (its name or a unique part of it; first: the first port); "
+             "needs the midi extra.")],
+    "midi_map": Annotated[Optional[str], typer.Option(
+        "--midi-map", metavar="CC=SETTING:MIN:MAX,...", rich_help_panel=LIVE,
+        help=f"Which CC sets which setting over which range, linearly (default {MIDI_DEFAULT_MAP}).")],
 }

@@ -31,6 +31,7 @@ from ..settings import Settings
 from .controls import LiveControls
 from .display import Display
 from .dreamer import LiveDreamer
+from .midi import MidiControl, knobs_for
 from .osc import OscControl
 from .sinks import RecordSink, Sink, VirtualCamSink, WindowSink
 from .slots import Latest, Stamped, clock
@@ -53,6 +54,8 @@ class LiveOptions:
     loop_input: bool = False
     timeout: float = 10.0
     fill: str = "hold"  # what the display shows where the flow is not trusted (display.FILLS)
+    midi: str | None = None  # a MIDI input port's name (or part of it, or "first"); None: no MIDI
+    midi_map: str | None = None  # CC=setting:min:max,... (settings.live.MIDI_DEFAULT_MAP when not given)
     sinks: list[Sink] = field(default_factory=list)  # more sinks (a test's, a benchmark's)
 
 
@@ -190,6 +193,7 @@ def run_live(settings: Settings, options: LiveOptions, run: RunOptions | None = 
     controls.begin(settings)
     if options.record:
         check_video_output(options.record, settings.codec, settings.bit_depth)
+    knobs = knobs_for(options.midi, options.midi_map)
     with _sigterm_stops(controls), _a_core_for_the_display(), contextlib.ExitStack() as cleanup:
         source, first = open_source(options.source, settings.size, settings.fps, options.loop_input, options.timeout)
         cleanup.callback(source.close)
@@ -197,6 +201,8 @@ def run_live(settings: Settings, options: LiveOptions, run: RunOptions | None = 
         sinks = open_sinks(options, source, settings, lambda: worker[0].engine.model.weights_source, controls,
                            progress)
         with _dropped_on_error(sinks):
+            if knobs is not None:  # a missing port is said before the model loads
+                cleanup.callback(MidiControl(options.midi, knobs, controls, progress.note).close)
             worker.append(LiveDreamer(controls, run or RunOptions(), source.size, source.fps, progress))
             if options.osc is not None:
                 cleanup.callback(OscControl(options.osc, controls, progress.note).close)

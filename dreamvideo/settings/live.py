@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+# Which MIDI CC steers what when `midi_map` is not given: the first knobs of most controllers (CC 1: the mod wheel).
+MIDI_DEFAULT_MAP = "1=step_size:0.01:0.2,2=pull:0:1,3=blend:0:1,4=dive:1:1.5,5=octave_scale:1.2:1.6"
+
 
 class LiveSection(BaseModel):
     """How a live dream is fed."""
