@@ -112,7 +112,7 @@ def live(source: Annotated[str, typer.Argument(metavar="SOURCE", help="test, a c
         flags = {name: bool(params.get(name)) for name in ("window", "virtual_cam", "loop_input")}
         options = LiveOptions(source, params.get("record"), params.get("duration"), params.get("osc"), **flags,
                               timeout=params.get("timeout") or 10.0, midi=params.get("midi"),
-                              midi_map=params.get("midi_map"))
+                              midi_map=params.get("midi_map"), audio_in=params.get("audio_in"))
         with RichReporter(err, flags_in) as progress:
             stats = run_live(settings_from(params), options, RunOptions(device=params.get("device"),
                              compile=bool(params.get("compile"))), progress)

@@ -235,4 +235,8 @@ LIVE_OPTIONS = {
     "midi_map": Annotated[Optional[str], typer.Option(
         "--midi-map", metavar="CC=SETTING:MIN:MAX,...", rich_help_panel=LIVE,
         help=f"Which CC sets which setting over which range, linearly (default {MIDI_DEFAULT_MAP}).")],
+    "audio_in": Annotated[Optional[str], typer.Option(
+        "--audio-in", metavar="INPUT", rich_help_panel=LIVE,
+        help="Sound whose rms, bass, mid, treble, onset feed expressions live (e.g. --blend \"0:(0.2+0.6*bass)\"): "
+             "pulse[:DEVICE], alsa:hw:0, avfoundation::0, lavfi:sine, or a sound file.")],
 }

@@ -16,12 +16,21 @@ from pydantic import ValidationError
 from ..errors import SettingsError
 from ..settings import Settings
 from ..settings.kinds import fields_for
+from ..settings.expressions import AUDIO_FEATURES
 from ..settings.presets import format_errors
 from .slots import Latest, Stamped
 
 # What a running dream cannot change: the network, the frame size and the encoding are fixed at start.
 FIXED = {"model", "weights", "precision", "tile", "size", "fps", "crf", "description", "meta"}
 EXCLUSIVE = {"layers": "objective", "objective": "layers"}  # setting one clears the other
+
+
+def check_sound(settings: Settings, listening: bool) -> Settings:
+    """``settings``, unless an expression reads a sound feature (``bass`` ...) and nothing is heard live."""
+    heard = [name for name in AUDIO_FEATURES if settings.uses(name)]
+    if heard and not listening:
+        raise SettingsError(f"live: '{heard[0]}' in a schedule needs `audio_in` (a microphone or a sound input)")
+    return settings
 
 
 def changeable() -> set[str]:
@@ -39,13 +48,14 @@ class LiveControls:
         self.shown: Latest[Stamped] = Latest()
         self._stop = threading.Event()
         self.reason: str | None = None  # why the run stopped, when it was not asked to
+        self.features: dict[str, float] | None = None  # `audio_in`'s newest rms, bass ... (replaced whole)
 
     def begin(self, settings: Settings) -> None:
         """The settings a run starts with (its seed fixed), before any change."""
         with self._lock:
             self._settings, self.version = settings, 0
             self._stop.clear()
-            self.reason = None
+            self.reason, self.features = None, None
 
     @property
     def settings(self) -> Settings:
@@ -68,9 +78,10 @@ class LiveControls:
             if name in EXCLUSIVE:
                 data.pop(EXCLUSIVE[name], None)
             try:
-                self._settings = Settings.model_validate(data)
+                settings = Settings.model_validate(data)
             except ValidationError as exc:
                 raise SettingsError(format_errors(None, exc, data)) from None
+            self._settings = check_sound(settings, self.features is not None)
             self.version += 1
             return self._settings
 

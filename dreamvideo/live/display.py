@@ -39,7 +39,7 @@ class Display:
         settings = self.controls.settings
         shown = self.carry(raw, key, settings.flow_size)
         if settings.color_coherence != "none":
-            strength = at_start(settings, "color_strength", self.fps)
+            strength = at_start(settings, "color_strength", self.fps, self.controls.features)
             shown = match_colors(shown, raw, settings.color_coherence, strength)
         return shown
 

@@ -45,9 +45,10 @@ class Key:
     seq: int
 
 
-def at_start(settings: Settings, name: str, fps: float) -> float:
-    """A schedule's value at frame 0 (a live run has no timeline)."""
-    return float(settings.series(name, Timeline(1, fps))[0])
+def at_start(settings: Settings, name: str, fps: float, features: dict[str, float] | None = None) -> float:
+    """A schedule's value at frame 0 (a live run has no timeline), with `audio_in`'s newest ``features``."""
+    heard = {key: [value] for key, value in (features or {}).items()}
+    return float(settings.series(name, Timeline(1, fps, heard))[0])
 
 
 class LiveDreamer:
@@ -68,8 +69,11 @@ class LiveDreamer:
         return min(self.settings.frame_octaves, usable)
 
     def _coherence(self):
-        blend = np.float32([at_start(self.settings, "blend", self.fps)])
-        return coherence_mode(self.settings, blend, self.engine.model.mean.device)
+        self.blend = np.float32([self._blend()])  # read by the coherence on every key: set before each
+        return coherence_mode(self.settings, self.blend, self.engine.model.mean.device)
+
+    def _blend(self) -> float:
+        return at_start(self.settings, "blend", self.fps, self.controls.features)
 
     def run(self, frames: Latest[Stamped], stats: LiveStats) -> None:
         seen = 0
@@ -111,6 +115,7 @@ class LiveDreamer:
         steps = self.settings.steps if self.count == 0 else min(self.settings.frame_steps, self.settings.steps)
         start = self._dive(stamped.frame)
         diving = start is not stamped.frame
+        self.blend[0] = self._blend()  # a schedule reading the sound changes from key to key
         config = replace(dream_config(self.settings), octaves=self.octaves)  # the settings as changed live
 
         def dream(frame: np.ndarray, own_steps: int | None, hooks):
@@ -129,5 +134,5 @@ class LiveDreamer:
         if self.settings.dive <= 1.0 or last is None:
             return raw
         zoomed = to_uint8(zoom(to_tensor(last), self.settings.dive)).astype(np.float32)
-        share = at_start(self.settings, "blend", self.fps)
+        share = self._blend()
         return np.clip((1 - share) * raw.astype(np.float32) + share * zoomed + 0.5, 0, 255).astype(np.uint8)

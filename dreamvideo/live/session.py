@@ -28,7 +28,8 @@ from ..render.common import with_seed
 from ..render.engine import RunOptions
 from ..render.sidecar import sidecar_text
 from ..settings import Settings
-from .controls import LiveControls
+from .audio_in import AudioIn
+from .controls import LiveControls, check_sound
 from .display import Display
 from .dreamer import LiveDreamer
 from .midi import MidiControl, knobs_for
@@ -56,6 +57,7 @@ class LiveOptions:
     fill: str = "hold"  # what the display shows where the flow is not trusted (display.FILLS)
     midi: str | None = None  # a MIDI input port's name (or part of it, or "first"); None: no MIDI
     midi_map: str | None = None  # CC=setting:min:max,... (settings.live.MIDI_DEFAULT_MAP when not given)
+    audio_in: str | None = None  # a sound input whose features feed schedule expressions (audio_in.input_args)
     sinks: list[Sink] = field(default_factory=list)  # more sinks (a test's, a benchmark's)
 
 
@@ -194,6 +196,7 @@ def run_live(settings: Settings, options: LiveOptions, run: RunOptions | None = 
     if options.record:
         check_video_output(options.record, settings.codec, settings.bit_depth)
     knobs = knobs_for(options.midi, options.midi_map)
+    check_sound(settings, options.audio_in is not None)
     with _sigterm_stops(controls), _a_core_for_the_display(), contextlib.ExitStack() as cleanup:
         source, first = open_source(options.source, settings.size, settings.fps, options.loop_input, options.timeout)
         cleanup.callback(source.close)
@@ -203,6 +206,8 @@ def run_live(settings: Settings, options: LiveOptions, run: RunOptions | None = 
         with _dropped_on_error(sinks):
             if knobs is not None:  # a missing port is said before the model loads
                 cleanup.callback(MidiControl(options.midi, knobs, controls, progress.note).close)
+            if options.audio_in is not None:
+                cleanup.callback(AudioIn(options.audio_in, controls, options.timeout, progress.note).close)
             worker.append(LiveDreamer(controls, run or RunOptions(), source.size, source.fps, progress))
             if options.osc is not None:
                 cleanup.callback(OscControl(options.osc, controls, progress.note).close)

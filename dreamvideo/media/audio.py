@@ -109,20 +109,28 @@ def _normalise(values: np.ndarray) -> np.ndarray:
 
 def features(samples: np.ndarray, sample_rate: int, fps: float, frames: int) -> dict[str, np.ndarray]:
     """Per-frame rms, band amplitudes and onset strength, each normalised to 0..1."""
+    return {name: _normalise(values) for name, values in raw_features(samples, sample_rate, fps, frames).items()}
+
+
+def raw_features(samples: np.ndarray, sample_rate: int, fps: float, frames: int,
+                 decay: bool = True) -> dict[str, np.ndarray]:
+    """Per-frame features in their own units (amplitudes; the onset's spectral flux, with its decay unless not
+    ``decay``): a live input normalises them by what it has heard so far, a track by its loudest frame."""
     if sample_rate != SAMPLE_RATE:
         raise ValueError(f"features expect {SAMPLE_RATE} Hz samples")
     hop = max(32, min(256, int(sample_rate / fps / 2)))  # at least two hops per frame
     mags, stamps = _stft(samples, hop)
     frame_of = np.floor(stamps * fps + 1e-9).astype(int)
     freqs = np.fft.rfftfreq(WINDOW, 1 / sample_rate)
-    out = {"rms": _normalise(_frame_rms(samples, sample_rate, fps, frames))}
+    out = {"rms": _frame_rms(samples, sample_rate, fps, frames)}
     for name, (low, high) in BANDS.items():
         band = (freqs >= low) & (freqs < high)
         power = (mags[:, band] ** 2).mean(axis=1)
-        out[name] = _normalise(np.sqrt(_pool(power, frame_of, frames, "mean")))
+        out[name] = np.sqrt(_pool(power, frame_of, frames, "mean"))
     compressed = np.log1p(1000.0 * mags)
     flux = np.concatenate([[0.0], np.maximum(np.diff(compressed, axis=0), 0).sum(axis=1)])
-    out["onset"] = _normalise(_decay(_pool(flux, frame_of, frames, "max"), fps))
+    onset = _pool(flux, frame_of, frames, "max")
+    out["onset"] = _decay(onset, fps) if decay else onset
     return out
 
 
