@@ -227,4 +227,10 @@ LIVE_OPTIONS = {
                             help="Play a video file in a loop.")],
     "timeout": Annotated[float, typer.Option("--timeout", min=0.1, metavar="S", rich_help_panel=LIVE,
                          help="Seconds a source may take to give its first frame.")],
+    "serve": Annotated[bool, typer.Option("--serve", rich_help_panel=LIVE,
+                       help="Show it in the studio's Live panel (start, stop, steer); prints the URL to open.")],
+    "folder": Annotated[Optional[Path], typer.Option("--folder", metavar="DIR", rich_help_panel=LIVE,
+                        help="With --serve: the studio's folder (default: the current one).")],
+    "port": Annotated[Optional[int], typer.Option("--port", min=0, max=65535, metavar="PORT", rich_help_panel=LIVE,
+                      help="With --serve: the studio's port (default 8188; 0 picks a free one).")],
 }

@@ -3,7 +3,8 @@
 OSC (and later the studio) change settings through :meth:`LiveControls.set`, which
 validates the change as a preset would and bumps :attr:`LiveControls.version`; the
 dream worker picks the new settings up before its next keyframe, the display before
-its next frame. A studio endpoint reads the newest shown frame with :meth:`frame`.
+its next frame. A studio endpoint reads the newest shown frame with :meth:`frame`, and the
+run's :attr:`stats` while it runs.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..settings import Settings
 from ..settings.kinds import fields_for
 from ..settings.presets import format_errors
 from .slots import Latest, Stamped
+from .stats import LiveStats
 
 # What a running dream cannot change: the network, the frame size and the encoding are fixed at start.
 FIXED = {"model", "weights", "precision", "tile", "size", "fps", "crf", "description", "meta"}
@@ -39,13 +41,14 @@ class LiveControls:
         self.shown: Latest[Stamped] = Latest()
         self._stop = threading.Event()
         self.reason: str | None = None  # why the run stopped, when it was not asked to
+        self.stats: LiveStats | None = None  # set once the run's checks passed and its stages start
 
     def begin(self, settings: Settings) -> None:
         """The settings a run starts with (its seed fixed), before any change."""
         with self._lock:
             self._settings, self.version = settings, 0
             self._stop.clear()
-            self.reason = None
+            self.reason, self.stats = None, None
 
     @property
     def settings(self) -> Settings:
