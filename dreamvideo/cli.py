@@ -118,7 +118,8 @@ def live(source: Annotated[str, typer.Argument(metavar="SOURCE", help="test, a c
         run_options = RunOptions(device=params.get("device"), compile=bool(params.get("compile")))
         with RichReporter(err, flags_in) as progress:
             if params.get("serve"):
-                from .studio.live_hub import LiveHub, serve_live
+                from .studio.live_hub import LiveHub
+                from .studio.serve import serve_live
 
                 hub = LiveHub(settings_from(params), replace(options, duration=None), run_options, progress)
                 stats = serve_live(params.get("folder") or Path("."), params.get("port"), hub, options.duration)

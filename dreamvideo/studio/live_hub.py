@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DreamError
@@ -30,7 +29,6 @@ if TYPE_CHECKING:  # the live package loads torch: imported when a session start
 # The panel's names for the settings it steers; any other setting a live run may change goes by its own name.
 CONTROLS = {"layers": "layers", "step_size": "step_size", "octaves": "octaves", "pull": "pull", "dive_zoom": "dive"}
 START = 180.0  # seconds a start may take to pass its checks (the source's own timeout, loading the model)
-DEFAULT_PORT = 8188  # the studio's
 STOP = 20.0  # seconds a stop waits for the session's stages and sinks to finish
 
 
@@ -157,17 +155,3 @@ def at_first(value: Any) -> Any:
         return value[min(value)]
     return value if isinstance(value, (int, float)) else str(value)
 
-
-def serve_live(folder: Path, port: int | None, hub: LiveHub, duration: float | None) -> LiveStats | None:
-    """``dreamvideo live SOURCE --serve``: the session started (its one line if it cannot), then served in the
-    studio until Ctrl-C or ``duration``; the last session's figures."""
-    from .serve import serve
-
-    if not folder.is_dir():
-        raise DreamError(f"studio folder not found: {folder}")
-    hub.start(hub.options.source if hub.options else "test")
-    try:
-        serve(folder, "127.0.0.1", DEFAULT_PORT if port is None else port, False, "2GB", live=hub, duration=duration)
-    finally:
-        hub.stop()
-    return hub.last

@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING, Any
 from ..errors import DreamError
 
 if TYPE_CHECKING:
+    from ..live.stats import LiveStats
     from .live_hub import LiveHub
 
+DEFAULT_PORT = 8188  # `dreamvideo studio`'s, and `live --serve`'s
 INSTALL = 'the studio needs FastAPI and uvicorn: pip install "dreamvideo[studio]"'
 
 
@@ -128,3 +130,16 @@ def serve(folder: Path, host: str, port: int, browser: bool, max_upload: str,
     note = (f"; {job.output} stopped with {job.frames_done} finished frame(s) kept: resume it in the studio"
             if job is not None else "")
     print(f"studio stopped{note}", file=sys.stderr, flush=True)
+
+
+def serve_live(folder: Path, port: int | None, hub: LiveHub, duration: float | None) -> LiveStats | None:
+    """``dreamvideo live SOURCE --serve``: the session started (its one line if it cannot), then served in the
+    studio until Ctrl-C or ``duration``; the last session's figures."""
+    if not folder.is_dir():
+        raise DreamError(f"studio folder not found: {folder}")
+    hub.start(hub.options.source if hub.options else "test")
+    try:
+        serve(folder, "127.0.0.1", DEFAULT_PORT if port is None else port, False, "2GB", live=hub, duration=duration)
+    finally:
+        hub.stop()
+    return hub.last
