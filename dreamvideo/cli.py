@@ -9,6 +9,7 @@ command needs them, so help and listings answer at once.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -103,7 +104,9 @@ def one_input(given: Path, more: list[str]) -> None:
 def live(source: Annotated[str, typer.Argument(metavar="SOURCE", help="test, a camera (0, /dev/video0), a video "
                                                "file or a stream URL (rtsp://, srt://, udp://, http://).")],
          **params: Any) -> None:
-    """Dream a camera, a stream or a playing clip in real time; Ctrl-C stops (the recording is kept)."""
+    """Dream a camera, a stream or a playing clip in real time; Ctrl-C stops (the recording is kept).
+
+    With --serve it runs in the studio's Live panel, which starts, stops and steers it."""
     def action() -> None:
         from .live import LiveOptions, run_live
         from .progress import RichReporter
@@ -113,10 +116,18 @@ def live(source: Annotated[str, typer.Argument(metavar="SOURCE", help="test, a c
         options = LiveOptions(source, params.get("record"), params.get("duration"), params.get("osc"), **flags,
                               timeout=params.get("timeout") or 10.0, midi=params.get("midi"),
                               midi_map=params.get("midi_map"), audio_in=params.get("audio_in"))
+        run_options = RunOptions(device=params.get("device"), compile=bool(params.get("compile")))
         with RichReporter(err, flags_in) as progress:
-            stats = run_live(settings_from(params), options, RunOptions(device=params.get("device"),
-                             compile=bool(params.get("compile"))), progress)
-        out.print(stats.summary(), markup=False)
+            if params.get("serve"):
+                from .studio.live_hub import LiveHub
+                from .studio.serve import serve_live
+
+                hub = LiveHub(settings_from(params), replace(options, duration=None), run_options, progress)
+                stats = serve_live(params.get("folder") or Path("."), params.get("port"), hub, options.duration)
+            else:
+                stats = run_live(settings_from(params), options, run_options, progress)
+        if stats is not None:
+            out.print(stats.summary(), markup=False)
         if options.record:
             err.print(f"wrote {options.record}", markup=False)
     run(action)

@@ -239,4 +239,10 @@ LIVE_OPTIONS = {
         "--audio-in", metavar="INPUT", rich_help_panel=LIVE,
         help="Sound whose rms, bass, mid, treble, onset feed expressions live (e.g. --blend \"0:(0.2+0.6*bass)\"): "
              "pulse[:DEVICE], alsa:hw:0, avfoundation::0, lavfi:sine, or a sound file.")],
+    "serve": Annotated[bool, typer.Option("--serve", rich_help_panel=LIVE,
+                       help="Show it in the studio's Live panel (start, stop, steer); prints the URL to open.")],
+    "folder": Annotated[Optional[Path], typer.Option("--folder", metavar="DIR", rich_help_panel=LIVE,
+                        help="With --serve: the studio's folder (default: the current one).")],
+    "port": Annotated[Optional[int], typer.Option("--port", min=0, max=65535, metavar="PORT", rich_help_panel=LIVE,
+                      help="With --serve: the studio's port (default 8188; 0 picks a free one).")],
 }

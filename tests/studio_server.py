@@ -17,12 +17,14 @@ URL_PREFIX = "studio: "
 
 
 class StudioServer:
-    """``python -m dreamvideo studio FOLDER --port 0 --no-browser``; ``url`` is the line it printed."""
+    """``python -m dreamvideo studio FOLDER --port 0 --no-browser``; ``url`` is the line it printed.
 
-    def __init__(self, folder: Path, *extra: str) -> None:
+    ``command``: another command that serves the studio (``live test --serve --folder FOLDER``)."""
+
+    def __init__(self, folder: Path, *extra: str, command: tuple[str, ...] | None = None) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen([sys.executable, "-m", "dreamvideo", "studio", str(folder), "--port", "0",
-                                         "--no-browser", *extra],
+        command = command or ("studio", str(folder), "--no-browser")
+        self.process = subprocess.Popen([sys.executable, "-m", "dreamvideo", *command, "--port", "0", *extra],
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         line = self.process.stdout.readline()
         if not line.startswith(URL_PREFIX):

@@ -92,3 +92,23 @@ def test_a_recording_as_a_16_bit_image_sequence_has_its_sidecar_beside(runner, t
     last = cv2.imread(str(pattern.parent / frames[-1]), cv2.IMREAD_UNCHANGED)
     assert last.shape == (48, 64, 3) and last.dtype == np.uint16
     assert yaml.safe_load((pattern.parent / "l.yaml").read_text())["meta"]["frames"] == len(frames)
+
+
+def test_serve_shows_the_session_in_the_studio_and_duration_stops_both(tmp_path):
+    from tests.studio_server import StudioServer
+
+    server = StudioServer(tmp_path, *TINY, "--duration", "6",
+                          command=("live", "test", "--serve", "--folder", str(tmp_path)))
+    try:
+        with server.client() as client:
+            state = client.get("/api/live").json()
+            assert state["running"] and state["source"] == "test"
+            assert client.get("/api/live", headers={"x-studio-token": "wrong"}).status_code == 401
+            with client.stream("GET", "/api/live/stream") as stream:
+                body = b"".join(stream.iter_bytes())  # the stream ends by itself when the duration stops the session
+        assert body.count(b"Content-Type: image/jpeg") >= 10
+        stdout, stderr = server.process.communicate(timeout=60)
+    finally:
+        server.process.kill()
+    assert server.process.returncode == 0, stderr
+    assert stdout.strip().startswith("live: shown ") and "studio stopped" in stderr and "Traceback" not in stderr

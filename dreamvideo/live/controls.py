@@ -3,7 +3,8 @@
 OSC (and later the studio) change settings through :meth:`LiveControls.set`, which
 validates the change as a preset would and bumps :attr:`LiveControls.version`; the
 dream worker picks the new settings up before its next keyframe, the display before
-its next frame. A studio endpoint reads the newest shown frame with :meth:`frame`.
+its next frame. A studio endpoint reads the newest shown frame with :meth:`frame`, and the
+run's :attr:`stats` while it runs.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from ..settings.kinds import fields_for
 from ..settings.expressions import AUDIO_FEATURES
 from ..settings.presets import format_errors
 from .slots import Latest, Stamped
+from .stats import LiveStats
 
 # What a running dream cannot change: the network, the frame size and the encoding are fixed at start.
-FIXED = {"model", "weights", "precision", "tile", "size", "fps", "crf", "description", "meta"}
+FIXED = {"model", "weights", "precision", "tile", "size", "fps", "crf", "codec", "bit_depth", "description", "meta"}
 EXCLUSIVE = {"layers": "objective", "objective": "layers"}  # setting one clears the other
 
 
@@ -49,13 +51,14 @@ class LiveControls:
         self._stop = threading.Event()
         self.reason: str | None = None  # why the run stopped, when it was not asked to
         self.features: dict[str, float] | None = None  # `audio_in`'s newest rms, bass ... (replaced whole)
+        self.stats: LiveStats | None = None  # set once the run's checks passed and its stages start
 
     def begin(self, settings: Settings) -> None:
         """The settings a run starts with (its seed fixed), before any change."""
         with self._lock:
             self._settings, self.version = settings, 0
             self._stop.clear()
-            self.reason, self.features = None, None
+            self.reason, self.features, self.stats = None, None, None
 
     @property
     def settings(self) -> Settings:

@@ -212,6 +212,7 @@ def run_live(settings: Settings, options: LiveOptions, run: RunOptions | None = 
             if options.osc is not None:
                 cleanup.callback(OscControl(options.osc, controls, progress.note).close)
         stats, stages = LiveStats(), Stages(controls)
+        controls.stats = stats  # the checks passed: the run is under way (the studio waits for this)
         run_stages(stages, source, first, worker[0], Display(controls, worker[0].keys, source.fps, options.fill),
                    sinks, stats, options.duration, progress)
         finish(sinks, stats, stages, controls)

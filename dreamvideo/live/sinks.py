@@ -1,4 +1,4 @@
-"""Where shown frames go: a recording, memory (tests, benchmarks), a window, a virtual camera.
+"""Where shown frames go: a recording, memory (tests, benchmarks), the studio's stream, a window, a virtual camera.
 
 A sink takes each shown frame with the captured frame it was made from, and is
 finished once when the run ends (:meth:`finish`, with the run's summary line) or
@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
@@ -24,6 +25,7 @@ from ..render.assemble import say_fit
 from ..render.sidecar import sidecar_path
 from .slots import Stamped
 from .sources import SourceAudio
+from .slots import Latest, Stamped
 
 Sidecar = Callable[..., str]  # (summary line, frames written, **more facts) -> the sidecar's YAML
 
@@ -53,6 +55,46 @@ class MemorySink:
 
     def abort(self) -> None:
         pass
+
+
+class JpegSink:
+    """The newest shown frame as JPEG, for the studio's MJPEG stream.
+
+    :meth:`write` only keeps the frame (the display never waits for an encoder); a viewer's
+    :meth:`jpeg` encodes it, once per shown frame however many watch, and only frames someone
+    asks for: nobody watching costs nothing, and a slow viewer skips frames, never queues them.
+    """
+
+    def __init__(self, quality: int = 80) -> None:
+        self.quality = quality
+        self.frames: Latest[np.ndarray] = Latest()
+        self._lock = threading.Lock()
+        self._encoded: tuple[int, bytes] | None = None
+
+    def write(self, shown: np.ndarray, source: Stamped) -> None:
+        self.frames.put(shown)
+
+    def jpeg(self) -> tuple[int, bytes] | None:
+        """(frames shown so far, the newest as JPEG); None before the first."""
+        count, frame = self.frames.peek()
+        if frame is None:
+            return None
+        with self._lock:
+            if self._encoded is None or self._encoded[0] != count:
+                bgr = cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
+                _, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, self.quality])
+                self._encoded = (count, data.tobytes())
+            return self._encoded
+
+    @property
+    def ended(self) -> bool:
+        return self.frames.closed
+
+    def finish(self, summary: str) -> None:
+        self.frames.close()
+
+    def abort(self) -> None:
+        self.frames.close()
 
 
 class RecordSink:

@@ -20,7 +20,8 @@ from starlette.exceptions import HTTPException
 
 from .forms import problem
 from .jobs import JobQueue
-from .routers import files, jobs, meta, preview, renders, uploads
+from .live_hub import LiveHub
+from .routers import files, jobs, live, meta, preview, renders, uploads
 from .security import Gate, guard
 
 DEFAULT_MAX_UPLOAD = 2 * 10**9
@@ -38,6 +39,7 @@ def create_app(folder: Path, token: str, host: str = "127.0.0.1", port: int = 0,
     async def lifespan(app: FastAPI):
         yield
         app.state.stopped_job = app.state.jobs.stop()  # a running render stops as Ctrl-C stops it: frames kept
+        app.state.live.stop()  # a live session too: its recording is finished
 
     app = FastAPI(title="dreamvideo studio", dependencies=[Depends(guard)], lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url=None)
@@ -45,7 +47,8 @@ def create_app(folder: Path, token: str, host: str = "127.0.0.1", port: int = 0,
     app.state.gate = Gate(token, host, port, set(hosts))
     app.state.jobs, app.state.stopped_job = JobQueue(folder), None
     app.state.previews = 0  # previews running or waiting (routers/preview.py)
-    for module in (meta, uploads, preview, jobs, renders, files):
+    app.state.live = LiveHub()  # the one live session (`dreamvideo live --serve` puts its own here)
+    for module in (meta, uploads, preview, jobs, renders, files, live):
         app.include_router(module.router)
     _errors(app)
     return app

@@ -3,7 +3,8 @@
 The socket is bound here (not by uvicorn) so ``--port 0`` can print the port the
 system picked, and so the app knows the exact ``host:port`` its Host check allows.
 Ctrl-C makes uvicorn shut down, and the app's shutdown stops a running render with
-SIGINT, as Ctrl-C stops a CLI render: its frames are kept for resume. The studio
+SIGINT, as Ctrl-C stops a CLI render: its frames are kept for resume, and ends the live
+session (``dreamvideo live --serve`` serves one through here too). The studio
 then says so in one line and exits 0: Ctrl-C is how a server is meant to stop.
 """
 
@@ -15,9 +16,15 @@ import sys
 import threading
 import webbrowser
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..errors import DreamError
 
+if TYPE_CHECKING:
+    from ..live.stats import LiveStats
+    from .live_hub import LiveHub
+
+DEFAULT_PORT = 8188  # `dreamvideo studio`'s, and `live --serve`'s
 INSTALL = 'the studio needs FastAPI and uvicorn: pip install "dreamvideo[studio]"'
 
 
@@ -72,9 +79,15 @@ def warn_remote(host: str, hosts: set[str]) -> None:
           f"{', '.join(sorted(hosts)) or host} (add names with --allow-host)", file=sys.stderr, flush=True)
 
 
+def stop_now(server: Any, live: LiveHub) -> None:
+    """End the live session first (its streams end with it, so no viewer holds the shutdown up), then the server."""
+    live.stop()
+    server.should_exit = True
+
+
 def serve(folder: Path, host: str, port: int, browser: bool, max_upload: str,
-          allow_hosts: tuple[str, ...] = ()) -> None:
-    """Run the studio for ``folder`` until Ctrl-C."""
+          allow_hosts: tuple[str, ...] = (), live: LiveHub | None = None, duration: float | None = None) -> None:
+    """Run the studio for ``folder`` until Ctrl-C (or ``duration`` seconds); ``live``: its live session's hub."""
     try:
         import fastapi  # noqa: F401
         import uvicorn
@@ -95,6 +108,7 @@ def serve(folder: Path, host: str, port: int, browser: bool, max_upload: str,
     token = new_token()
     hosts = own_names(host, allow_hosts)
     app = create_app(folder, token, host, port, cap, hosts)
+    app.state.live = live or app.state.live
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/?token={token}"
     if not is_local(host):
@@ -103,11 +117,29 @@ def serve(folder: Path, host: str, port: int, browser: bool, max_upload: str,
     if browser:
         threading.Timer(0.5, webbrowser.open, (url,)).start()
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=3)
+    server = uvicorn.Server(config)
+    timer = threading.Timer(duration or 0, stop_now, (server, app.state.live))
+    if duration is not None:
+        timer.start()
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C once it has shut down: for a server, a clean stop
         pass
+    timer.cancel()
     job = app.state.stopped_job
     note = (f"; {job.output} stopped with {job.frames_done} finished frame(s) kept: resume it in the studio"
             if job is not None else "")
     print(f"studio stopped{note}", file=sys.stderr, flush=True)
+
+
+def serve_live(folder: Path, port: int | None, hub: LiveHub, duration: float | None) -> LiveStats | None:
+    """``dreamvideo live SOURCE --serve``: the session started (its one line if it cannot), then served in the
+    studio until Ctrl-C or ``duration``; the last session's figures."""
+    if not folder.is_dir():
+        raise DreamError(f"studio folder not found: {folder}")
+    hub.start(hub.options.source if hub.options else "test")
+    try:
+        serve(folder, "127.0.0.1", DEFAULT_PORT if port is None else port, False, "2GB", live=hub, duration=duration)
+    finally:
+        hub.stop()
+    return hub.last

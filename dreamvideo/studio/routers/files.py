@@ -21,7 +21,8 @@ from ..paths import hidden, inside, open_inside, relative, relative_name
 from .base import OneLineRoute, folder
 
 router = APIRouter(route_class=OneLineRoute)
-STATIC = {"app.js": "text/javascript", "style.css": "text/css", "index.html": "text/html"}
+STATIC = {"app.js": "text/javascript", "style.css": "text/css", "index.html": "text/html",
+          "panels/live.js": "text/javascript"}
 PICKABLE = input_suffixes()  # what uploads take
 SECURITY_HEADERS = {"Content-Security-Policy": "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:",
                     "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
@@ -36,7 +37,7 @@ def index() -> HTMLResponse:
     return HTMLResponse(static_text("index.html"), headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
 
 
-@router.get("/static/{name}")
+@router.get("/static/{name:path}")
 def static(name: str) -> Response:
     if name not in STATIC:
         raise HTTPException(404, f"not found: {name}")

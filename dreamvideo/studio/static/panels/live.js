@@ -1,0 +1,144 @@
+// The Live panel: a live dream's stream, start/stop, its controls and figures (GET /api/live and friends).
+// Self-mounting: it fills <section id="live"> when the server says live is available, with its own DOM and plain
+// fetch (the studio's cookie), so it works on any version of the page.
+
+const root = document.getElementById("live");
+const CONTROLS = [  // [name, label, min, max, step]; layers is a select of the model's layers
+  ["step_size", "Step size", 0.005, 0.3, 0.005],
+  ["octaves", "Octaves", 1, 8, 1],
+  ["pull", "Pull", 0, 1, 0.05],
+  ["dive_zoom", "Dive zoom", 1, 1.1, 0.005],
+];
+const LABEL = {display: "flex", flexDirection: "column", gap: ".2em"};
+const ROW = {display: "flex", alignItems: "center", gap: ".5em"};
+let view, picker, startButton, stopButton, layerSelect, statsLine, errorLine, streaming = false;
+const inputs = {};
+
+function make(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "style") Object.assign(node.style, value);  // CSSOM: the page's CSP refuses style attributes
+    else node.setAttribute(key, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+async function call(path, body) {
+  const options = body === undefined ? {} :
+    {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)};
+  const response = await fetch(path, {credentials: "same-origin", ...options});
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(data.error || `${response.status} ${response.statusText}`);
+  return data;
+}
+
+function mount(state) {
+  view = make("img", {id: "live-view", alt: "the live dream",
+    style: {display: "block", width: "100%", maxWidth: "768px", minHeight: "4em", background: "#000", borderRadius: "6px"}});
+  picker = make("select", {id: "live-source", "aria-label": "Live source"});
+  startButton = make("button", {type: "button", id: "live-start", onclick: start}, "Start");
+  stopButton = make("button", {type: "button", id: "live-stop", onclick: stop}, "Stop");
+  layerSelect = make("select", {id: "live-layers", onchange: () => change("layers", layerSelect.value)},
+    ...state.layers.map((name) => make("option", {value: name}, name)));
+  const fields = [make("label", {style: LABEL}, "Layer", layerSelect)];
+  for (const [name, label, min, max, step] of CONTROLS) {
+    const input = make("input", {id: `live-${name}`, type: name === "octaves" ? "number" : "range", min, max, step});
+    const shown = make("output", {id: `live-${name}-value`});
+    input.addEventListener("input", () => { shown.textContent = input.value; });
+    input.addEventListener("change", () => change(name, Number(input.value)));
+    inputs[name] = [input, shown];
+    Object.assign(input.style, {flex: "1", minWidth: "0"});
+    shown.style.minWidth = "3em";
+    fields.push(make("label", {style: LABEL}, label, make("span", {style: ROW}, input, shown)));
+  }
+  statsLine = make("p", {id: "live-stats", class: "help", role: "status"});
+  errorLine = make("p", {id: "live-error", class: "error"});
+  root.replaceChildren(make("h2", {}, "Live"), view,
+    make("div", {class: "row", style: {...ROW, alignItems: "flex-end", marginTop: ".6em"}},
+      make("label", {class: "grow", style: {...LABEL, flex: "1"}}, "Source", picker), startButton, stopButton),
+    make("div", {class: "live-controls", style: {display: "grid", gap: ".5em 1em", margin: ".6em 0",
+      gridTemplateColumns: "repeat(auto-fill, minmax(13em, 1fr))"}}, ...fields),
+    statsLine, errorLine);
+  root.hidden = false;
+}
+
+let listed = "";
+
+function fillSources(state) {
+  const sources = [["test", "test pattern"], ["0", "camera 0"], ...state.clips.map((clip) => [clip, clip])];
+  if (JSON.stringify(sources) === listed) return;  // unchanged: an open list stays open
+  listed = JSON.stringify(sources);
+  const chosen = picker.value || state.source || "test";
+  picker.replaceChildren(...sources.map(([value, label]) => make("option", {value}, label)));
+  picker.value = sources.some(([value]) => value === chosen) ? chosen : "test";
+}
+
+function show(state) {
+  const busy = document.activeElement;
+  const layers = Array.isArray(state.controls.layers) ? state.controls.layers[0] : state.controls.layers;
+  if (busy !== layerSelect) layerSelect.value = layers;
+  for (const [name, [input, shown]] of Object.entries(inputs)) {
+    if (busy !== input) input.value = state.controls[name];
+    shown.textContent = state.controls[name];
+  }
+  const s = state.stats;
+  statsLine.textContent = state.running
+    ? `${state.source}: shown ${s.shown_fps} fps, dreamed ${s.dream_rate}/s, p95 ${s.p95_ms} ms, dropped ${s.dropped}%`
+    : "stopped" + (s.shown_fps ? ` (last run: shown ${s.shown_fps} fps, dreamed ${s.dream_rate}/s)` : "");
+  if (state.error) errorLine.textContent = state.error;
+  startButton.disabled = state.running;
+  stopButton.disabled = !state.running;
+  if (state.running !== streaming) {  // a new stream for each session: the old one ended with its session
+    streaming = state.running;
+    if (streaming) view.src = `/api/live/stream?session=${Date.now()}`;
+    else view.removeAttribute("src");
+  }
+}
+
+async function act(work) {
+  errorLine.textContent = "";
+  try {
+    show(await work());
+  } catch (error) {
+    errorLine.textContent = error.message;
+  }
+}
+
+function start() {
+  startButton.disabled = true;
+  statsLine.textContent = "starting…";
+  return act(() => call("/api/live/start", {source: picker.value}));
+}
+
+const stop = () => act(() => call("/api/live/stop", {}));
+const change = (name, value) => act(() => call("/api/live/controls", {[name]: value}));
+
+async function poll() {
+  try {
+    const state = await call("/api/live");
+    fillSources(state);
+    show(state);
+  } catch (error) {
+    errorLine.textContent = error.message;
+  }
+  setTimeout(poll, 1000);
+}
+
+async function main() {
+  if (!root) return;
+  let state;
+  try {
+    state = await call("/api/live");
+  } catch {
+    return;  // no live here (or not signed in): the panel stays hidden
+  }
+  if (!state.available) return;
+  mount(state);
+  fillSources(state);
+  show(state);
+  setTimeout(poll, 1000);
+}
+
+main();
