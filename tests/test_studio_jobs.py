@@ -32,7 +32,7 @@ def test_a_tiny_zoom_goes_queued_running_done_and_shows_in_the_gallery(client, f
     assert (done["frames_done"], done["frames_total"], done["error"]) == (4, 4, None)
     sidecar = yaml.safe_load((folder / "dive.mp4.yaml").read_text())
     assert sidecar["steps"] == 2 and sidecar["meta"]["from"] == "noise"
-    gallery = {r["path"]: r for r in client.get("/api/renders").json()}
+    gallery = {r["path"]: r for r in client.get("/api/renders").json()["renders"]}
     assert gallery["dive.mp4"]["kind"] == "zoom" and gallery["dive.mp4"]["frames"] == 4
     assert client.get("/files/dive.mp4").content[4:8] == b"ftyp"
     again = client.post("/api/jobs", json={"kind": "zoom", "output": "dive.mp4", "settings": TINY})
@@ -54,7 +54,8 @@ def test_cancel_keeps_the_frames_and_resume_finishes_from_them(client, folder):
     assert frame.status_code == 200 and frame.content[:4] == b"\x89PNG"  # the live view's latest frame
     assert client.delete(f"/api/jobs/{made['id']}").status_code == 200
     cancelled = wait_for(client, made["id"], ("cancelled", "failed", "done"))
-    assert cancelled["state"] == "cancelled" and cancelled["error"].startswith("interrupted:")
+    assert cancelled["state"] == "cancelled" and cancelled["error"].startswith("Cancelled with ")
+    assert f"Resume carries on from frame {cancelled['frames_done'] + 1}" in cancelled["error"]
     kept = sorted(p.name for p in (folder / ".long.gif.frames").glob("frame_*.png"))
     assert len(kept) >= 2 and cancelled["frames_done"] == len(kept)
     assert client.post(f"/api/jobs/{made['id']}/resume").json()["state"] == "queued"
@@ -76,7 +77,7 @@ def test_a_still_renders_and_a_failed_render_reports_the_cli_error_line(client, 
     assert failed["error"] == "error: cannot read video broken.mp4: not a video file or it is corrupt"
     done = wait_for(client, still["id"], ("done", "failed", "cancelled"))
     assert (done["state"], done["frames_done"], done["frames_total"]) == ("done", 1, 1)
-    card = {r["path"]: r for r in client.get("/api/renders").json()}[still["output"]]
+    card = {r["path"]: r for r in client.get("/api/renders").json()["renders"]}[still["output"]]
     assert (card["kind"], card["input"], card["size"]) == ("still", "cat.jpg", [64, 64])
 
 
@@ -87,11 +88,18 @@ def test_ctrl_c_on_the_server_stops_the_render_keeping_frames_for_resume(folder)
         with server.client() as api:
             made = api.post("/api/jobs", json={"kind": "zoom", "output": "z.mp4",
                                                "settings": {**TINY, "frames": 30}}).json()
-            with api.stream("GET", "/api/events") as events:  # live progress as server-sent events
+            with api.stream("GET", "/api/events") as events:  # live progress as named server-sent events
+                name, names = None, []
                 for line in events.iter_lines():
-                    jobs = json.loads(line[6:]) if line.startswith("data: ") else []
-                    if jobs and jobs[0]["frames_done"] >= 1:
-                        break
+                    if line.startswith("event: "):
+                        name = line[7:]
+                        names.append(name)
+                    elif line.startswith("data: "):
+                        data = json.loads(line[6:])
+                        job = data[0] if name == "jobs" and data else data if name == "job" else None
+                        if job and job["frames_done"] >= 1:
+                            break
+            assert names[0] == "jobs" and set(names) <= {"jobs", "job", "renders"}  # the list, then one job
     finally:
         code, err = server.stop()
     assert code == 0 and "Traceback" not in err
@@ -225,7 +233,7 @@ def test_a_motion_preview_job_renders_the_path_without_a_dream_and_says_so(clien
     sidecar = yaml.safe_load((folder / "path.mp4.yaml").read_text())
     assert sidecar["meta"]["preview"] is True
     assert not (folder / ".path.mp4.frames").exists()  # a real render's work folder is never made
-    assert {r["path"] for r in client.get("/api/renders").json()} == {"path.mp4"}
+    assert {r["path"] for r in client.get("/api/renders").json()["renders"]} == {"path.mp4"}
 
 
 def _hold(client):

@@ -73,8 +73,8 @@ def warn_remote(host: str, hosts: set[str]) -> None:
 
 
 def serve(folder: Path, host: str, port: int, browser: bool, max_upload: str,
-          allow_hosts: tuple[str, ...] = ()) -> None:
-    """Run the studio for ``folder`` until Ctrl-C."""
+          allow_hosts: tuple[str, ...] = (), fresh_token: bool = False) -> None:
+    """Run the studio for ``folder`` until Ctrl-C; its token is the folder's (``fresh_token``: a new one)."""
     try:
         import fastapi  # noqa: F401
         import uvicorn
@@ -82,7 +82,7 @@ def serve(folder: Path, host: str, port: int, browser: bool, max_upload: str,
         raise DreamError(INSTALL) from None
     from .app import create_app
     from .paths import parse_bytes
-    from .security import new_token
+    from .security import folder_token
 
     if not folder.is_dir():
         raise DreamError(f"studio folder not found: {folder}")
@@ -92,7 +92,7 @@ def serve(folder: Path, host: str, port: int, browser: bool, max_upload: str,
         raise DreamError(f"`max_upload`: {exc}") from None
     sock = bind(host, port)
     port = sock.getsockname()[1]
-    token = new_token()
+    token = folder_token(folder.resolve(), fresh_token)
     hosts = own_names(host, allow_hosts)
     app = create_app(folder, token, host, port, cap, hosts)
     shown = f"[{host}]" if ":" in host else host
