@@ -237,11 +237,13 @@ def studio(
     max_upload: Annotated[str, typer.Option("--max-upload", metavar="SIZE", help="Largest upload.")] = "2GB",
     allow_host: Annotated[list[str] | None, typer.Option(
         "--allow-host", metavar="NAME", help="Another name the studio may be opened by (repeatable).")] = None,
+    new_token: Annotated[bool, typer.Option(
+        "--new-token", help="Make a new key for the URL (the folder keeps one in .studio/token).")] = False,
 ) -> None:
     """Serve the studio: a local page to preview, render, browse and compare (needs the studio extra)."""
     from .studio.serve import serve
 
-    run(lambda: serve(folder, host, port, not no_browser, max_upload, tuple(allow_host or ())))
+    run(lambda: serve(folder, host, port, not no_browser, max_upload, tuple(allow_host or ()), new_token))
 
 
 def version_callback(value: bool) -> None:

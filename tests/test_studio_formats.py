@@ -49,7 +49,7 @@ def test_the_gallery_plays_webm_webp_and_apng_and_gives_a_mov_a_poster(client, f
     for name, codec in (("web.webm", None), ("loop.webp", None), ("loop.apng", None), ("old.gif", None),
                         ("h264.mp4", None), ("edit.mov", None), ("vj.mov", "hap")):
         make_render(folder / "r" / name, codec)
-    gallery = {r["path"]: r for r in client.get("/api/renders").json()}
+    gallery = {r["path"]: r for r in client.get("/api/renders").json()["renders"]}
     assert {path: gallery[path]["play"] for path in gallery} == {
         "r/web.webm": "video", "r/h264.mp4": "video", "r/loop.webp": "image", "r/loop.apng": "image",
         "r/old.gif": "image", "r/edit.mov": None, "r/vj.mov": None}
@@ -96,7 +96,7 @@ def test_posters_refuse_paths_outside_hidden_or_not_clips_in_one_line(client, fo
 def test_an_image_sequence_shows_its_first_frame_and_downloads_as_one_zip_of_only_its_frames(client, folder):
     frames = make_render(folder / "shots" / "dive_%05d.png", frames=5).parent
     (frames / "notes.png").write_bytes((frames / "dive_00001.png").read_bytes())  # the user's, not a frame
-    entry = client.get("/api/renders").json()[0]
+    entry = client.get("/api/renders").json()["renders"][0]
     assert (entry["path"], entry["kind"], entry["frames"], entry["play"]) == ("shots/dive_%05d.png", "zoom", 5, None)
     assert entry["format"] == "image sequence" and entry["poster"] == "/files/shots/dive_00001.png"
     assert client.get(entry["poster"]).content == (frames / "dive_00001.png").read_bytes()

@@ -32,7 +32,7 @@ def test_a_tiny_zoom_goes_queued_running_done_and_shows_in_the_gallery(client, f
     assert (done["frames_done"], done["frames_total"], done["error"]) == (4, 4, None)
     sidecar = yaml.safe_load((folder / "dive.mp4.yaml").read_text())
     assert sidecar["steps"] == 2 and sidecar["meta"]["from"] == "noise"
-    gallery = {r["path"]: r for r in client.get("/api/renders").json()}
+    gallery = {r["path"]: r for r in client.get("/api/renders").json()["renders"]}
     assert gallery["dive.mp4"]["kind"] == "zoom" and gallery["dive.mp4"]["frames"] == 4
     assert client.get("/files/dive.mp4").content[4:8] == b"ftyp"
     again = client.post("/api/jobs", json={"kind": "zoom", "output": "dive.mp4", "settings": TINY})
@@ -54,7 +54,8 @@ def test_cancel_keeps_the_frames_and_resume_finishes_from_them(client, folder):
     assert frame.status_code == 200 and frame.content[:4] == b"\x89PNG"  # the live view's latest frame
     assert client.delete(f"/api/jobs/{made['id']}").status_code == 200
     cancelled = wait_for(client, made["id"], ("cancelled", "failed", "done"))
-    assert cancelled["state"] == "cancelled" and cancelled["error"].startswith("interrupted:")
+    assert cancelled["state"] == "cancelled" and cancelled["error"].startswith("Cancelled with ")
+    assert f"Resume carries on from frame {cancelled['frames_done'] + 1}" in cancelled["error"]
     kept = sorted(p.name for p in (folder / ".long.gif.frames").glob("frame_*.png"))
     assert len(kept) >= 2 and cancelled["frames_done"] == len(kept)
     assert client.post(f"/api/jobs/{made['id']}/resume").json()["state"] == "queued"
@@ -76,7 +77,7 @@ def test_a_still_renders_and_a_failed_render_reports_the_cli_error_line(client, 
     assert failed["error"] == "error: cannot read video broken.mp4: not a video file or it is corrupt"
     done = wait_for(client, still["id"], ("done", "failed", "cancelled"))
     assert (done["state"], done["frames_done"], done["frames_total"]) == ("done", 1, 1)
-    card = {r["path"]: r for r in client.get("/api/renders").json()}[still["output"]]
+    card = {r["path"]: r for r in client.get("/api/renders").json()["renders"]}[still["output"]]
     assert (card["kind"], card["input"], card["size"]) == ("still", "cat.jpg", [64, 64])
 
 
@@ -87,11 +88,18 @@ def test_ctrl_c_on_the_server_stops_the_render_keeping_frames_for_resume(folder)
         with server.client() as api:
             made = api.post("/api/jobs", json={"kind": "zoom", "output": "z.mp4",
                                                "settings": {**TINY, "frames": 30}}).json()
-            with api.stream("GET", "/api/events") as events:  # live progress as server-sent events
+            with api.stream("GET", "/api/events") as events:  # live progress as named server-sent events
+                name, names = None, []
                 for line in events.iter_lines():
-                    jobs = json.loads(line[6:]) if line.startswith("data: ") else []
-                    if jobs and jobs[0]["frames_done"] >= 1:
-                        break
+                    if line.startswith("event: "):
+                        name = line[7:]
+                        names.append(name)
+                    elif line.startswith("data: "):
+                        data = json.loads(line[6:])
+                        job = data[0] if name == "jobs" and data else data if name == "job" else None
+                        if job and job["frames_done"] >= 1:
+                            break
+            assert names[0] == "jobs" and set(names) <= {"jobs", "job", "renders"}  # the list, then one job
     finally:
         code, err = server.stop()
     assert code == 0 and "Traceback" not in err
@@ -106,7 +114,8 @@ def test_ctrl_c_on_the_server_stops_the_render_keeping_frames_for_resume(folder)
     try:
         with again.client() as api:
             listed = api.get(f"/api/jobs/{made['id']}").json()
-            assert listed["state"] == "cancelled" and "resume" in listed["error"]
+            assert listed["state"] == "cancelled" and "Resume" in listed["error"]
+        assert again.token == server.token  # the folder keeps its token: the same URL (and tab) goes on working
     finally:
         again.stop()
 
@@ -225,7 +234,7 @@ def test_a_motion_preview_job_renders_the_path_without_a_dream_and_says_so(clien
     sidecar = yaml.safe_load((folder / "path.mp4.yaml").read_text())
     assert sidecar["meta"]["preview"] is True
     assert not (folder / ".path.mp4.frames").exists()  # a real render's work folder is never made
-    assert {r["path"] for r in client.get("/api/renders").json()} == {"path.mp4"}
+    assert {r["path"] for r in client.get("/api/renders").json()["renders"]} == {"path.mp4"}
 
 
 def _hold(client):
@@ -332,3 +341,86 @@ def test_a_file_named_like_an_option_reaches_the_cli_as_a_path(tmp_path):
 
     args = command("still", "--restart.png", "-x.png", tmp_path / "settings.yaml")
     assert args[4:7] == ["./--restart.png", "-o", "./-x.png"] and "--restart" not in args
+
+
+def test_six_quick_clicks_make_six_jobs_with_six_names(client, folder):
+    jobs = _hold(client)
+    made = [client.post("/api/jobs", json={"kind": "zoom", "settings": TINY}) for _ in range(6)]
+    assert [r.status_code for r in made] == [200] * 6, [r.text for r in made]
+    outputs = [r.json()["output"] for r in made]
+    assert len(set(outputs)) == 6 and all(o.startswith("renders/zoom-") and o.endswith(".mp4") for o in outputs)
+    assert len(client.get("/api/jobs").json()) == 6
+    from concurrent.futures import ThreadPoolExecutor  # two tabs at the same second: the queue picks apart
+
+    with ThreadPoolExecutor(4) as pool:
+        more = list(pool.map(lambda _: jobs.submit("zoom", "noise", None, TINY, False).output, range(8)))
+    assert len(set(more) | set(outputs)) == 14
+
+
+def test_an_input_that_does_not_fit_its_kind_is_refused_on_input(client, folder):
+    from tests.conftest import make_clip
+
+    _hold(client)
+    (folder / "cat.jpg").write_bytes((IMAGES / "chelsea.jpg").read_bytes())
+    (folder / "photo.mp4").write_bytes((IMAGES / "chelsea.jpg").read_bytes())  # a JPEG, whatever its name
+    make_clip(folder / "clip.mp4", seconds=0.3, audio=False)
+    for kind, source, words in (("video", "cat.jpg", "is a picture"), ("video", "photo.mp4", "is a picture"),
+                                ("zoom", "clip.mp4", "is a clip"), ("still", "clip.mp4", "is a clip")):
+        refused = client.post("/api/jobs", json={"kind": kind, "input": source, "settings": TINY})
+        problem = refused.json()["errors"][0]
+        assert refused.status_code == 422 and problem["field"] == "input" and words in problem["message"], refused.text
+        assert "--" not in refused.json()["error"]
+    assert "render it as a video" in client.post("/api/jobs", json={"kind": "zoom", "input": "clip.mp4"}).json()["error"]
+    assert client.post("/api/jobs", json={"kind": "video", "input": "clip.mp4", "settings": TINY}).status_code == 200
+    assert client.post("/api/jobs", json={"kind": "zoom", "input": "cat.jpg", "settings": TINY}).status_code == 200
+
+
+def test_a_motion_preview_is_marked_and_refused_for_a_still(client, folder):
+    _hold(client)
+    (folder / "cat.jpg").write_bytes((IMAGES / "chelsea.jpg").read_bytes())
+    still = client.post("/api/jobs", json={"kind": "still", "input": "cat.jpg", "settings": {"preview": True}})
+    assert still.status_code == 422 and still.json()["errors"][0]["field"] == "preview"
+    assert "does not move" in still.json()["error"]
+    made = client.post("/api/jobs", json={"kind": "zoom", "settings": {**TINY, "preview": True}}).json()
+    job = client.get(f"/api/jobs/{made['id']}").json()
+    assert job["preview"] is True and job["title"] == "Motion preview: zoom from noise"
+    real = client.post("/api/jobs", json={"kind": "zoom", "settings": TINY}).json()
+    assert client.get(f"/api/jobs/{real['id']}").json()["preview"] is False
+
+
+def test_progress_never_goes_back_when_the_work_folder_is_assembled_away(tmp_path):
+    from dreamvideo.studio.child import Watch
+
+    work = tmp_path / ".out.mp4.frames"
+    work.mkdir()
+    watch = Watch(tmp_path / "out.mp4", total=3, started=0.0)
+    watch.poll()
+    for index in range(3):
+        (work / f"frame_{index:06d}.png").write_bytes(b"new")
+        watch.poll()
+    for frame in work.iterdir():  # the render assembles the output and removes its frames
+        frame.unlink()
+    work.rmdir()
+    last = watch.poll()
+    assert (last["frames_done"], last["latest"], last["eta_s"]) == (3, 2, 0.0)
+
+
+def test_a_finished_job_reports_its_whole_render_rate_and_time(folder):
+    from dreamvideo.studio.jobs import Job, JobQueue
+
+    queue = JobQueue(folder)
+    queue.stop()
+    job = Job("abc", "zoom", "noise", "a.mp4", {}, state="running", frames_total=4, started=time.time() - 8)
+    job.first, job.frames_done = 1, 1  # a resume: one frame was kept from an earlier run of 6 s for 1 frame
+    job.run_s, job.made = 6.0, 1
+    log = folder / "log.txt"
+    log.write_text("dreamvideo zoom\n")
+    queue._finish(job, 0, log)
+    public = job.public()
+    assert public["state"] == "done" and (public["done"], public["total"]) == (4, 4)
+    assert public["elapsed"] == pytest.approx(14, abs=1) and public["rate"] == pytest.approx(14 / 4, abs=0.3)
+    assert public["s_per_frame"] == public["rate"]  # not the first frame's rate
+    stopped = Job("def", "zoom", "noise", "b.mp4", {}, state="running", frames_total=30, started=time.time())
+    stopped.frames_done = 7
+    queue._finish(stopped, 130, log)
+    assert stopped.error == "Cancelled with 7 of 30 frames finished; Resume carries on from frame 8"

@@ -109,7 +109,8 @@ def test_a_job_may_not_overwrite_an_input_or_another_render(client, folder):
 def test_uploads_past_the_cap_are_413_and_leave_nothing(folder):
     with make_client(folder, max_upload=1000) as capped:
         declared = capped.post("/api/uploads?name=big.png", content=b"x" * 5000)
-        assert declared.status_code == 413 and "--max-upload" in declared.json()["error"]
+        assert declared.status_code == 413 and "limit of 0.001 MB" in declared.json()["error"]
+        assert "--" not in declared.json()["error"]  # the page's words, not the command line's
         streamed = capped.post("/api/uploads?name=big.png", content=iter([b"x" * 600, b"x" * 600]))
         assert streamed.status_code == 413
         assert os.listdir(folder / "uploads") == []  # no partial file, hidden or not
@@ -128,9 +129,9 @@ def test_upload_names_cannot_climb_or_replace(client, folder):
 def test_a_server_error_is_one_line_without_traceback(client, monkeypatch, caplog):
     from dreamvideo.studio.routers import renders
 
-    def broken(folder):
+    def broken(*args):
         raise RuntimeError("boom\nsecond line")
-    monkeypatch.setattr(renders, "list_renders", broken)
+    monkeypatch.setattr(renders, "page", broken)
     response = client.get("/api/renders")
     assert response.status_code == 500
     assert response.json() == {"error": "error: unexpected RuntimeError: boom"}
@@ -296,3 +297,64 @@ def test_the_live_frame_does_not_follow_a_link_planted_in_a_work_folder(client, 
     (frames / "frame_000001.png").symlink_to(outside)
     response = client.get(f"/api/jobs/{made['id']}/frame")
     assert response.status_code == 204 and SECRET not in response.text
+
+
+def test_the_folder_keeps_its_token_owner_only_and_never_serves_it(client, folder):
+    from dreamvideo.studio.security import folder_token
+
+    first = folder_token(folder)
+    path = folder / ".studio" / "token"
+    assert folder_token(folder) == first  # a restart on the same folder: the same URL
+    assert path.stat().st_mode & 0o777 == 0o600
+    fresh = folder_token(folder, fresh=True)
+    assert fresh != first and folder_token(folder) == fresh
+    path.unlink()
+    path.symlink_to(folder / "elsewhere")  # a planted link is never read through
+    (folder / "elsewhere").write_text("a" * 30)
+    assert folder_token(folder) not in (first, fresh, "a" * 30) and not path.is_symlink()
+    for url in ("/files/.studio/token", "/files/.studio/../.studio/token", "/files/%2Estudio/token"):
+        response = client.get(url)
+        assert response.status_code in (403, 404) and folder_token(folder) not in response.text
+
+
+def test_a_page_without_the_token_says_what_to_do_and_the_api_answers_one_line(client):
+    bare = {"x-studio-token": ""}
+    page = client.get("/", headers=bare)
+    assert page.status_code == 401 and page.headers["content-type"].startswith("text/html")
+    assert "dreamvideo studio FOLDER" in page.text and "terminal printed" in page.text
+    typed = client.get("/files/x.png", headers={**bare, "accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert typed.status_code == 401 and "<h1>" in typed.text  # a page the browser navigated to
+    api = client.get("/api/jobs", headers={**bare, "accept": "*/*"})
+    assert api.status_code == 401 and api.json()["error"].startswith("missing or wrong token")
+
+
+def test_any_static_file_is_served_nested_too_and_nothing_outside(client, monkeypatch, tmp_path):
+    from dreamvideo.studio.routers import files
+
+    static = tmp_path / "static"
+    (static / "panels").mkdir(parents=True)
+    (static / "panels" / "gallery.js").write_text("export const x = 1;")
+    (static / "style.css").write_text("body {}")
+    (tmp_path / "secret.js").write_text(SECRET)
+    monkeypatch.setattr(files, "static_root", lambda: static)
+    module = client.get("/static/panels/gallery.js")
+    assert module.status_code == 200 and module.text == "export const x = 1;"
+    assert module.headers["content-type"].startswith("text/javascript")
+    assert client.get("/static/style.css").headers["content-type"].startswith("text/css")
+    for path in ("../secret.js", "%2e%2e/secret.js", "panels/../../secret.js", "panels", "nope.js"):
+        response = client.get(f"/static/{path}")
+        assert response.status_code == 404 and SECRET not in response.text, path
+
+
+def test_the_shipped_page_files_are_served(client):
+    assert client.get("/static/app.js").headers["content-type"].startswith("text/javascript")
+    assert client.get("/").status_code == 200
+
+
+def test_a_download_is_an_attachment_and_a_view_is_not(client, folder):
+    (folder / "renders").mkdir()
+    (folder / "renders" / "my dive.mp4").write_bytes(b"clip")
+    saved = client.get("/files/renders/my%20dive.mp4?download=1")
+    assert saved.status_code == 200 and saved.headers["content-disposition"].startswith("attachment")
+    assert "my%20dive.mp4" in saved.headers["content-disposition"]
+    assert "content-disposition" not in client.get("/files/renders/my%20dive.mp4").headers

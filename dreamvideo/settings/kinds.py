@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from ..errors import DreamError
 from ..media.encode import IMAGE_SUFFIXES
 from ..media.formats import Format, find_format, video_suffixes
+from ..media.inputs import ANIMATED, SEQUENCE, STILL, VIDEO
 from .animation import AnimationSection
 from .dream import DreamSection
 from .live import LiveSection
@@ -28,6 +29,10 @@ from .output import OutputSection
 from .video import VideoSection
 
 Input = Literal["image", "noise-or-image", "video", "stream"]  # stream: live, not a render
+# The inputs (``media.inputs``' words for what a file is) each input word takes: a still or a zoom
+# dreams a picture, a video a clip, an animated image or an image sequence.
+ACCEPTS: dict[str, tuple[str, ...]] = {"image": (STILL,), "noise-or-image": (STILL,),
+                                       "video": (VIDEO, ANIMATED, SEQUENCE), "stream": (VIDEO, ANIMATED, SEQUENCE)}
 # Settings no command offers as an option: a preset (or a replayed sidecar) sets them.
 PRESET_ONLY = frozenset({"normalize", "clamp", "tile", "description"})
 # The dream section's options, which every render command offers.
@@ -77,6 +82,11 @@ class Kind:
             raise DreamError(f"unsupported output type '{output.suffix or output.name}'; use one of: "
                              + ", ".join(self.outputs))
         return None
+
+    @property
+    def accepts(self) -> tuple[str, ...]:
+        """The kinds of input it renders from, as :func:`media.inputs.kind_of` names a file."""
+        return ACCEPTS[self.input]
 
     @property
     def takes_noise(self) -> bool:

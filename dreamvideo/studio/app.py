@@ -15,14 +15,15 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from .forms import problem
 from .jobs import JobQueue
 from .live_hub import LiveHub
-from .routers import files, jobs, live, meta, preview, renders, uploads
-from .security import Gate, guard
+from .routers import events, files, jobs, live, meta, presets, preview, renders, trash, uploads
+from .security import SIGN_IN_PAGE, Gate, guard, wants_page
+from .words import in_words
 
 DEFAULT_MAX_UPLOAD = 2 * 10**9
 
@@ -48,7 +49,7 @@ def create_app(folder: Path, token: str, host: str = "127.0.0.1", port: int = 0,
     app.state.jobs, app.state.stopped_job = JobQueue(folder), None
     app.state.previews = 0  # previews running or waiting (routers/preview.py)
     app.state.live = LiveHub()  # the one live session (`dreamvideo live --serve` puts its own here)
-    for module in (meta, uploads, preview, jobs, renders, files, live):
+    for module in (meta, presets, uploads, preview, jobs, events, trash, renders, files, live):
         app.include_router(module.router)
     _errors(app)
     return app
@@ -61,9 +62,11 @@ def _errors(app: FastAPI) -> None:
     (:class:`.routers.base.OneLineRoute`), before Starlette would log a traceback.
     """
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 401 and wants_page(request):  # a browser: a page that says what to do
+            return HTMLResponse(SIGN_IN_PAGE, 401, headers={"Cache-Control": "no-store"})
         detail: Any = exc.detail
-        body = detail if isinstance(detail, dict) else {"error": str(detail)}
+        body = detail if isinstance(detail, dict) else {"error": in_words(str(detail))}
         return JSONResponse(body, exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)

@@ -82,7 +82,9 @@ class Watch:
 
     The rate is measured between frames this run made (the first one also pays for the
     child's start-up), and changes only when a frame arrives, so the page hears news once
-    per frame, not on every poll.
+    per frame, not on every poll. The count never goes down: once every frame is made, the
+    render assembles the output and removes its work folder, which would otherwise read as
+    0 frames done (and an ETA of a whole render) just before the job is done.
     """
 
     output: Path
@@ -98,7 +100,7 @@ class Watch:
         done = len(indices)
         if self.first is None:
             self.first = done
-        if done == self.seen.get("frames_done"):
+        if done <= self.seen.get("frames_done", -1):  # the same, or the work folder going away
             return self.seen
         if self.mark is None and done > self.first:
             self.mark = (now, done)

@@ -3,8 +3,8 @@
 Settings arrive as the JSON the generated form sends (text for pairs and layer
 lists, as typed on a command line). They are merged over a preset when one is
 named and validated by the same ``Settings`` model the CLI uses; problems come
-back as ``{field, flag, message, line}``, ``line`` reading exactly as the CLI's
-one-line error (``error: --octave-scale: ...``).
+back as ``{field, flag, message, line}``: ``line`` is the CLI's one-line error in the page's words
+(``error: Octave scale: ...``, :mod:`.words`), ``flag`` the option a CLI user would type.
 """
 
 from __future__ import annotations
@@ -13,24 +13,26 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from fastapi import HTTPException
 from pydantic import ValidationError
 
-from ..errors import DreamError, error_line
-from ..options import flag, flags_in, parse_pair
+from ..errors import DreamError, error_line, first_line
+from ..options import flag, parse_pair
 from ..settings import Settings, resolve, shipped_presets
 from ..settings.kinds import RENDERS as KINDS  # what the studio queues
 from ..settings.presets import PRESET_PACKAGE, merge
 from ..settings.schema import FILE_SETTINGS
+from .words import in_words
 
 KindName = Literal[tuple(KINDS)]  # type: ignore[valid-type]  # a request's `kind`: a name in the kind table
 
 
 def problem(field: str, message: str, line: str | None = None) -> dict[str, str]:
-    """One validation problem, named as the form names it and as the CLI does (``line``: the CLI's own)."""
+    """One validation problem, named as the form names it (``line``: the CLI's own, in the page's words)."""
     named = flag(field) if field else ""
     line = line or error_line(f"`{field}`: {message}" if field else message)
-    return {"field": field, "flag": named, "message": flags_in(message), "line": flags_in(line)}
+    return {"field": field, "flag": named, "message": in_words(message), "line": in_words(line)}
 
 
 def refuse(field: str, message: str, status: int = 422) -> HTTPException:
@@ -56,7 +58,7 @@ def validate(settings: dict[str, Any] | None, folder: Path, preset: str | None =
     """Settings over an optional shipped preset, validated; 422 naming the field as the CLI does."""
     if settings is not None and not isinstance(settings, dict):
         raise refuse("", "settings must be a mapping of field: value")
-    base = _preset_base(preset) if preset else {}
+    base = _preset_base(preset, folder) if preset else {}
     given = _typed(settings or {})
     data = merge(base, given)  # as the CLI merges options over a preset
     try:
@@ -69,14 +71,30 @@ def validate(settings: dict[str, Any] | None, folder: Path, preset: str | None =
     return checked
 
 
-def _preset_base(name: str) -> dict[str, Any]:
-    """A shipped preset resolved (its guide images found beside it), as plain settings."""
+def _preset_base(name: str, folder: Path) -> dict[str, Any]:
+    """A shipped preset resolved (its guide images found beside it), or the folder's own, as plain settings."""
+    if name not in shipped_presets() and (folder / "presets" / f"{name}.yaml").is_file():
+        return folder_preset(folder, name)
     if name not in shipped_presets():
         raise refuse("preset", f"unknown preset '{name}'; shipped presets: {', '.join(shipped_presets())}")
     try:
         return resolve(name).to_yaml_dict()
     except DreamError as exc:
         raise refuse("preset", str(exc)) from None
+
+
+def folder_preset(folder: Path, name: str) -> dict[str, Any]:
+    """``FOLDER/presets/NAME.yaml`` (saved from the page, or written by hand), read as a sidecar is:
+    capped, no aliases, not through a link; 422 on ``preset`` when it is not a mapping of settings."""
+    from .renders import read_sidecar
+
+    try:
+        data = read_sidecar(folder / "presets" / f"{name}.yaml")
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise refuse("preset", f"cannot read presets/{name}.yaml: {first_line(exc)}") from None
+    if not isinstance(data, dict):
+        raise refuse("preset", f"presets/{name}.yaml is not a mapping of settings")
+    return {key: value for key, value in data.items() if key != "meta"}
 
 
 def _confine_files(settings: Settings, folder: Path) -> None:

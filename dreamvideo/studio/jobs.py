@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +25,13 @@ import yaml
 from ..errors import first_line
 from ..failures import explain
 from ..media.files import atomic
-from ..options import flags_in
 from . import child, lifeline
+from .job import Job, cancelled  # noqa: F401  (Job: part of this module's API)
+from .paths import free_name
+from .words import in_words
 
 ACTIVE = ("queued", "running")
-PUBLIC = ("id", "kind", "input", "output", "state", "frames_done", "frames_total", "eta_s", "s_per_frame",
-          "latest", "error", "created", "started", "finished")
-
-
+STOPPED = "the studio stopped during this render; resume to finish it"
 MAX_QUEUED = 200  # a script looping on POST /api/jobs must not fill the disk with job folders
 
 
@@ -42,31 +41,6 @@ class Busy(Exception):
 
 class Full(Exception):
     """Too many jobs are waiting already."""
-
-
-@dataclass
-class Job:
-    """One render request and where it stands; ``output`` and ``input`` are relative to FOLDER."""
-
-    id: str
-    kind: str
-    input: str
-    output: str
-    settings: dict[str, Any]
-    state: str = "queued"
-    frames_done: int = 0
-    frames_total: int | None = None
-    eta_s: float | None = None
-    s_per_frame: float | None = None
-    latest: int | None = None
-    error: str | None = None
-    restart: bool = False  # the first run replaces an earlier render's frames (replace: true)
-    created: float = field(default_factory=time.time)
-    started: float | None = None
-    finished: float | None = None
-
-    def public(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in PUBLIC}
 
 
 class JobQueue:
@@ -80,6 +54,8 @@ class JobQueue:
         self.process: subprocess.Popen | None = None
         self.stopping = False
         self.version = 0  # bumped on every change, so the event stream sends only news
+        self.stamps: dict[str, int] = {}  # each job's version when it last changed
+        self.gallery = 0  # the version when the gallery last changed
         self._load()
         self.thread = threading.Thread(target=self._work, name="studio-jobs", daemon=True)
         self.thread.start()
@@ -92,26 +68,40 @@ class JobQueue:
             except (OSError, ValueError, TypeError):
                 continue
             if job.state in ACTIVE:
-                job.state, job.error = "cancelled", "the studio stopped during this render; resume to finish it"
+                job.state, job.error = "cancelled", STOPPED
             self.jobs[job.id] = job
 
-    def submit(self, kind: str, source: str, output: str, settings: dict[str, Any], restart: bool) -> Job:
-        """Queue a job; ``Busy`` when another queued or running job writes the same output."""
+    def submit(self, kind: str, source: str, output: str | None, settings: dict[str, Any], restart: bool,
+               suffix: str = ".mp4") -> Job:
+        """Queue a job; ``Busy`` when another queued or running job writes the same output.
+
+        No ``output``: a fresh ``renders/KIND-YYYYMMDD-HHMMSS[-N]SUFFIX``, picked under the lock and
+        reserved by the queued job itself, so two quick clicks (or two tabs) never get the same one.
+        """
         if sum(job.state == "queued" for job in list(self.jobs.values())) >= MAX_QUEUED:
             raise Full(f"{MAX_QUEUED} jobs are waiting already; cancel some or wait for them")
-        job = Job(secrets.token_hex(4), kind, source, output, settings, restart=restart)
+        job = Job(secrets.token_hex(4), kind, source, output or "", settings, restart=restart)
         job.frames_total = child.frames_total(kind, settings, self.folder / source if source != "noise" else None)
         folder = self.root / job.id
         folder.mkdir(parents=True, exist_ok=True)
         with atomic(folder / "settings.yaml") as tmp:
             tmp.write_text(yaml.safe_dump(settings, sort_keys=False, width=1000))
-        with self.lock:
-            if output in self.active_outputs():  # checked under the lock (a Condition's is re-entrant)
+        with self.lock:  # a Condition's lock is re-entrant: active_outputs may take it again
+            job.output = output or self._fresh_name(kind, suffix)
+            if job.output in self.active_outputs():
                 shutil.rmtree(folder, ignore_errors=True)  # two requests at once: the second loses
-                raise Busy(f"another job is writing {output}")
+                raise Busy(f"another job is writing {job.output}")
             self.jobs[job.id] = job
             self._changed(job)
         return job
+
+    def _fresh_name(self, kind: str, suffix: str) -> str:
+        """The first free automatic name: not on disk (output, sidecar, kept frames) nor any job's."""
+        renders, active = self.folder / "renders", self.active_outputs()
+        renders.mkdir(exist_ok=True)
+        path = free_name(renders, f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}{suffix}",
+                         lambda candidate: f"renders/{candidate.name}" in active)
+        return f"renders/{path.name}"
 
     def active_outputs(self) -> set[str]:
         with self.lock:
@@ -146,9 +136,17 @@ class JobQueue:
         self.thread.join(timeout=35)
         return running
 
+    def renders_changed(self) -> None:
+        """The gallery changed (a render finished, was deleted or restored): the event streams say so."""
+        with self.lock:
+            self.version += 1
+            self.gallery = self.version
+            self.lock.notify_all()
+
     def _changed(self, job: Job) -> None:
         """Record the job (job.json) and wake the worker and the event streams. Called under the lock."""
         self.version += 1
+        self.stamps[job.id] = self.version
         path = self.root / job.id / "job.json"
         if path.parent.is_dir():
             with atomic(path) as tmp:
@@ -170,7 +168,7 @@ class JobQueue:
                 self._run(job)
             except Exception as exc:  # noqa: BLE001 - a studio bug must not stop the queue; the job says what happened
                 with self.lock:
-                    job.state, job.error = "failed", first_line(explain(exc, flags_in).line, 300)
+                    job.state, job.error = "failed", first_line(explain(exc, in_words).line, 300)
                     self._changed(job)
 
     def _run(self, job: Job) -> None:
@@ -184,6 +182,7 @@ class JobQueue:
             self.process = child.start(args, self.folder, folder / "log.txt")
             job.state, job.started, job.error = "running", time.time(), None
             job.eta_s = job.s_per_frame = None
+            job.first = job.frames_done = len(watch.indices())
             self._changed(job)
         while self.process.poll() is None:
             self._progress(job, watch.poll())
@@ -198,17 +197,21 @@ class JobQueue:
                 for key, value in seen.items():
                     setattr(job, key, value)
                 self.version += 1
+                self.stamps[job.id] = self.version
                 self.lock.notify_all()
 
     def _finish(self, job: Job, code: int, log: Path) -> None:
+        """The run's end: its time and frames added to the job's, and what happened in the page's words."""
         with self.lock:
             self.process = None
+            if code == 0:
+                job.frames_done = job.frames_total or job.frames_done
+            job.run_s, job.made = job.timing()  # while still running: this run counts
             job.finished, job.eta_s = time.time(), None
             if code == 0:
-                job.state, job.frames_done = "done", job.frames_total or job.frames_done
+                job.state, self.gallery = "done", self.version + 1
+                job.s_per_frame = round(job.run_s / job.made, 2) if job.made else job.s_per_frame
             else:
                 job.state = "cancelled" if code in (130, -2) else "failed"
-                job.error = child.last_line(log)
-                if job.state == "cancelled" and job.error == child.SILENT:
-                    job.error = "cancelled before its first frame; resume to run it"
+                job.error = cancelled(job) if job.state == "cancelled" else in_words(child.last_line(log))
             self._changed(job)

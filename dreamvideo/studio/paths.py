@@ -12,6 +12,7 @@ import os
 import re
 import stat
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from fastapi import HTTPException
@@ -107,11 +108,12 @@ def safe_name(name: str, fallback: str = "upload") -> str:
     return clean[:120] or fallback
 
 
-def free_name(folder: Path, name: str) -> Path:
-    """``folder/name``, or ``stem-2.ext``, ``stem-3.ext`` ... when taken (output, sidecar or kept frames)."""
+def free_name(folder: Path, name: str, claimed: Callable[[Path], bool] = lambda path: False) -> Path:
+    """``folder/name``, or ``stem-2.ext``, ``stem-3.ext`` ... when taken (output, sidecar or kept frames)
+    or ``claimed`` (a queued job's output, not on disk yet)."""
     stem, suffix = Path(name).stem, Path(name).suffix
     candidate, n = folder / name, 1
-    while taken(candidate):
+    while taken(candidate) or claimed(candidate):
         n += 1
         candidate = folder / f"{stem}-{n}{suffix}"
     return candidate

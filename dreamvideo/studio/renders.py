@@ -109,6 +109,7 @@ def render_entry(folder: Path, sidecar: Path) -> dict[str, Any] | None:
         "duration_s": round(frames / fps, 2) if frames and fps and kind != "still" else None,
         "flicker_ratio": meta.get("flicker_ratio"), "strength": meta.get("strength"),
         "bytes": sum(info.st_size for _, info in files), "modified": max(info.st_mtime for _, info in files),
+        "preview": bool(meta.get("preview") or data.get("preview")),  # a motion preview, not a render
         "settings": data, **shown(folder, output, kind, data.get("codec"), files[0][0]),
     }
 
@@ -146,14 +147,16 @@ def shown(folder: Path, output: Path, kind: str, codec: Any, first: Path) -> dic
     path = relative(folder, output)
     where, file = quote(path, safe=""), "/files/" + quote(path)
     if kind == "still":
-        return {"play": "image", "format": output.suffix.lower().lstrip("."), "poster": None, "download": file}
+        return {"play": "image", "format": output.suffix.lower().lstrip("."), "poster": None,
+                "download": file + "?download=1"}
     fmt = output_format(output, codec)
     name = fmt.name if fmt else output.suffix.lower()
     if fmt and fmt.sequence:
         return {"play": None, "format": name, "poster": "/files/" + quote(relative(folder, first)),
                 "download": "/api/frames?path=" + where}
     plays = ("image" if fmt.loops else "video") if fmt and fmt.browser else None  # a file that loops by itself is an image
-    return {"play": plays, "format": name, "poster": None if plays else "/api/poster?path=" + where, "download": file}
+    return {"play": plays, "format": name, "poster": None if plays else "/api/poster?path=" + where,
+            "download": file + "?download=1"}
 
 
 def _number(text: Any) -> float | None:

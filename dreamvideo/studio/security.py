@@ -7,13 +7,21 @@ would send its own Host); the Origin check stops another site's page from
 posting forms or fetches here with the user's cookie. The first visit with
 ``?token=`` swaps the URL token for an HttpOnly, SameSite=Strict cookie and
 redirects to the bare URL.
+
+The token is kept in ``FOLDER/.studio/token`` (mode 0600; :func:`folder_token`), so a restart of
+the studio on the same folder keeps the printed URL, and an open tab's cookie, working. A page
+request without it gets a page saying what to do (:data:`SIGN_IN_PAGE`), an API request one line.
 """
 
 from __future__ import annotations
 
 import hmac
+import os
+import re
 import secrets
+import stat
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request, Response
@@ -23,8 +31,59 @@ HEADER = "x-studio-token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+TOKEN_TEXT = re.compile(r"[A-Za-z0-9_-]{24,100}")
+SIGN_IN_PAGE = """<!doctype html><html lang="en"><meta charset="utf-8"><title>dreamvideo studio: sign in</title>
+<body style="font-family: sans-serif; max-width: 36em; margin: 4em auto; line-height: 1.5">
+<h1>This page needs the studio's address with its key</h1>
+<p>Open the address the terminal printed when the studio started (the line that begins with
+<code>studio: http://</code>); it signs this browser in.</p>
+<p>If that terminal is closed, start the studio again on the same folder with
+<code>dreamvideo studio FOLDER</code>: it prints the same address again.</p></body></html>
+"""
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def folder_token(folder: Path, fresh: bool = False) -> str:
+    """The folder's token from ``.studio/token``, made (mode 0600) when absent, unreadable or ``fresh``.
+
+    Kept with the folder, so the printed URL and a tab's cookie survive a restart. The file is read
+    without following a link (a planted one could point at any file) and must hold a token's text.
+    """
+    path = folder / ".studio" / "token"
+    if not fresh:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(fd) as handle:
+                kept = handle.read(200).strip() if stat.S_ISREG(os.fstat(handle.fileno()).st_mode) else ""
+            if TOKEN_TEXT.fullmatch(kept):
+                os.chmod(path, 0o600)
+                return kept
+        except (OSError, ValueError):
+            pass
+    return _write_token(path, new_token())
+
+
+def _write_token(path: Path, token: str) -> str:
+    """``token`` into ``path`` atomically, readable by the owner only from the first byte on."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".token.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(token + "\n")
+    os.replace(tmp, path)
+    return token
+
+
+def wants_page(request: Request) -> bool:
+    """A browser asking for a page (``GET /``, or a GET whose Accept puts HTML before JSON), not the API."""
+    if request.method != "GET":
+        return False
+    accept = request.headers.get("accept", "").lower()
+    html, api = accept.find("text/html"), accept.find("application/json")
+    return request.url.path == "/" or (html >= 0 and (api < 0 or html < api))
 
 
 @dataclass

@@ -86,8 +86,10 @@ def stop_now(server: Any, live: LiveHub) -> None:
 
 
 def serve(folder: Path, host: str, port: int, browser: bool, max_upload: str,
-          allow_hosts: tuple[str, ...] = (), live: LiveHub | None = None, duration: float | None = None) -> None:
-    """Run the studio for ``folder`` until Ctrl-C (or ``duration`` seconds); ``live``: its live session's hub."""
+          allow_hosts: tuple[str, ...] = (), fresh_token: bool = False, live: LiveHub | None = None,
+          duration: float | None = None) -> None:
+    """Run the studio for ``folder`` until Ctrl-C (or ``duration`` seconds); its token is the folder's
+    (``fresh_token``: a new one); ``live``: its live session's hub."""
     try:
         import fastapi  # noqa: F401
         import uvicorn
@@ -95,7 +97,7 @@ def serve(folder: Path, host: str, port: int, browser: bool, max_upload: str,
         raise DreamError(INSTALL) from None
     from .app import create_app
     from .paths import parse_bytes
-    from .security import new_token
+    from .security import folder_token
 
     if not folder.is_dir():
         raise DreamError(f"studio folder not found: {folder}")
@@ -105,7 +107,7 @@ def serve(folder: Path, host: str, port: int, browser: bool, max_upload: str,
         raise DreamError(f"`max_upload`: {exc}") from None
     sock = bind(host, port)
     port = sock.getsockname()[1]
-    token = new_token()
+    token = folder_token(folder.resolve(), fresh_token)
     hosts = own_names(host, allow_hosts)
     app = create_app(folder, token, host, port, cap, hosts)
     app.state.live = live or app.state.live

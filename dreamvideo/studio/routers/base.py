@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ...errors import first_line
 from ...failures import explain
-from ...options import flags_in
+from ..words import in_words
 
 log = logging.getLogger("uvicorn.error")
 MAX_BODY = 1_000_000  # a form's JSON is a few KB; only uploads stream more (and they have their own cap)
@@ -42,8 +42,8 @@ async def capped_body(request: Request, cap: int = MAX_BODY) -> None:
 
 
 class OneLineRoute(APIRoute):
-    """Errors become the CLI's line (:func:`.failures.explain`): user errors 400 or 422, bugs 500 with
-    the line here and in the terminal."""
+    """Errors become the CLI's line (:func:`.failures.explain`) in the page's words (:mod:`..words`):
+    user errors 400 or 422, bugs 500 with the line here and in the terminal."""
 
     def get_route_handler(self) -> Callable:
         handler = super().get_route_handler()
@@ -58,7 +58,7 @@ class OneLineRoute(APIRoute):
             except (StarletteHTTPException, RequestValidationError):  # Starlette's: FastAPI raises it for a bad body
                 raise
             except Exception as exc:  # noqa: BLE001 - a bug too: one line, never a traceback on the page or terminal
-                failure = explain(exc, flags_in)
+                failure = explain(exc, in_words)
                 line = local(request, first_line(failure.line, 300))
                 if failure.bug:
                     log.error("studio: %s %s: %s", request.method, request.url.path, line)

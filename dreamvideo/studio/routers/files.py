@@ -1,5 +1,8 @@
 """The page itself, its static files, and ``/files/PATH``: files inside FOLDER only.
 
+Any file under ``studio/static/`` is served (nested folders too), so a new ES module needs no
+edit here; ``/files/PATH?download=1`` asks the browser to save the file rather than show it.
+
 ``/api/files`` lists the folder's images, clips and audio for the input picker: the files
 named in ``media.inputs.SUFFIXES``, the one list that uploads accept too and the page reads (``/api/schema``).
 """
@@ -12,6 +15,7 @@ import stat
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -21,15 +25,20 @@ from ..paths import hidden, inside, open_inside, relative, relative_name
 from .base import OneLineRoute, folder
 
 router = APIRouter(route_class=OneLineRoute)
-STATIC = {"app.js": "text/javascript", "style.css": "text/css", "index.html": "text/html",
-          "panels/live.js": "text/javascript"}
+# Types the browser must get right for a module or a style sheet; anything else: mimetypes' guess.
+STATIC_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".html": "text/html",
+                ".svg": "image/svg+xml", ".json": "application/json"}
 PICKABLE = input_suffixes()  # what uploads take
 SECURITY_HEADERS = {"Content-Security-Policy": "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:",
                     "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
+def static_root() -> Path:
+    return Path(str(resources.files("dreamvideo.studio").joinpath("static"))).resolve()
+
+
 def static_text(name: str) -> str:
-    return resources.files("dreamvideo.studio").joinpath("static", name).read_text(encoding="utf-8")
+    return (static_root() / name).read_text(encoding="utf-8")
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -37,11 +46,19 @@ def index() -> HTMLResponse:
     return HTMLResponse(static_text("index.html"), headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
 
 
-@router.get("/static/{name:path}")
-def static(name: str) -> Response:
-    if name not in STATIC:
-        raise HTTPException(404, f"not found: {name}")
-    return Response(static_text(name), media_type=STATIC[name], headers={"Cache-Control": "no-cache"})
+@router.get("/static/{path:path}")
+def static(path: str) -> Response:
+    """A file of the page (``main.js``, ``panels/gallery.js``...); 404 for anything outside or absent."""
+    root = static_root()
+    try:
+        target = inside(root, path, must_exist=True)
+    except HTTPException:
+        raise HTTPException(404, f"not found: {path[:200]}") from None
+    if not target.is_file() or hidden(relative_name(root, target)):
+        raise HTTPException(404, f"not found: {path[:200]}")
+    media = STATIC_TYPES.get(target.suffix.lower()) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    return Response(target.read_bytes(), media_type=media, headers={"Cache-Control": "no-cache",
+                                                                      "X-Content-Type-Options": "nosniff"})
 
 
 @router.get("/files/{path:path}")
@@ -49,16 +66,19 @@ def files(path: str, request: Request) -> FileResponse:
     """A file inside FOLDER (ranges work, so videos seek); anything else is 403 or 404."""
     root = folder(request)
     target = inside(root, path, must_exist=True)
-    if hidden(relative_name(root, target)):  # .studio (job logs, settings) and work folders are internals
+    if hidden(relative_name(root, target)):  # .studio (token, job logs, settings) and work folders are internals
         raise HTTPException(404, f"not found: {path}")
-    return held(root, target)
+    return held(root, target, request.query_params.get("download") in ("1", "true"))
 
 
-def held(root: Path, target: Path) -> HeldFileResponse:
-    """``target`` (checked by ``inside``) served from the descriptor :func:`.paths.open_inside` checked again."""
-    return HeldFileResponse(open_inside(root, target), target, headers={
-        "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
-        "Content-Security-Policy": "sandbox"})  # a folder .html runs no script here
+def held(root: Path, target: Path, download: bool = False) -> HeldFileResponse:
+    """``target`` (checked by ``inside``) served from the descriptor :func:`.paths.open_inside` checked again;
+    ``download``: as an attachment under its own name."""
+    headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+               "Content-Security-Policy": "sandbox"}  # a folder .html runs no script here
+    if download:
+        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(target.name)}"
+    return HeldFileResponse(open_inside(root, target), target, headers=headers)
 
 
 class HeldFileResponse(FileResponse):

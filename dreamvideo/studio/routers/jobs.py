@@ -1,27 +1,27 @@
-"""Render jobs: queue, list, cancel (SIGINT, frames kept), resume, the latest frame, and live events."""
+"""Render jobs: queue, list, cancel (SIGINT, frames kept), resume, and the latest frame (events: .events)."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
-import time
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 from pydantic import BaseModel
 
+from ...errors import DreamError
+from ...media.inputs import ANIMATED, SEQUENCE, STILL, SUFFIXES, VIDEO, kind_of
 from ...render import layout
 from ...settings import Settings
 from ...settings.kinds import RENDERS as KINDS
 from ..child import Watch
 from ..forms import KindName, refuse, validate
 from ..jobs import ACTIVE, Busy, Full, Job, JobQueue
-from ..paths import free_name, hidden, inside, open_inside, relative, taken
+from ..paths import hidden, inside, open_inside, relative, taken
 from ..renders import OUTPUTS
 from .base import OneLineRoute, folder
+from .presets import remember_last
 
 router = APIRouter(route_class=OneLineRoute)
 
@@ -52,18 +52,43 @@ def source_path(root: Path, kind: str, source: str) -> Path | None:
         raise refuse("input", str(exc.detail), exc.status_code) from None
     if not path.is_file():
         raise refuse("input", f"not a file: {source}")
+    fits(kind, path, source)
     return path
 
 
-def output_path(request: Request, body: JobBody, source: Path | None, settings: Settings) -> Path:
-    """Where the job writes: the given name (checked) or a fresh ``renders/KIND-TIME.EXT``."""
+# An input as the refusals name it, by what media.inputs reads the file as.
+CALLED = {STILL: "a picture", VIDEO: "a clip", ANIMATED: "an animated image", SEQUENCE: "an image sequence"}
+
+
+def fits(kind: str, path: Path, shown: str) -> None:
+    """Refuse, on ``input``, a file its kind cannot render (a video of a JPEG, a zoom from a clip),
+    by the kind table's ``accepts``; a file that cannot be read is left for the render to name."""
+    try:
+        found = kind_of(path)
+    except DreamError:
+        return
+    if found in KINDS[kind].accepts or (found == VIDEO and not path.name.lower().endswith(SUFFIXES[VIDEO])):
+        return  # (a picture's name that no image reader opens is "a video" to kind_of: the render says more)
+    takes = " or ".join([CALLED[name] for name in KINDS[kind].accepts] + (["noise"] if KINDS[kind].takes_noise else []))
+    others = [name for name, other in KINDS.items() if found in other.accepts]
+    hint = f"; render it as a {' or a '.join(others)}" if others else ""
+    raise refuse("input", f"a {kind} is made from {takes}, and {shown} is {CALLED.get(found, found)}{hint}")
+
+
+def automatic_suffix(body: JobBody) -> str:
+    """The format of an automatic name: the page's choice if the kind writes it, else the kind's default."""
+    suffix = (body.suffix or OUTPUTS[body.kind][0]).lower()
+    if suffix not in OUTPUTS[body.kind]:
+        raise refuse("output", f"a {body.kind} is written as {' or '.join(OUTPUTS[body.kind])}, not {suffix}")
+    return suffix
+
+
+def output_path(request: Request, body: JobBody, source: Path | None, settings: Settings) -> Path | None:
+    """Where the job writes: the given name, checked (None: an automatic name the queue picks and reserves)."""
     root = folder(request)
     if not body.output:
-        suffix = (body.suffix or OUTPUTS[body.kind][0]).lower()
-        if suffix not in OUTPUTS[body.kind]:
-            raise refuse("output", f"a {body.kind} is written as {' or '.join(OUTPUTS[body.kind])}, not {suffix}")
-        (root / "renders").mkdir(exist_ok=True)
-        return free_name(root / "renders", f"{body.kind}-{time.strftime('%Y%m%d-%H%M%S')}{suffix}")
+        automatic_suffix(body)
+        return None
     try:
         path = inside(root, body.output)
     except HTTPException as exc:
@@ -108,15 +133,19 @@ def submit(body: JobBody, request: Request) -> dict[str, str]:
     """Validate, then queue ``python -m dreamvideo KIND INPUT -o OUTPUT --preset settings.yaml``."""
     settings = validate(body.settings, folder(request), body.preset)
     source = source_path(folder(request), body.kind, body.input)
+    if settings.preview and "preview" not in KINDS[body.kind].fields:
+        raise refuse("preview", f"a {body.kind} does not move: a motion preview is for a zoom or a video")
     data = {k: v for k, v in settings.to_yaml_dict().items() if k != "meta"}
     output = output_path(request, body, source, settings)
     try:
         job = queue(request).submit(body.kind, relative(folder(request), source) if source else "noise",
-                                    relative(folder(request), output), data, restart=body.replace)
+                                    relative(folder(request), output) if output else None, data,
+                                    restart=body.replace, suffix=automatic_suffix(body))
     except Busy as exc:
         raise refuse("output", str(exc), 409) from None
     except Full as exc:
         raise HTTPException(429, str(exc)) from None
+    remember_last(folder(request), body.kind, body.settings)  # the form comes back as it was sent
     return {"id": job.id, "output": job.output}
 
 
@@ -188,23 +217,3 @@ def read_frame(root: Path, path: Path) -> bytes | None:
             return handle.read()
     except OSError:
         return None
-
-
-@router.get("/api/events")
-async def events(request: Request) -> StreamingResponse:
-    """Server-sent events: every job, whenever any of them changes (and a keep-alive every 15 s)."""
-    jobs = queue(request)
-
-    async def stream():
-        sent, quiet = -1, 0.0
-        while not jobs.stopping and not await request.is_disconnected():
-            if jobs.version != sent:
-                sent = jobs.version
-                yield f"data: {json.dumps(list_jobs(request))}\n\n"
-                quiet = 0.0
-            elif quiet >= 15:
-                yield ": keep-alive\n\n"
-                quiet = 0.0
-            await asyncio.sleep(0.25)
-            quiet += 0.25
-    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})

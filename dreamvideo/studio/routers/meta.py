@@ -1,4 +1,4 @@
-"""What the form is built from: the Settings JSON schema and the shipped presets."""
+"""What the form is built from: the Settings JSON schema and the tables beside it (presets: .presets)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,16 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from ...errors import DreamError
 from ...media.formats import output_formats
 from ...media.inputs import ANIMATED, AUDIO, STILL, SUFFIXES, VIDEO, input_suffixes
-from ...settings import Settings, describe, resolve, shipped_presets
+from ...settings import Settings
 from ...settings.kinds import RENDERS as KINDS  # what the studio queues
+from ...settings.kinds import Kind
+from ..words import label
 from ..renders import OUTPUTS
 from .base import OneLineRoute
 
 router = APIRouter(route_class=OneLineRoute)
-# The input files a kind's input word (the kind table's) takes, as media/inputs names them.
-TAKES = {"image": (STILL,), "noise-or-image": (STILL,), "video": (VIDEO, ANIMATED)}
 
 
 @router.get("/api/schema")
@@ -27,13 +26,20 @@ def schema() -> dict[str, Any]:
     formats (``x-formats``) and the input files by kind (``x-inputs``: what uploads and the picker take)."""
     data = Settings.model_json_schema()
     data["properties"].pop("meta", None)
+    for name, prop in data["properties"].items():
+        prop["title"] = label(name)  # the words every studio message names the field by
     data["x-kinds"] = {name: sorted(kind.fields) for name, kind in KINDS.items()}
     data["x-kind-table"] = {name: {"label": kind.label, "command": kind.command, "input": kind.input,
-                                   "outputs": list(OUTPUTS[name]), "accepts": list(input_suffixes(*TAKES[kind.input]))}
+                                   "outputs": list(OUTPUTS[name]), "accepts": list(accepted(kind))}
                             for name, kind in KINDS.items()}
     data["x-formats"] = formats()
     data["x-inputs"] = {kind: list(SUFFIXES[kind]) for kind in (STILL, ANIMATED, VIDEO, AUDIO)}
     return data
+
+
+def accepted(kind: Kind) -> tuple[str, ...]:
+    """The file names a kind's input may have (a sequence has no suffix of its own: its frames are stills)."""
+    return input_suffixes(*(name for name in kind.accepts if name in SUFFIXES))
 
 
 def formats() -> list[dict[str, Any]]:
@@ -41,17 +47,3 @@ def formats() -> list[dict[str, Any]]:
     return [{"suffix": f.suffix, "container": f.container, "codec": f.codec, "name": f.name, "default": f.default,
              "sequence": f.sequence, "browser": f.browser, "loops": f.loops, "audio": f.audio, "alpha": f.alpha,
              "bit_depths": [8, 16] if f.deep else [f.bit_depth], "purpose": f.purpose} for f in output_formats()]
-
-
-@router.get("/api/presets")
-def presets() -> list[dict[str, Any]]:
-    """Each shipped preset: name, its description line and its settings resolved over the defaults."""
-    found = []
-    for name in shipped_presets():
-        try:
-            settings = resolve(name).to_yaml_dict()
-        except DreamError as exc:  # a preset this install cannot use (e.g. missing weights)
-            found.append({"name": name, "description": str(exc).splitlines()[0], "settings": None})
-            continue
-        found.append({"name": name, "description": describe(name), "settings": settings})
-    return found

@@ -1,4 +1,4 @@
-"""``GET /api/renders``: the gallery, every render in the folder found by its sidecar; the poster frame of a
+"""``GET /api/renders``: the gallery, a page of the renders in the folder found by their sidecars; the poster frame of a
 clip browsers cannot play (``GET /api/poster?path=PATH``); an image sequence's frames as one ZIP
 (``GET /api/frames?path=DIR/NAME_%05d.png``: a query, since a pattern's ``%`` is awkward in a URL's path)."""
 
@@ -19,7 +19,8 @@ from ...media.formats import is_sequence, video_suffixes
 from ...media.sequence_output import label
 from ..paths import hidden, inside, open_inside, relative_name
 from ..posters import poster
-from ..renders import list_renders, written
+from ..gallery import PAGE, page
+from ..renders import written
 from .base import OneLineRoute, folder
 from .files import held
 
@@ -28,8 +29,10 @@ CHUNK = 1 << 20
 
 
 @router.get("/api/renders")
-async def renders(request: Request) -> list[dict[str, Any]]:
-    return await run_in_threadpool(list_renders, folder(request))
+async def renders(request: Request, offset: int = 0, limit: int = PAGE) -> dict[str, Any]:
+    """``{"renders": [...newest first...], "total": N}``: one page of the gallery, each with its ``facts``."""
+    jobs = list(request.app.state.jobs.jobs.values())
+    return await run_in_threadpool(page, folder(request), jobs, offset, limit)
 
 
 @router.get("/api/poster")

@@ -25,7 +25,8 @@ router = APIRouter(route_class=OneLineRoute)
 
 
 def too_big(cap: int) -> HTTPException:
-    return HTTPException(413, f"upload is larger than the studio's limit of {cap / 1e6:g} MB (--max-upload)")
+    return HTTPException(413, f"upload is larger than the studio's limit of {cap / 1e6:g} MB "
+                              "(it is set where the studio is started)")
 
 
 def place(tmp: Path, target_dir: Path, clean: str) -> Path:

@@ -347,8 +347,13 @@ function showJobs(jobs) {
 }
 
 function listen() {
-  const events = new EventSource("/api/events");
-  events.onmessage = (event) => { say(""); showJobs(JSON.parse(event.data)); };
+  const events = new EventSource("/api/events");  // named events: the list on connect, then one job at a time
+  events.addEventListener("jobs", (event) => { say(""); showJobs(JSON.parse(event.data)); });
+  events.addEventListener("job", (event) => {
+    const job = JSON.parse(event.data);
+    showJobs([job, ...state.jobs.filter((j) => j.id !== job.id)].sort((a, b) => b.created - a.created));
+  });
+  events.addEventListener("renders", () => loadRenders());
   events.onerror = () => say("connection to the studio lost; retrying…");
 }
 
@@ -415,7 +420,7 @@ function card(render) {
 }
 
 async function loadRenders() {
-  state.renders = await json("/api/renders");
+  state.renders = (await json("/api/renders?limit=200")).renders;
   const paths = new Set(state.renders.map((r) => r.path));
   for (const path of [...state.selected]) if (!paths.has(path)) state.selected.delete(path);
   $("gallery").replaceChildren(...(state.renders.length ? state.renders.map(card)
