@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from ...errors import DreamError
 from ...media.formats import output_formats
 from ...media.inputs import ANIMATED, AUDIO, STILL, SUFFIXES, VIDEO, input_suffixes
+from ...models import DEFAULT_MODEL, list_models, model_info
 from ...settings import Settings, describe, resolve, shipped_presets
 from ...settings.kinds import RENDERS as KINDS  # what the studio queues
 from ..renders import OUTPUTS
@@ -27,6 +28,8 @@ def schema() -> dict[str, Any]:
     formats (``x-formats``) and the input files by kind (``x-inputs``: what uploads and the picker take)."""
     data = Settings.model_json_schema()
     data["properties"].pop("meta", None)
+    data["properties"]["model"]["x-choices"] = [spec.name for spec in list_models()]  # details: /api/models
+    data["properties"]["layers"]["x-choices"] = [layer.name for layer in model_info(DEFAULT_MODEL).layers]
     data["x-kinds"] = {name: sorted(kind.fields) for name, kind in KINDS.items()}
     data["x-kind-table"] = {name: {"label": kind.label, "command": kind.command, "input": kind.input,
                                    "outputs": list(OUTPUTS[name]), "accepts": list(input_suffixes(*TAKES[kind.input]))}
