@@ -3,7 +3,8 @@
 Axes name a setting a still uses; each cell is the form's settings with that cell's axis
 values, validated as the form is, so a bad value is refused before anything is dreamed and
 every cell's settings load back into the form as they are. The seed stays fixed across the
-cells (0 when the form has none) unless an axis is the seed. Planning is torch-free; the
+cells (0 when the form has none) unless an axis is the seed; along a model axis each model
+takes its own default layers (the form's belong to its model). Planning is torch-free; the
 dreams (:func:`make_grid`, on a worker thread) are a sheet of :mod:`.sheets`.
 """
 
@@ -14,21 +15,22 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import HTTPException
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from ..settings import Settings
 from ..settings.kinds import RENDERS as KINDS
 from .forms import validate
 
 MAX_VALUES = 4  # per axis: a 4x4 grid at most
-VARIED = sorted(set(KINDS["still"].fields) - {"size", "description", "tile", "objective_blend"})  # no change to one still
+# What an axis may vary: a still's settings, less its size (the grid's) and what leaves one picture as it is.
+VARIED = sorted(set(KINDS["still"].fields) - {"size", "description", "tile", "objective_blend"})
 
 
 class Axis(BaseModel):
     """One axis: a setting and the values it takes along it, as the form would send them."""
 
     field: str
-    values: list[Any] = Field(min_length=1, max_length=MAX_VALUES)
+    values: list[Any]
 
 
 def plain(field: str) -> str:
@@ -47,6 +49,8 @@ def check_axes(x: Axis, y: Axis | None) -> None:
     for name, axis in (("x", x), ("y", y)):
         if axis is None:
             continue
+        if not 1 <= len(axis.values) <= MAX_VALUES:
+            raise refuse(name, f"the grid's {name} axis takes 1 to {MAX_VALUES} values, not {len(axis.values)}")
         if axis.field not in VARIED:
             what = "is not a setting" if axis.field not in Settings.model_fields else "does not change a still"
             raise refuse(name, f"the grid's {name} axis: '{plain(axis.field)}' {what}; "
@@ -57,26 +61,30 @@ def check_axes(x: Axis, y: Axis | None) -> None:
 
 def cells(root: Path, given: dict[str, Any], x: Axis, y: Axis | None) -> list[tuple[Any, Any, Settings]]:
     """Every cell, row by row: (x value, y value, its validated settings); a bad value is one plain line."""
-    base = validate(given, root)  # the form's own problems, worded as the form's
+    axes = {axis.field: name for name, axis in (("x", x), ("y", y)) if axis is not None}
+    base = _checked(root, given, {})
     fixed = {**given, "seed": base.seed if base.seed is not None else 0}
+    if "model" in axes:  # each model dreams its own default layers, unless the other axis names layers
+        fixed = {k: v for k, v in fixed.items() if k not in ("layers", "objective") or k in axes}
     out = []
     for y_value in (y.values if y else [None]):
         for x_value in x.values:
             data = {**fixed, x.field: x_value, **({y.field: y_value} if y else {})}
-            out.append((x_value, y_value, _checked(root, data, x, y)))
+            out.append((x_value, y_value, _checked(root, data, axes)))
     return out
 
 
-def _checked(root: Path, data: dict[str, Any], x: Axis, y: Axis | None) -> Settings:
+def _checked(root: Path, data: dict[str, Any], axes: dict[str, str]) -> Settings:
+    """``data`` validated as the form's settings are; a problem names the axis (or setting) in plain words."""
     try:
         return validate(data, root)
     except HTTPException as exc:
         first = exc.detail["errors"][0] if isinstance(exc.detail, dict) and exc.detail.get("errors") else {}
-        field = first.get("field") or x.field
-        axis = "y" if y is not None and field == y.field else "x"
-        value = data.get(field)
-        raise refuse(axis, f"the grid's {axis} axis: {plain(field)} {value!r} is not valid: "
-                           f"{first.get('message', exc.detail)}") from None
+        field, message = first.get("field", ""), first.get("message", str(exc.detail))
+        if field not in axes:
+            raise refuse(field, f"{plain(field)}: {message}" if field else message) from None
+        raise refuse(axes[field], f"the grid's {axes[field]} axis: {plain(field)} {data.get(field)!r} "
+                                  f"is not valid: {message}") from None
 
 
 def make_grid(root: Path, source: Path | None, planned: list[tuple[Any, Any, Settings]], size: int) -> dict[str, Any]:
