@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -127,3 +128,32 @@ def test_atlas_layers_spread_over_the_depth_that_fits():
     assert vgg[-1] == "conv5_4"  # down to the deepest
     small = atlas_layers("efficientnet-lite0", 40)  # block11 and deeper need 64 px
     assert "block15" not in small and "head" not in small and len(small) == 6
+
+
+def test_the_server_answers_while_an_atlas_dreams(client, cat, monkeypatch):
+    import threading
+
+    import dreamvideo.studio.atlas as atlas
+
+    dreaming, release = threading.Event(), threading.Event()
+    real = atlas.dream_all
+
+    def slow(frame, variants):
+        dreaming.set()
+        release.wait(30)
+        return real(frame, variants)
+    monkeypatch.setattr(atlas, "dream_all", slow)
+    answers = []
+    worker = threading.Thread(target=lambda: answers.append(client.post("/api/atlas", json={
+        "input": cat, "size": 64, "settings": TINY, "layers": ["block1"]})))
+    worker.start()
+    try:
+        assert dreaming.wait(30)
+        began = time.monotonic()
+        assert client.get("/api/models").status_code == 200
+        assert time.monotonic() - began < 20  # not held behind the dream (it waits 30 s for release)
+        assert client.app.state.previews == 1  # counted with the previews while it runs
+    finally:
+        release.set()
+        worker.join(60)
+    assert answers[0].status_code == 200 and client.app.state.previews == 0
