@@ -59,10 +59,12 @@ def check_axes(x: Axis, y: Axis | None) -> None:
         raise refuse("y", f"both axes vary {plain(x.field)}; pick another setting for one of them")
 
 
-def cells(root: Path, given: dict[str, Any], x: Axis, y: Axis | None) -> list[tuple[Any, Any, Settings]]:
-    """Every cell, row by row: (x value, y value, its validated settings); a bad value is one plain line."""
+def cells(root: Path, given: dict[str, Any], x: Axis, y: Axis | None,
+          preset: str | None = None) -> list[tuple[Any, Any, Settings]]:
+    """Every cell, row by row: (x value, y value, its validated settings over ``preset``); a bad value is
+    one plain line."""
     axes = {axis.field: name for name, axis in (("x", x), ("y", y)) if axis is not None}
-    base = _checked(root, given, {})
+    base = _checked(root, given, {}, preset)
     fixed = {**given, "seed": base.seed if base.seed is not None else 0}
     if "model" in axes:  # each model dreams its own default layers, unless the other axis names layers
         fixed = {k: v for k, v in fixed.items() if k not in ("layers", "objective") or k in axes}
@@ -70,14 +72,14 @@ def cells(root: Path, given: dict[str, Any], x: Axis, y: Axis | None) -> list[tu
     for y_value in (y.values if y else [None]):
         for x_value in x.values:
             data = {**fixed, x.field: x_value, **({y.field: y_value} if y else {})}
-            out.append((x_value, y_value, _checked(root, data, axes)))
+            out.append((x_value, y_value, _checked(root, data, axes, preset)))
     return out
 
 
-def _checked(root: Path, data: dict[str, Any], axes: dict[str, str]) -> Settings:
+def _checked(root: Path, data: dict[str, Any], axes: dict[str, str], preset: str | None) -> Settings:
     """``data`` validated as the form's settings are; a problem names the axis (or setting) in plain words."""
     try:
-        return validate(data, root)
+        return validate(data, root, preset)
     except HTTPException as exc:
         first = exc.detail["errors"][0] if isinstance(exc.detail, dict) and exc.detail.get("errors") else {}
         field, message = first.get("field", ""), first.get("message", str(exc.detail))

@@ -29,6 +29,7 @@ class AtlasBody(BaseModel):
     model: str | None = None  # default: the settings' model
     size: int = Field(160, ge=32, le=256)
     settings: dict[str, Any] = {}
+    preset: str | None = None  # a shipped preset under the settings, as a preview takes it
     layers: list[str] | None = Field(None, max_length=MAX_LAYERS)  # default: a few spread over the depth
 
 
@@ -44,7 +45,7 @@ async def atlas(body: AtlasBody, request: Request) -> dict[str, Any]:
     """One small dream of the input per layer of the model, cached per input, model, size and settings."""
     root = folder(request)
     given = {k: v for k, v in body.settings.items() if k not in ("layers", "objective")}
-    settings = validate({**given, **({"model": body.model} if body.model else {})}, root)
+    settings = validate({**given, **({"model": body.model} if body.model else {})}, root, body.preset)
     usable(settings)
     try:
         layers = resolve_layers(settings.model, body.layers) if body.layers else None

@@ -19,6 +19,7 @@ class GridBody(BaseModel):
     input: str | None = None  # a file in the folder; None (or "noise"): seeded noise
     kind: str = "still"  # what the grid previews: a still's dream (the first frame of any kind)
     settings: dict[str, Any] = {}
+    preset: str | None = None  # a shipped preset under the settings, as a preview takes it
     x: Axis
     y: Axis | None = None
     size: int = Field(160, ge=32, le=256)
@@ -29,7 +30,7 @@ async def grid(body: GridBody, request: Request) -> dict[str, Any]:
     """Up to 4x4 small dreams, one per pair of axis values, each with the full settings that made it."""
     root = folder(request)
     check_axes(body.x, body.y)
-    planned = cells(root, body.settings, body.x, body.y)
+    planned = cells(root, body.settings, body.x, body.y, body.preset)
     for _, _, settings in planned:
         usable(settings)
     return await in_worker(request, make_grid, root, start(root, body.input), planned, body.size)
