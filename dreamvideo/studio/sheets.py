@@ -105,9 +105,9 @@ def start_frame(source: Path | None, settings: Settings, side: int) -> np.ndarra
 def dream_all(frame: np.ndarray, variants: list[Settings]) -> list[bytes]:
     """Each variation's dream of ``frame`` as PNG bytes, in order (run it on a worker thread).
 
-    Variations on one model share one warm model built for all their layers; each dreams
-    through a view of it that stops at its own deepest layer. Models are visited one after
-    another, so a grid over three models builds each once.
+    Every sheet of one model shares one warm model built with all its layers (any atlas or
+    grid hits the cache); each variation dreams through a view of it that stops at its own
+    deepest layer. Models are visited one after another, so a grid over three models builds each once.
     """
     fits(frame, variants)
     groups: dict[tuple, list[int]] = {}
@@ -115,8 +115,8 @@ def dream_all(frame: np.ndarray, variants: list[Settings]) -> list[bytes]:
         groups.setdefault((settings.model, settings.weights), []).append(i)
     out: list[bytes] = [b""] * len(variants)
     for indices in groups.values():
-        union = list(dict.fromkeys(layer for i in indices for layer in variants[i].all_layers()))
-        shared = variants[indices[0]].model_copy(update={"layers": {0: union}, "objective": None})
+        every = [layer.name for layer in model_info(variants[indices[0]].model).layers]
+        shared = variants[indices[0]].model_copy(update={"layers": {0: every}, "objective": None})
         for i in indices:
             with dreaming:
                 model = cached_model(shared).upto(variants[i].all_layers())
