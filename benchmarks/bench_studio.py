@@ -15,7 +15,11 @@ otherwise. Goals (issue 29), 2 CPU cores, bundled model: preview <= 1.5 s, atlas
 grid <= 12 s, first preview <= 10 s. The last atlas and grid go to --sheets as PNG sheets,
 to look at before believing a number.
 
+On a machine busy with other work, OpenMP's default wait policy lets torch's two threads
+spin waiting for each other while one is descheduled: try ``--omp-wait-policy passive``.
+
     python benchmarks/bench_studio.py [--threads 2] [--repeat 3] [--settings '{"octaves": 2}']
+        [--omp-wait-policy passive]
 """
 
 from __future__ import annotations
@@ -48,8 +52,9 @@ GRID = {"x": {"field": "layers", "values": ["block3", "block6", "block10"]},
 class Studio:
     """A `dreamvideo studio` child on a free port, asked over HTTP with its token."""
 
-    def __init__(self, folder: Path, threads: int) -> None:
-        env = {**os.environ, "OMP_NUM_THREADS": str(threads), "PYTHONPATH": str(ROOT)}
+    def __init__(self, folder: Path, threads: int, wait_policy: str | None = None) -> None:
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads), "PYTHONPATH": str(ROOT),
+               **({"OMP_WAIT_POLICY": wait_policy} if wait_policy else {})}
         self.started = time.perf_counter()
         self.process = subprocess.Popen([sys.executable, "-m", "dreamvideo", "studio", str(folder), "--port", "0",
                                          "--no-browser"], stdout=subprocess.PIPE, env=env, text=True)
@@ -114,11 +119,14 @@ def main() -> None:
     made.add_argument("--repeat", type=int, default=3)
     made.add_argument("--settings", type=json.loads, default={}, help="settings for every dream, as JSON")
     made.add_argument("--sheets", type=Path, default=Path("/tmp/bench_studio"))
+    made.add_argument("--omp-wait-policy", choices=("active", "passive"),
+                      help="the studio's OMP_WAIT_POLICY (default: OpenMP's own); passive keeps 2 threads from "
+                           "spinning for each other on a busy machine")
     args = made.parse_args()
     start(args)
     folder = Path(tempfile.mkdtemp(prefix="bench-studio-"))
     shutil.copy(ROOT / "Images" / "chelsea.jpg", folder / "cat.jpg")
-    studio = Studio(folder, args.threads)
+    studio = Studio(folder, args.threads, args.omp_wait_policy)
     try:
         studio.ask("/api/preview", {"kind": "still", "input": "cat.jpg", "settings": args.settings})
         figures = {"first preview": time.perf_counter() - studio.started}
