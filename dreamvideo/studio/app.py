@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException
 
 from .forms import problem
 from .jobs import JobQueue
-from .routers import files, jobs, meta, preview, renders, uploads
+from .routers import audio, files, jobs, meta, preview, renders, uploads
 from .security import Gate, guard
 
 DEFAULT_MAX_UPLOAD = 2 * 10**9
@@ -45,7 +45,7 @@ def create_app(folder: Path, token: str, host: str = "127.0.0.1", port: int = 0,
     app.state.gate = Gate(token, host, port, set(hosts))
     app.state.jobs, app.state.stopped_job = JobQueue(folder), None
     app.state.previews = 0  # previews running or waiting (routers/preview.py)
-    for module in (meta, uploads, preview, jobs, renders, files):
+    for module in (meta, uploads, preview, jobs, renders, audio, files):
         app.include_router(module.router)
     _errors(app)
     return app

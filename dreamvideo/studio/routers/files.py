@@ -21,14 +21,14 @@ from ..paths import hidden, inside, open_inside, relative, relative_name
 from .base import OneLineRoute, folder
 
 router = APIRouter(route_class=OneLineRoute)
-STATIC = {"app.js": "text/javascript", "style.css": "text/css", "index.html": "text/html"}
+STATIC = {".js": "text/javascript", ".css": "text/css", ".html": "text/html"}  # by suffix: any file of static/
 PICKABLE = input_suffixes()  # what uploads take
 SECURITY_HEADERS = {"Content-Security-Policy": "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:",
                     "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
-def static_text(name: str) -> str:
-    return resources.files("dreamvideo.studio").joinpath("static", name).read_text(encoding="utf-8")
+def static_text(*parts: str) -> str:
+    return resources.files("dreamvideo.studio").joinpath("static", *parts).read_text(encoding="utf-8")
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -36,11 +36,18 @@ def index() -> HTMLResponse:
     return HTMLResponse(static_text("index.html"), headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
 
 
-@router.get("/static/{name}")
+@router.get("/static/{name:path}")
 def static(name: str) -> Response:
-    if name not in STATIC:
+    """Any page file under ``static/`` (panels in ``static/panels/`` too): a new module needs no edit here."""
+    parts = name.split("/")
+    suffix = os.path.splitext(name)[1]
+    if suffix not in STATIC or any(part in ("", ".", "..") or part.startswith(".") for part in parts):
         raise HTTPException(404, f"not found: {name}")
-    return Response(static_text(name), media_type=STATIC[name], headers={"Cache-Control": "no-cache"})
+    try:
+        text = static_text(*parts)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise HTTPException(404, f"not found: {name}") from None
+    return Response(text, media_type=STATIC[suffix], headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/files/{path:path}")
