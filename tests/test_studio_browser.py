@@ -265,6 +265,7 @@ def test_the_output_format_and_codec_are_chosen_from_the_formats_table(page):
 
 def view_shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(800)  # smooth scrolling settles
     page.screenshot(path=str(SHOTS / f"{name}.png"))
     page.screenshot(path=str(page.folder.parent / f"{name}.png"))
 

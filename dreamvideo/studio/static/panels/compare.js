@@ -18,19 +18,21 @@ function readable(value) {
 export function cell(render, name) {
   if (!kindFields(render.kind).includes(name)) return "n/a";
   const value = render.settings[name] ?? defaults()[name];
-  return value === null || value === undefined || value === "" ? "automatic" : readable(value);
+  if (value === null || value === undefined || value === "") return "automatic";
+  return typeof value === "boolean" ? (value ? "on" : "off") : readable(value);
 }
 
 export function differing(renders) {
   const names = [...new Set(renders.flatMap((r) => Object.keys(r.settings || {})))]
     .filter((n) => n in state.schema.properties);
-  const order = Object.keys(state.schema.properties);
-  return names.filter((name) => new Set(renders.map((r) => cell(r, name))).size > 1)
-    .sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  // In the form's order: by settings group (Dream, Motion, ...), then as each group declares them.
+  const props = state.schema.properties, order = Object.keys(props), groups = state.schema["x-groups"] || [];
+  const rank = (n) => groups.indexOf(props[n]["x-group"]) * 1000 + order.indexOf(n);
+  return names.filter((name) => new Set(renders.map((r) => cell(r, name))).size > 1).sort((a, b) => rank(a) - rank(b));
 }
 
 function compare() {
-  const chosen = state.renders.filter((r) => selected.has(r.path));
+  const chosen = [...selected].map((path) => state.renders.find((r) => r.path === path)).filter(Boolean);  // as picked
   $("compare").replaceChildren(...chosen.map((r) => el("figure", {}, media(r, false),
                                                      el("figcaption", { text: r.path }))));
   const names = differing(chosen);

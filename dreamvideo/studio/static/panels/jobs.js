@@ -1,11 +1,12 @@
 // Jobs, live over server-sent events: `jobs` (the whole list, on connect), `job` (one job changed),
 // `renders` (the gallery changed). Each card is updated in place; its bar never goes backwards.
-import { $, api, el, emit, fileUrl, human, json, say, session } from "/static/lib.js";
+import { $, api, el, emit, fileUrl, human, json, on, say, session } from "/static/lib.js";
 import { words } from "/static/panels/form.js";
 
 const SHOWN = 6;  // the newest jobs; the rest behind "Show all"
 const best = new Map();  // job id -> the most frames seen done: a bar never goes backwards
 const states = new Map();  // job id -> last state seen, to tell when one finishes
+const previews = new Set();  // motion previews sent from this tab (for a studio whose jobs do not say)
 let first = true, showAll = false, retry = null;
 
 export function facts(job) {
@@ -36,7 +37,7 @@ function card(job) {
 }
 
 function update(item, job) {
-  const preview = job.preview ?? !!(job.settings && job.settings.preview);
+  const preview = job.preview ?? (previews.has(job.id) || !!(job.settings && job.settings.preview));
   const { text, share } = facts(job);
   item.dataset.state = job.state;
   item.classList.toggle("preview", preview);
@@ -122,6 +123,7 @@ async function lost(events) {
 
 export async function mountJobs() {
   $("jobs-more").addEventListener("click", () => { showAll = !showAll; collapse(); });
+  on("submitted", (job) => { if (job.settings.preview) previews.add(job.id); });
   showJobs(await json("/api/jobs"));
   first = true;  // the stream's first list is the same jobs: nothing finished in between
   listen();

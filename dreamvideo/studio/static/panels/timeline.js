@@ -185,9 +185,13 @@ function drawLayers() {
   const lane = $("tl-layers"), given = parseLayers($("f-layers")?.value);
   const keys = given.length ? given : [{ frame: 0, value: [] }];
   lane.hidden = !kindFields($("kind").value).includes("layers");
-  lane.replaceChildren(...keys.map((k, i) => el("span", { class: "layer-key", "data-frame": k.frame,
-    style: `left:${100 * xOf(k.frame) / W}%; right:${100 - 100 * xOf((keys[i + 1] || { frame: frameCount() - 1 }).frame) / W}%`,
-    text: `${k.frame}: ${k.value.join(", ") || "the model's"}` })));
+  lane.replaceChildren(...keys.map((k, i) => {
+    const span = el("span", { class: "layer-key", "data-frame": k.frame,
+                              text: `${k.frame}: ${k.value.join(", ") || "the model's"}` });
+    span.style.left = `${100 * xOf(k.frame) / W}%`;  // CSSOM, not a style attribute (the page's CSP)
+    span.style.right = `${100 - 100 * xOf((keys[i + 1] || { frame: frameCount() - 1 }).frame) / W}%`;
+    return span;
+  }));
   lane.onclick = (e) => {
     if (e.target !== lane) return;
     const frame = frameOf((e.offsetX / lane.clientWidth) * W);
