@@ -347,7 +347,7 @@ def test_any_static_file_is_served_nested_too_and_nothing_outside(client, monkey
 
 
 def test_the_shipped_page_files_are_served(client):
-    assert client.get("/static/app.js").headers["content-type"].startswith("text/javascript")
+    assert client.get("/static/main.js").headers["content-type"].startswith("text/javascript")
     assert client.get("/").status_code == 200
 
 

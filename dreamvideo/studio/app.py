@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 from .forms import problem
 from .jobs import JobQueue
 from .live_hub import LiveHub
-from .routers import atlas, events, files, grid, jobs, live, meta, presets, preview, renders, trash, uploads
+from .routers import atlas, audio, events, files, grid, jobs, live, meta, presets, preview, renders, trash, uploads
 from .security import SIGN_IN_PAGE, Gate, guard, wants_page
 from .words import in_words
 
@@ -49,7 +49,7 @@ def create_app(folder: Path, token: str, host: str = "127.0.0.1", port: int = 0,
     app.state.jobs, app.state.stopped_job = JobQueue(folder), None
     app.state.previews = 0  # previews running or waiting (routers/preview.py)
     app.state.live = LiveHub()  # the one live session (`dreamvideo live --serve` puts its own here)
-    for module in (meta, presets, uploads, preview, atlas, grid, jobs, events, trash, renders, files, live):
+    for module in (meta, presets, uploads, preview, atlas, grid, jobs, events, trash, renders, audio, files, live):
         app.include_router(module.router)
     _errors(app)
     return app

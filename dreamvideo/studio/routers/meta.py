@@ -37,12 +37,28 @@ def schema() -> dict[str, Any]:
                             for name, kind in KINDS.items()}
     data["x-formats"] = formats()
     data["x-inputs"] = {kind: list(SUFFIXES[kind]) for kind in (STILL, ANIMATED, VIDEO, AUDIO)}
+    data["x-groups"] = groups(data["properties"])
     return data
 
 
 def accepted(kind: Kind) -> tuple[str, ...]:
     """The file names a kind's input may have (a sequence has no suffix of its own: its frames are stills)."""
     return input_suffixes(*(name for name in kind.accepts if name in SUFFIXES))
+
+
+def groups(properties: dict[str, Any]) -> list[str]:
+    """Mark each field with ``x-group``, the settings section it lives in (``settings/motion.py`` -> Motion),
+    so the page groups "More settings" as the settings are grouped; returns the groups in the sections' order."""
+    order = []
+    for section in Settings.__bases__:
+        group = section.__module__.rsplit(".", 1)[-1].capitalize()
+        for name in section.model_fields:
+            if name in properties:
+                properties[name].setdefault("x-group", group)
+        order.append(group)
+    for prop in properties.values():
+        prop.setdefault("x-group", "General")  # Settings' own fields (a description)
+    return [*order, "General"]
 
 
 def formats() -> list[dict[str, Any]]:

@@ -1,0 +1,86 @@
+// The variation grid (an X/Y plot): one still, one setting along each axis, up to 4x4; a click on a cell puts
+// its settings in the form.
+import { $, el, human, kindFields, label, on, post, state } from "/static/lib.js";
+import { fieldType } from "/static/panels/fields.js";
+import { busy, request, words } from "/static/panels/form.js";
+import { currentModel } from "/static/panels/models.js";
+import { loadSettings } from "/static/panels/recall.js";
+
+const MAX = 4, SIZE = 160;
+
+function axisFields() {
+  // The kind's settings one value can stand for: numbers, choices, switches, layers, the seed.
+  const props = state.schema.properties;
+  return kindFields($("kind").value).filter((n) => n in props && n !== "codec" && n !== "preview" &&
+    (n === "layers" || n === "model" || fieldType(props[n]).kind !== "text"));
+}
+
+function suggest(name) {
+  // A starting row of values: the model's layers, the choices, or the current value halved and doubled.
+  const prop = state.schema.properties[name], type = fieldType(prop);
+  if (name === "layers") return (currentModel()?.layers || []).slice(-MAX);
+  if (name === "seed") return [1, 2, 3];
+  if (type.kind === "enum") return type.values.slice(0, MAX);
+  if (type.kind === "bool") return [true, false];
+  const now = Number($(`f-${name}`)?.value || prop.default || 1);
+  const integer = type.spec.type === "integer";
+  return [...new Set([now / 2, now, now * 2].map((v) => (integer ? Math.max(1, Math.round(v)) : Number(v.toPrecision(3)))))];
+}
+
+function parse(name, text) {
+  const type = fieldType(state.schema.properties[name]);
+  return text.split(",").map((v) => v.trim()).filter(Boolean).slice(0, MAX).map((v) =>
+    type.kind === "number" ? Number(v) : type.kind === "bool" ? v === "true" : v);
+}
+
+function axisControls(axis, initial) {
+  const select = $(`grid-${axis}-field`), values = $(`grid-${axis}-values`);
+  const names = axisFields();
+  select.replaceChildren(...names.map((n) => el("option", { value: n, text: label(n) })));
+  if (names.includes(initial)) select.value = initial;
+  values.value = suggest(select.value).join(", ");
+  select.onchange = () => { values.value = suggest(select.value).join(", "); };
+}
+
+function draw(answer, x, y) {
+  const xs = [...new Set(answer.cells.map((c) => JSON.stringify(c.x)))];
+  const box = $("grid");
+  box.style.gridTemplateColumns = `auto repeat(${xs.length}, minmax(0, 1fr))`;
+  const heads = [el("span"), ...xs.map((v) => el("span", { class: "axis", text: `${label(x.field)} ${JSON.parse(v)}` }))];
+  const rows = [];
+  answer.cells.forEach((c, i) => {
+    if (i % xs.length === 0) rows.push(el("span", { class: "axis", text: `${label(y.field)} ${c.y}` }));
+    rows.push(el("figure", { class: "grid-cell", title: "use these settings", "data-x": String(c.x),
+                             "data-y": String(c.y), onclick: () => loadSettings($("kind").value, c.settings,
+                               { note: `grid: ${label(x.field)} ${c.x}, ${label(y.field)} ${c.y}` }) },
+                  el("img", { src: c.image, alt: `${x.field} ${c.x}, ${y.field} ${c.y}` })));
+  });
+  box.replaceChildren(...heads, ...rows);
+}
+
+async function dreamGrid() {
+  const form = request(), button = $("grid-button");
+  const x = { field: $("grid-x-field").value, values: parse($("grid-x-field").value, $("grid-x-values").value) };
+  const y = { field: $("grid-y-field").value, values: parse($("grid-y-field").value, $("grid-y-values").value) };
+  $("grid-error").textContent = "";
+  $("grid-note").textContent = `dreaming ${x.values.length * y.values.length} variations…`;
+  busy(button, true);
+  try {
+    const answer = await (await post("/api/grid", { input: form.input === "noise" ? null : form.input,
+      kind: form.kind, settings: form.settings, x, y, size: SIZE })).json();
+    draw(answer, x, y);
+    $("grid-note").textContent = `${answer.cells.length} cells in ${human(answer.seconds, "s")}. Click one to use it.`;
+  } catch (error) {
+    if (error.status === 404 || error.status === 405) { $("grid-panel").hidden = true; return; }
+    $("grid-note").textContent = "";
+    $("grid-error").textContent = words(error.message);
+  } finally { busy(button, false); }
+}
+
+export function mountGrid() {
+  $("grid-panel").hidden = !Array.isArray(state.models);  // served with the atlas and the model list
+  const fill = () => { axisControls("x", "layers"); axisControls("y", "step_size"); };
+  on("kind", fill);
+  $("grid-button").addEventListener("click", dreamGrid);
+  fill();
+}
