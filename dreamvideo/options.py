@@ -148,6 +148,10 @@ DISTRIBUTED = {
     "overlap_frames": Annotated[Optional[int], typer.Option(
         "--overlap-frames", min=0, metavar="O", rich_help_panel=RAY,
         help="Frames two chunks both dream and cross-fade at each seam (default: see README).")],
+    "backend": Annotated[Optional[str], typer.Option(
+        "--backend", metavar="auto|ray|processes", rich_help_panel=RAY,
+        help="What runs the workers: Ray, or one single-thread process per worker on this machine "
+             "[auto: Ray when installed or with --ray-address, else processes].")],
 }
 
 
@@ -155,7 +159,8 @@ def distribution(params: dict[str, Any]) -> Any:
     """The chunked-render choices, or None for the single-process render (the default)."""
     from .distributed.chunks import DEFAULT_CHUNK, DEFAULT_OVERLAP, DEFAULT_WARMUP
 
-    chunking = [name for name in ("chunk_frames", "warmup_frames", "overlap_frames") if params.get(name) is not None]
+    chunking = [name for name in ("chunk_frames", "warmup_frames", "overlap_frames", "backend")
+                if params.get(name) is not None]
     if params.get("workers") is None and not params.get("ray_address"):
         if chunking:
             from .errors import DreamError
@@ -166,7 +171,7 @@ def distribution(params: dict[str, Any]) -> Any:
     pick = lambda name, default: default if params.get(name) is None else params[name]  # noqa: E731
     return Distribution(workers=pick("workers", 0), address=params.get("ray_address"),
                         chunk_frames=pick("chunk_frames", DEFAULT_CHUNK), warmup=pick("warmup_frames", DEFAULT_WARMUP),
-                        overlap=pick("overlap_frames", DEFAULT_OVERLAP))
+                        overlap=pick("overlap_frames", DEFAULT_OVERLAP), backend=pick("backend", "auto"))
 
 
 def term_origins(params: dict[str, Any]) -> dict[str, tuple[str, str]]:
