@@ -133,8 +133,8 @@ def parse_pair(name: str, value: str | None) -> tuple[float, float] | str | None
 RAY = "Distributed (Ray)"
 Workers = Annotated[Optional[int], typer.Option(
     "--workers", metavar="N", rich_help_panel=RAY,  # its bound (>= 1, or 0 with --ray-address) is the driver's
-    help="Render in chunks on N Ray workers: one per GPU when there are GPUs, else N CPU workers; "
-         "0 with --ray-address: all of the cluster's.")]
+    help="Render in chunks on N workers (Ray's, or N one-thread processes: see --backend): one per GPU "
+         "when there are GPUs, else N CPU workers; 0 with --ray-address: all of the cluster's.")]
 RayAddress = Annotated[Optional[str], typer.Option(
     "--ray-address", metavar="auto|HOST:PORT", rich_help_panel=RAY,
     help="Use a running Ray cluster (`ray start --head`) instead of a local runtime.")]
