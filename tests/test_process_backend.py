@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import threading
 import time
 from pathlib import Path
 
@@ -24,7 +23,8 @@ from dreamvideo.render import RunOptions, render_video
 from dreamvideo.settings import resolve
 
 from .conftest import FAST, FAST_ARGS, make_clip
-from .test_distributed import _ours, frames_in, one_thread, users_files
+from .test_distributed import (_ours, complete_despite_a_kill, frames_in, one_thread,
+                               rerun_redoes_only_unfinished_chunks)
 
 DIST = driver.Distribution(workers=2, chunk_frames=10, warmup=3, overlap=2, backend="processes")
 
@@ -89,31 +89,12 @@ def _kill_a_worker(folder: Path, killed: list[int]) -> None:
 
 def test_a_killed_worker_is_replaced_and_the_output_is_complete(renders, tmp_path):
     clip, settings, tmp, _ = renders
-    killed: list[int] = []
-    watcher = threading.Thread(target=_kill_a_worker, args=(tmp_path / "frames", killed))
-    watcher.start()
-    driver.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=tmp_path / "frames"), DIST)
-    watcher.join()
-    assert killed, "no worker was killed"
-    out, ref = frames_in(tmp_path / "frames"), frames_in(tmp / "multi")
-    assert len(out) == 30 and all(np.array_equal(a, b) for a, b in zip(out, ref))
+    complete_despite_a_kill(clip, settings, tmp_path, frames_in(tmp / "multi"), DIST, _kill_a_worker)
 
 
 def test_a_rerun_redoes_only_unfinished_chunks(renders, tmp_path):
     clip, settings, tmp, _ = renders
-    work = tmp_path / "frames"
-    mine = users_files(work)
-    driver.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), DIST)
-    (work / "chunk_0001.json").unlink()  # as if interrupted while chunk 1 ran
-    for i in range(10, 20):
-        (work / f"frame_{i:06d}.png").unlink()
-    before = {p.name: p.stat().st_mtime_ns for p in work.glob("frame_*.png")}
-    driver.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), DIST)
-    after = {p.name: p.stat().st_mtime_ns for p in work.glob("frame_*.png")}
-    assert all(after[name] == mtime for name, mtime in before.items() if not name.startswith("frame_00002"))
-    assert len(after) == 30 + 1  # and the user's frame_01.png
-    assert all(np.array_equal(a, b) for a, b in zip(frames_in(work), frames_in(tmp / "multi")))
-    assert all(path.read_bytes() == data for path, data in mine.items())
+    rerun_redoes_only_unfinished_chunks(clip, settings, tmp_path, frames_in(tmp / "multi"), DIST)
 
 
 def flaky(argument: tuple[str, Path]):
