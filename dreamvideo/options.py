@@ -134,8 +134,8 @@ def parse_pair(name: str, value: str | None) -> tuple[float, float] | str | None
 RAY = "Distributed (Ray)"
 Workers = Annotated[Optional[int], typer.Option(
     "--workers", metavar="N", rich_help_panel=RAY,  # its bound (>= 1, or 0 with --ray-address) is the driver's
-    help="Render in chunks on N Ray workers: one per GPU when there are GPUs, else N CPU workers; "
-         "0 with --ray-address: all of the cluster's.")]
+    help="Render in chunks on N workers (Ray's, or N one-thread processes: see --backend): one per GPU "
+         "when there are GPUs, else N CPU workers; 0 with --ray-address: all of the cluster's.")]
 RayAddress = Annotated[Optional[str], typer.Option(
     "--ray-address", metavar="auto|HOST:PORT", rich_help_panel=RAY,
     help="Use a running Ray cluster (`ray start --head`) instead of a local runtime.")]
@@ -149,6 +149,10 @@ DISTRIBUTED = {
     "overlap_frames": Annotated[Optional[int], typer.Option(
         "--overlap-frames", min=0, metavar="O", rich_help_panel=RAY,
         help="Frames two chunks both dream and cross-fade at each seam (default: see README).")],
+    "backend": Annotated[Optional[str], typer.Option(
+        "--backend", metavar="auto|ray|processes", rich_help_panel=RAY,
+        help="What runs the workers: Ray, or one single-thread process per worker on this machine "
+             "[auto: Ray when installed or with --ray-address, else processes].")],
 }
 
 
@@ -156,7 +160,8 @@ def distribution(params: dict[str, Any]) -> Any:
     """The chunked-render choices, or None for the single-process render (the default)."""
     from .distributed.chunks import DEFAULT_CHUNK, DEFAULT_OVERLAP, DEFAULT_WARMUP
 
-    chunking = [name for name in ("chunk_frames", "warmup_frames", "overlap_frames") if params.get(name) is not None]
+    chunking = [name for name in ("chunk_frames", "warmup_frames", "overlap_frames", "backend")
+                if params.get(name) is not None]
     if params.get("workers") is None and not params.get("ray_address"):
         if chunking:
             from .errors import DreamError
@@ -167,7 +172,7 @@ def distribution(params: dict[str, Any]) -> Any:
     pick = lambda name, default: default if params.get(name) is None else params[name]  # noqa: E731
     return Distribution(workers=pick("workers", 0), address=params.get("ray_address"),
                         chunk_frames=pick("chunk_frames", DEFAULT_CHUNK), warmup=pick("warmup_frames", DEFAULT_WARMUP),
-                        overlap=pick("overlap_frames", DEFAULT_OVERLAP))
+                        overlap=pick("overlap_frames", DEFAULT_OVERLAP), backend=pick("backend", "auto"))
 
 
 def term_origins(params: dict[str, Any]) -> dict[str, tuple[str, str]]:

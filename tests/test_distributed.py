@@ -146,30 +146,40 @@ def _kill_first_chunk_worker(folder: Path, killed: list[int]) -> None:
 
 def test_a_killed_worker_is_retried_and_the_output_is_complete(renders, tmp_path):
     clip, settings, tmp, _, _ = renders
+    complete_despite_a_kill(clip, settings, tmp_path, frames_in(tmp / "multi"), DIST, _kill_first_chunk_worker)
+
+
+def complete_despite_a_kill(clip, settings, tmp_path: Path, reference: list, dist, kill) -> None:
+    """``kill(folder, killed)`` kills a worker while the render runs; the frames are those of a run without."""
     killed: list[int] = []
-    watcher = threading.Thread(target=_kill_first_chunk_worker, args=(tmp_path / "frames", killed))
+    watcher = threading.Thread(target=kill, args=(tmp_path / "frames", killed))
     watcher.start()
-    driver.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=tmp_path / "frames"), DIST)
+    driver.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=tmp_path / "frames"), dist)
     watcher.join()
     assert killed, "no worker was killed"
-    out, ref = frames_in(tmp_path / "frames"), frames_in(tmp / "multi")
-    assert len(out) == 30 and all(np.array_equal(a, b) for a, b in zip(out, ref))
+    out = frames_in(tmp_path / "frames")
+    assert len(out) == 30 and all(np.array_equal(a, b) for a, b in zip(out, reference))
 
 
 def test_a_rerun_redoes_only_unfinished_chunks(renders, tmp_path):
     clip, settings, tmp, _, _ = renders
+    rerun_redoes_only_unfinished_chunks(clip, settings, tmp_path, frames_in(tmp / "multi"), DIST)
+
+
+def rerun_redoes_only_unfinished_chunks(clip, settings, tmp_path: Path, reference: list, dist) -> None:
+    """Chunk 1 of a finished render is made unfinished; a rerun dreams it alone, touching no user file."""
     work = tmp_path / "frames"
     mine = users_files(work)
-    driver.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), DIST)
+    driver.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), dist)
     (work / "chunk_0001.json").unlink()  # as if interrupted while chunk 1 ran
     for i in range(10, 20):
         (work / f"frame_{i:06d}.png").unlink()
     before = {p.name: p.stat().st_mtime_ns for p in work.glob("frame_*.png")}
-    driver.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), DIST)
+    driver.render_video(settings, clip, tmp_path / "out.mp4", RunOptions(frames_dir=work), dist)
     after = {p.name: p.stat().st_mtime_ns for p in work.glob("frame_*.png")}
     assert all(after[name] == mtime for name, mtime in before.items() if not name.startswith("frame_00002"))
     assert len(after) == 30 + 1  # and the user's frame_01.png
-    assert all(np.array_equal(a, b) for a, b in zip(frames_in(work), frames_in(tmp / "multi")))
+    assert all(np.array_equal(a, b) for a, b in zip(frames_in(work), reference))
     assert all(path.read_bytes() == data for path, data in mine.items())
 
 

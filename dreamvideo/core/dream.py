@@ -13,7 +13,7 @@ import torch
 
 from ..errors import DreamError
 from ..models.base import FeatureModel
-from ..models.device import memory_format
+from ..models.device import bf16_twin, memory_format
 from .objectives import INPUT, Objective, mean_square
 from .precision import Precision, fixed
 from .transforms import pyramid_sizes, resize, roll, smooth
@@ -100,6 +100,9 @@ class Dreamer:
         self.plan = precision if isinstance(precision, Precision) else fixed(precision, self.device)
         self.tile = tile
         self._forward = torch.compile(model, dynamic=False) if compile else model
+        # CPU bf16 octaves run on a twin with weights cast once (models/device.py), not at every step.
+        on_cpu_bf16 = self.plan.name == "bf16" and self.device.type == "cpu" and not compile
+        self._cpu_bf16 = bf16_twin(model) if on_cpu_bf16 else None
 
     @property
     def precision(self) -> str:
@@ -109,7 +112,7 @@ class Dreamer:
     def _grad(self, image: torch.Tensor, objective: Objective) -> torch.Tensor:
         x = image.detach().requires_grad_(True)
         with self.plan.autocast(self.device.type, x.shape):
-            acts = self._forward(x)
+            acts = self._cpu_bf16(x) if self._cpu_bf16 is not None and self.plan.uses_bf16(x.shape) else self._forward(x)
         # The objective in fp32 whatever the forward ran in: bf16 sums drop small terms.
         loss = objective({**{name: a.float() for name, a in acts.items()}, INPUT: x})
         (grad,) = torch.autograd.grad(loss, x)

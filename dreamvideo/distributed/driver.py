@@ -1,11 +1,11 @@
-"""A video dreamed in chunks by Ray workers and assembled once by the driver.
+"""A video dreamed in chunks by workers (Ray, or one process per core) and assembled once by the driver.
 
 The driver decides the chunk plan, the seed and the settings; each worker dreams
 one chunk's frames in order (warm-up first) and streams them back as lossless
-PNG bytes through Ray's object store, so no shared file system is needed. The
-driver writes them into its frame store by index, marks a chunk finished only
-when all of its frames are in, fades the frames two chunks share, and encodes
-the output once, with the source's audio for the exact span.
+PNG bytes (through Ray's object store, or a pipe from a local worker process), so no
+shared file system is needed. The driver writes them into its frame store by index,
+marks a chunk finished only when all of its frames are in, fades the frames two
+chunks share, and encodes the output once, with the source's audio for the exact span.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from ..render.sidecar import manifest, resumable
 from ..render.store import FrameStore
 from ..render.video import Clip, check_animation, open_clip, publish_clip
 from ..settings import Settings
-from . import ray_backend
+from . import process_backend, ray_backend
 from .chunks import (DEFAULT_CHUNK, DEFAULT_OVERLAP, DEFAULT_WARMUP, Chunk, fade_weight, mix, plan, seam_flicker,
                      seam_steps)
 from .worker import ChunkJob, dream_chunk, ship_clip
@@ -94,43 +94,62 @@ class ChunkStore:
         self.store.save(index, mix(parts))
 
 
+BACKENDS = ("auto", "ray", "processes")
+
+
 @dataclass(frozen=True)
 class Distribution:
-    """How a render is spread: the CLI's --workers, --ray-address, --chunk-frames, --warmup-frames."""
+    """How a render is spread: the CLI's --workers, --ray-address, --chunk-frames, --warmup-frames, --backend."""
 
     workers: int  # 0: every GPU (or CPU) of the cluster at ``address``
     address: str | None = None
     chunk_frames: int = DEFAULT_CHUNK
     warmup: int = DEFAULT_WARMUP
     overlap: int = DEFAULT_OVERLAP
+    backend: str = "auto"  # auto: Ray when it is installed or `ray_address` is given, else processes
 
     def __post_init__(self) -> None:
         """Refused when made, before a clip is opened or a work folder written: a refused run
         must leave nothing that the corrected command would then call "settings changed"."""
-        ray_backend.check_workers(self.workers, self.address)
+        if self.backend not in BACKENDS:
+            raise DreamError(f"`backend` must be one of {', '.join(BACKENDS)}; got '{self.backend}'")
+        if self.runtime is process_backend:
+            with process_backend.connect(self.workers, self.address):
+                pass  # its checks only: workers start with the chunks
+        else:
+            ray_backend.check_workers(self.workers, self.address)
+
+    @property
+    def chosen(self) -> str:
+        """"ray" or "processes": what "auto" means here."""
+        if self.backend == "auto":
+            return "ray" if self.address or ray_backend.installed() else "processes"
+        return self.backend
+
+    @property
+    def runtime(self) -> Any:
+        """The backend module: ``connect``, ``run_streaming`` (:mod:`.ray_backend` or :mod:`.process_backend`)."""
+        return process_backend if self.chosen == "processes" else ray_backend
 
 
 def _run_chunks(dist: Distribution, jobs: dict[int, ChunkJob], chunks: ChunkStore, clip: Clip,
                 advance) -> dict[int, int | None]:
-    """Every unfinished chunk as a Ray task; frames are saved as they arrive."""
+    """Every unfinished chunk as a task of the backend; frames are saved as they arrive."""
     last: dict[int, int | None] = {k: None for k in jobs}
-    with ray_backend.connect(dist.workers, dist.address) as cluster:
+    gains: dict[int, list[float]] = {k: [] for k in jobs}
+
+    def on_item(k: int, item: tuple[int, bytes, float | None]) -> None:
+        index, data, gain = item
+        chunks.save(jobs[k].chunk, index, data)
+        last[k] = index
+        if jobs[k].chunk.role(index) != "tail":
+            advance(1)
+            gains[k] += [] if gain is None else [gain]
+
+    with dist.runtime.connect(dist.workers, dist.address) as cluster:
         handle = ship_clip(clip.info, cluster)
-        remote = ray_backend.ray_module().remote(max_retries=ray_backend.RETRIES)(dream_chunk)
-        gens = {k: remote.options(**cluster.task_options).remote(replace(job, source=handle))
-                for k, job in jobs.items()}
-
-        gains: dict[int, list[float]] = {k: [] for k in jobs}
-
-        def on_item(k: int, item: tuple[int, bytes, float | None]) -> None:
-            index, data, gain = item
-            chunks.save(jobs[k].chunk, index, data)
-            last[k] = index
-            if jobs[k].chunk.role(index) != "tail":
-                advance(1)
-                gains[k] += [] if gain is None else [gain]
-
-        failures = ray_backend.stream(gens, on_item, lambda k: chunks.finish(jobs[k].chunk, last[k], gains[k]))
+        failures = dist.runtime.run_streaming(dream_chunk, {k: replace(job, source=handle) for k, job in jobs.items()},
+                                              cluster, on_item, lambda k: chunks.finish(jobs[k].chunk, last[k], gains[k]))
     if failures:
         k = min(failures)
         more = f" ({len(failures) - 1} other chunk(s) failed too)" if len(failures) > 1 else ""
@@ -178,7 +197,7 @@ def _checked_clip(settings: Settings, source: Path, output: Path, options: RunOp
 
 def render_video(settings: Settings, source: Path, output: Path, options: RunOptions,
                  dist: Distribution, progress: Reporter = Silent()) -> Path:
-    """Dream a clip in chunks on Ray workers; the same output as one process, seams aside."""
+    """Dream a clip in chunks on workers; the same output as one process, seams aside."""
     clip, expected = _checked_clip(settings, source, output, options, dist, progress)
     total = expected or 1  # the last chunk reads to the real end anyway
     plan_ = plan(total, dist.chunk_frames, dist.warmup, dist.overlap, open_end=True)
@@ -208,7 +227,8 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
         raise interrupted(f"{len(ends)} finished chunk(s)", store.folder) from None
     count = _collect(chunks, plan_, ends)
     _publish(settings, clip, chunks, plan_, count, output, options, progress,
-             weights=engine.model.weights_source, workers=dist.workers, **layout)
+             weights=engine.model.weights_source, workers=dist.workers,
+             backend=dist.chosen, **layout)
     return output
 
 

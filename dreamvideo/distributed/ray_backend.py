@@ -234,3 +234,18 @@ def stream(generators: dict[Hashable, Any], on_item: Callable[[Hashable, Any], N
             ray.cancel(gen, force=True)
         raise
     return failures
+
+
+def run_streaming(function: Callable[[Any], Any], arguments: dict[Hashable, Any], cluster: Cluster,
+                  on_item: Callable[[Hashable, Any], None], on_done: Callable[[Hashable], None]) -> dict[Hashable, str]:
+    """``function(argument)`` (a generator) as a streaming Ray task per key, retried when its worker
+    dies; items as they arrive (:func:`stream`). The shape of ``process_backend.run_streaming``."""
+    remote = ray_module().remote(max_retries=RETRIES)(function).options(**cluster.task_options)
+    return stream({key: remote.remote(argument) for key, argument in arguments.items()}, on_item, on_done)
+
+
+def installed() -> bool:
+    """Whether Ray could be imported, without importing it."""
+    import importlib.util
+
+    return importlib.util.find_spec("ray") is not None
