@@ -31,7 +31,7 @@ import reference_gen  # noqa: E402  (docs/ is not a package: the generator is a 
 FENCE = re.compile(r"^```(?:bash|sh|shell|console)\s*\n(.*?)^```", re.M | re.S)
 LISTINGS = {"formats", "models", "layers", "classes", "presets"}
 TINY = ["--size", "48x48", "--frames", "3", "--octaves", "1", "--steps", "1", "--frame-octaves", "1",
-        "--frame-steps", "1", "--jitter", "2"]
+        "--frame-steps", "1", "--jitter", "2", "--precision", "fp32"]
 
 
 def doc_files() -> list[Path]:
