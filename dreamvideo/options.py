@@ -145,10 +145,10 @@ DISTRIBUTED = {
         "--chunk-frames", min=1, metavar="N", rich_help_panel=RAY, help="Frames each chunk keeps [120].")],
     "warmup_frames": Annotated[Optional[int], typer.Option(
         "--warmup-frames", min=0, metavar="W", rich_help_panel=RAY,
-        help="Frames a chunk dreams before its first kept frame, then drops (default: see README).")],
+        help="Frames a chunk dreams before its first kept frame, then drops [4].")],
     "overlap_frames": Annotated[Optional[int], typer.Option(
         "--overlap-frames", min=0, metavar="O", rich_help_panel=RAY,
-        help="Frames two chunks both dream and cross-fade at each seam (default: see README).")],
+        help="Frames two chunks both dream and cross-fade at each seam [8].")],
     "backend": Annotated[Optional[str], typer.Option(
         "--backend", metavar="auto|ray|processes", rich_help_panel=RAY,
         help="What runs the workers: Ray, or one single-thread process per worker on this machine "
