@@ -9,7 +9,6 @@ command needs them, so help and listings answer at once.
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -21,7 +20,8 @@ from .errors import DreamError
 from .media import quiet_libraries
 from .media.formats import video_suffixes
 from .options import DISTRIBUTED, DREAM, LIVE, LIVE_OPTIONS, RayAddress, flags_in
-from .runner import err, out, render, run, settings_from, takes
+from .listings import classes, formats, layers, models
+from .runner import err, out, render, run, takes
 from .settings.kinds import KINDS
 from .usage import OneLineUsage
 
@@ -108,24 +108,20 @@ def live(source: Annotated[str, typer.Argument(metavar="SOURCE", help="test, a c
 
     With --serve it runs in the studio's Live panel, which starts, stops and steers it."""
     def action() -> None:
-        from .live import LiveOptions, run_live
         from .progress import RichReporter
-        from .render import RunOptions
+        from .runner import live_run
 
-        flags = {name: bool(params.get(name)) for name in ("window", "virtual_cam", "loop_input")}
-        options = LiveOptions(source, params.get("record"), params.get("duration"), params.get("osc"), **flags,
-                              timeout=params.get("timeout") or 10.0, midi=params.get("midi"),
-                              midi_map=params.get("midi_map"), audio_in=params.get("audio_in"))
-        run_options = RunOptions(device=params.get("device"), compile=bool(params.get("compile")))
+        settings, options, run_options = live_run(source, params)
         with RichReporter(err, flags_in) as progress:
             if params.get("serve"):
-                from .studio.live_hub import LiveHub
                 from .studio.serve import serve_live
 
-                hub = LiveHub(settings_from(params), replace(options, duration=None), run_options, progress)
-                stats = serve_live(params.get("folder") or Path("."), params.get("port"), hub, options.duration)
+                stats = serve_live(params.get("folder") or Path("."), params.get("port"),
+                                   (settings, options, run_options, progress))
             else:
-                stats = run_live(settings_from(params), options, run_options, progress)
+                from .live import run_live
+
+                stats = run_live(settings, options, run_options, progress)
         if stats is not None:
             out.print(stats.summary(), markup=False)
         if options.record:
@@ -159,54 +155,8 @@ def batch(jobs: Annotated[Path, typer.Argument(metavar="JOBS.yaml", help="YAML l
     run(action)
 
 
-@app.command()
-def formats() -> None:
-    """List the output formats: each suffix and codec, what it is for, browsers, audio, loops, alpha, quality."""
-    from .media.formats import format_lines
-
-    for line in format_lines():
-        out.print(flags_in(line), markup=False)
-
-
-@app.command()
-def models() -> None:
-    """List the models and where each one's weights would come from."""
-    from .models import list_models
-
-    for info in list_models():
-        out.print(f"{info.name:20} {info.description}\n{'':20} weights: {flags_in(info.weights_status())}",
-                  markup=False)
-
-
-@app.command()
-def layers(model: Annotated[str, typer.Argument(metavar="MODEL", help="Model name.")]) -> None:
-    """List a model's layers: name, channels, stride (default layers marked *)."""
-    def action() -> None:
-        from .models import model_info
-
-        info = model_info(model)
-        out.print(f"{'layer':14} {'alias':11} {'channels':>8} {'stride':>6}", markup=False)
-        for spec in info.layers:
-            mark = "*" if spec.name in info.default_layers else ""
-            out.print(f"{spec.name + mark:14} {','.join(spec.aliases):11} {spec.channels:8d} {spec.stride:6d}",
-                      markup=False)
-    run(action)
-
-
-@app.command()
-def classes(query: Annotated[Optional[str], typer.Argument(metavar="QUERY",
-                                                           help="Part of a class name, or an index.")] = None) -> None:
-    """List ImageNet class names with their indices (for --class and class: terms)."""
-    def action() -> None:
-        from .models.classes import class_name, find_class, search
-
-        text = (query or "").strip()
-        found = [find_class(text)] if text.isdigit() else search(text)
-        if not found:
-            found = [find_class(text)]   # a name spelled inside the query, else close matches
-        for index in found:
-            out.print(f"{index:4d}  {class_name(index)}", markup=False)
-    run(action)
+for listing in (formats, models, layers, classes):  # plain listings, in this order in the help
+    app.command()(listing)
 
 
 @presets_app.callback()

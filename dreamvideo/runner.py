@@ -112,3 +112,16 @@ def settings_from(params: dict[str, Any]) -> Any:
         return resolve(params.get("preset"), overrides)
     except SettingsError as exc:
         raise SettingsError(name_term_flags(str(exc), term_origins(params))) from None
+
+
+def live_run(source: str, params: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """``dreamvideo live``'s settings, live options and run options, from its parameters (the CLI's and
+    ``--serve``'s one reading of them)."""
+    from .live import LiveOptions
+    from .render import RunOptions
+
+    flags = {name: bool(params.get(name)) for name in ("window", "virtual_cam", "loop_input")}
+    options = LiveOptions(source, params.get("record"), params.get("duration"), params.get("osc"), **flags,
+                          timeout=params.get("timeout") or 10.0, midi=params.get("midi"),
+                          midi_map=params.get("midi_map"), audio_in=params.get("audio_in"))
+    return settings_from(params), options, RunOptions(device=params.get("device"), compile=bool(params.get("compile")))

@@ -16,7 +16,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "dreamvideo"
 # Lower number = lower layer; a module may import only its own layer or lower ones.
 LAYERS = {"errors": 0, "models": 1, "core": 2, "media": 2, "settings": 3, "motion": 3, "progress": 3,
-          "failures": 3, "render": 4, "distributed": 5, "live": 6, "usage": 6, "options": 6, "runner": 7, "cli": 8,
+          "failures": 3, "render": 4, "distributed": 5, "live": 6, "usage": 6, "options": 6, "runner": 7, "listings": 8, "cli": 8,
           "studio": 8, "__main__": 9, "__init__": 0, "preset_files": 0}
 
 

@@ -15,12 +15,14 @@ import socket
 import sys
 import threading
 import webbrowser
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DreamError
 
 if TYPE_CHECKING:
+    from ..live import LiveOptions
     from ..live.stats import LiveStats
     from .live_hub import LiveHub
 
@@ -134,14 +136,20 @@ def serve(folder: Path, host: str, port: int, browser: bool, max_upload: str,
     print(f"studio stopped{note}", file=sys.stderr, flush=True)
 
 
-def serve_live(folder: Path, port: int | None, hub: LiveHub, duration: float | None) -> LiveStats | None:
+def serve_live(folder: Path, port: int | None, run: tuple[Any, LiveOptions, Any, Any]) -> LiveStats | None:
     """``dreamvideo live SOURCE --serve``: the session started (its one line if it cannot), then served in the
-    studio until Ctrl-C or ``duration``; the last session's figures."""
+    studio until Ctrl-C or its duration; the last session's figures. ``run``: settings, live options, run
+    options and the reporter, as the runner read them."""
     if not folder.is_dir():
         raise DreamError(f"studio folder not found: {folder}")
-    hub.start(hub.options.source if hub.options else "test")
+    from .live_hub import LiveHub  # torch and the live stages load only for a live session
+
+    settings, options, run_options, progress = run
+    hub = LiveHub(settings, replace(options, duration=None), run_options, progress)
+    hub.start(options.source)
     try:
-        serve(folder, "127.0.0.1", DEFAULT_PORT if port is None else port, False, "2GB", live=hub, duration=duration)
+        serve(folder, "127.0.0.1", DEFAULT_PORT if port is None else port, False, "2GB", live=hub,
+              duration=options.duration)
     finally:
         hub.stop()
     return hub.last
