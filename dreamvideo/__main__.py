@@ -16,6 +16,11 @@ from typing import NoReturn
 
 
 def main() -> None:
+    # torch's OpenMP threads spin while they wait for each other; on a machine that is doing anything else
+    # (another app, a second render) a spinning thread holds a core the other one needs, and a 2-thread dream
+    # ran many times slower (benchmarks/bench_wait.py). Sleeping instead costs little when the machine is
+    # quiet. Set before torch loads; a user's own OMP_WAIT_POLICY wins.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         from .studio.lifeline import hold
 
