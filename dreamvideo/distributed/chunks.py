@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the meter is only handed in: no torch here
     from ..motion.metrics import RenderMeter
 
 # Defaults for --chunk-frames, --warmup-frames and --overlap-frames, chosen from
-# benchmarks/bench_seams.py (see the README's distributed section).
+# benchmarks/bench_seams.py (see docs/benchmarks.md, Seams, and docs/guides/ray.md).
 DEFAULT_CHUNK = 120
 DEFAULT_WARMUP = 4
 DEFAULT_OVERLAP = 8

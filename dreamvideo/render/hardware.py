@@ -2,8 +2,8 @@
 
 torch starts as many threads as the host has cores. In a container limited to two
 CPUs of a 64-core host (a cgroup quota) or under ``taskset`` that is far too many:
-threads beyond the CPUs granted only wait on each other (the README's scaling
-section measured 2 threads 15x slower than 1 on a loaded 2-core machine).
+threads beyond the CPUs granted only wait on each other (docs/benchmarks.md,
+Scaling, measured 2 threads 15x slower than 1 on a loaded 2-core machine).
 """
 
 from __future__ import annotations
