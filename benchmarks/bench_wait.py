@@ -1,6 +1,6 @@
 """How torch's OpenMP threads should wait: spinning (OpenMP's default) or sleeping (``OMP_WAIT_POLICY=PASSIVE``).
 
-Runs the README's first command (a zoom from noise, here ``--frames F --size S``) as a fresh process with
+Runs the README's first quick-start command (a zoom from noise, here ``--frames F --size S``) as a fresh process with
 2 threads, alternating the two wait policies, on a quiet machine and beside a competing busy process (an
 artist's laptop playing music or exporting in another app: one core kept busy). Prints seconds per run
 and the passive/default ratio in each condition. dreamvideo sets PASSIVE itself unless the user set

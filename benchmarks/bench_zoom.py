@@ -14,7 +14,7 @@ model at its default layer, default settings, zoom 1.04, seeded noise start:
     python benchmarks/bench_zoom.py [--sizes 256 512] [--light 4x3 1x4] [--threads 1] [--sheet zoom_sheet.png]
 
 The default frame schedule (frame_octaves 4, frame_steps 3) was chosen with this
-script: see the README's Speed section for the candidates and figures.
+script: see docs/benchmarks.md for the candidates and figures.
 """
 
 from __future__ import annotations

@@ -152,7 +152,7 @@ DISTRIBUTED = {
     "backend": Annotated[Optional[str], typer.Option(
         "--backend", metavar="auto|ray|processes", rich_help_panel=RAY,
         help="What runs the workers: Ray, or one single-thread process per worker on this machine "
-             "[auto: Ray when installed or with --ray-address, else processes].")],
+             "(default auto: Ray when installed or with --ray-address, else processes).")],
 }
 
 
