@@ -24,16 +24,19 @@ OUT_OF_MEMORY = RuntimeError("DefaultCPUAllocator: can't allocate memory: you tr
 def test_the_cli_and_the_studio_say_a_failure_in_the_same_line(error, code, status, words, runner, client, tmp_path,
                                                                  chelsea, monkeypatch):
     """Before, the studio called running out of memory a bug (500) and left out the file an
-    OSError named; both now say what the CLI says, in the flags a user types."""
+    OSError named; both now say what the CLI says, each in its own words: flags on the command
+    line, the page's labels in the studio (`octave_scale` is "--octave-scale" and "Octave scale")."""
     from dreamvideo.studio.routers import renders
+    from dreamvideo.studio.words import in_words
 
     def fail(*args, **kwargs):
         raise error
     monkeypatch.setattr(render, "render_still", fail)
-    monkeypatch.setattr(renders, "list_renders", fail)
+    monkeypatch.setattr(renders, "page", fail)
     cli = runner.invoke(app, ["dream", str(chelsea), "-o", str(tmp_path / "o.png")])
     page = client.get("/api/renders")
     assert (cli.exit_code, page.status_code) == (code, status)
     line = page.json()["error"]
-    assert line.startswith(words) and "\n" not in line
-    assert cli.stderr.strip().startswith(line)  # the CLI adds only its DREAMVIDEO_DEBUG hint to a bug
+    assert line.startswith(in_words(words)) and "\n" not in line and "--" not in line
+    assert in_words(cli.stderr.strip()).startswith(line)  # the CLI adds only its DREAMVIDEO_DEBUG hint to a bug
+    assert cli.stderr.strip().startswith(words)

@@ -168,11 +168,12 @@ def test_a_killed_studio_takes_its_running_render_with_it(folder):
 
 def test_a_child_stops_when_its_lifeline_ends_without_the_kernels_signal():
     """The portable half of the lifeline (no PR_SET_PDEATHSIG, as off Linux): end-of-file on stdin,
-    which the kernel gives when the studio's process ends, is Ctrl-C for the child."""
+    which the kernel gives when the studio's process ends, is Ctrl-C for the child. ("held" is said
+    inside the try, so a busy machine cannot deliver the Ctrl-C before the child listens for it.)"""
     from dreamvideo.studio import lifeline
 
     code = ("import time\nfrom dreamvideo.studio import lifeline\nlifeline._parent_death_signal = lambda: False\n"
-            "lifeline.hold()\nprint('held', flush=True)\ntry:\n    time.sleep(60)\n"
+            "lifeline.hold()\ntry:\n    print('held', flush=True)\n    time.sleep(60)\n"
             "except KeyboardInterrupt:\n    print('interrupted')\n")
     options = lifeline.child_options()
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
