@@ -67,6 +67,7 @@ def grid_cell_fills_the_form(page) -> None:
 
 def keyframe_the_zoom(page) -> None:
     """A click on the zoom's graph adds a keyframe; the value box sets it; the form gets Deforum's string."""
+    page.click("#timeline-panel summary")  # folded, as every tool is on a first visit
     page.select_option("#tl-track", "zoom")
     graph = page.locator("#tl-graph")
     box = graph.bounding_box()

@@ -19,12 +19,10 @@ export function media(render, controls) {
     return el("video", { src, controls, muted: true, loop: true, playsinline: true, preload: "metadata" });
   if (render.play === "image") return el("img", { src, alt: render.path, loading: "lazy" });
   const name = render.path.split("/").pop();
-  const frames = render.format === "image sequence" ? `${render.frames} frames, ` : "";
   return el("div", { class: "poster" },
     render.poster ? el("img", { src: `${render.poster}${render.poster.includes("?") ? "&" : "?"}${v}`,
                                 alt: `first frame of ${name}` }) : null,
-    el("a", { class: "download", href: render.download, download: true,
-              text: `download ${render.format} (${frames}${human(render.bytes, "B")})` }));
+    el("p", { class: "note", text: `${render.format}: plays in other apps, not in a browser` }));
 }
 
 export function factsOf(render) {

@@ -77,7 +77,13 @@ async function dreamGrid() {
 }
 
 export function mountGrid() {
-  const fill = () => { axisControls("x", "layers"); axisControls("y", "step_size"); };
+  let kind = null;
+  const fill = () => {  // only when the kind changes: a cell loaded into the form keeps the axes as they were
+    if (kind === $("kind").value) return;
+    kind = $("kind").value;
+    axisControls("x", "layers");
+    axisControls("y", "step_size");
+  };
   on("kind", fill);
   $("grid-button").addEventListener("click", dreamGrid);
   fill();

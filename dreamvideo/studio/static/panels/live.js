@@ -17,11 +17,13 @@ function make(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value);
+    else if (value != null) node.setAttribute(key, value);
   }
   node.append(...children);
   return node;
 }
+
+const rounded = (n) => (n == null ? "–" : Math.abs(n) >= 100 ? String(Math.round(n)) : String(Number(n.toPrecision(3))));
 
 async function call(path, body) {
   const options = body === undefined ? {} :
@@ -43,7 +45,7 @@ function mount(state) {
   const fields = [make("label", {}, "Layer", layerSelect)];
   for (const [name, label, min, max, step] of CONTROLS) {
     const input = make("input", {id: `live-${name}`, type: name === "octaves" ? "number" : "range", min, max, step});
-    const shown = make("output", {id: `live-${name}-value`});
+    const shown = make("output", {id: `live-${name}-value`, hidden: name === "octaves" ? "" : null});
     input.addEventListener("input", () => { shown.textContent = input.value; });
     input.addEventListener("change", () => change(name, Number(input.value)));
     inputs[name] = [input, shown];
@@ -55,6 +57,7 @@ function mount(state) {
     make("div", {class: "row"}, make("label", {class: "grow"}, "Source", picker), startButton, stopButton),
     make("div", {class: "live-controls"}, ...fields), statsLine, errorLine);
   root.open = state.running;
+  if (state.running) root.closest(".column").prepend(root);  // a session already running (live --serve) comes first
   root.hidden = false;
 }
 
@@ -78,9 +81,10 @@ function show(state) {
     shown.textContent = state.controls[name];
   }
   const s = state.stats;
+  const [shown, dreamed, p95, dropped] = [s.shown_fps, s.dream_rate, s.p95_ms, s.dropped].map(rounded);
   statsLine.textContent = state.running
-    ? `${state.source}: shown ${s.shown_fps} fps, dreamed ${s.dream_rate}/s, p95 ${s.p95_ms} ms, dropped ${s.dropped}%`
-    : "stopped" + (s.shown_fps ? ` (last run: shown ${s.shown_fps} fps, dreamed ${s.dream_rate}/s)` : "");
+    ? `${state.source}: shown ${shown} fps, dreamed ${dreamed} a second, 95% within ${p95} ms, dropped ${dropped}%`
+    : "stopped" + (s.shown_fps ? ` (last run: shown ${shown} fps, dreamed ${dreamed} a second)` : "");
   if (state.error) errorLine.textContent = state.error;
   startButton.disabled = state.running;
   stopButton.disabled = !state.running;
