@@ -118,6 +118,8 @@ def test_the_last_settings_of_each_kind_are_remembered(client, folder):
     assert client.get("/api/last/zoom").json() == {"kind": "zoom", "settings": {}}
     client.post("/api/jobs", json={"kind": "zoom", "settings": TINY})
     assert client.get("/api/last/zoom").json()["settings"] == TINY
+    moved = client.post("/api/jobs", json={"kind": "zoom", "settings": {**TINY, "steps": 2, "preview": True}})
+    assert moved.status_code == 200 and client.get("/api/last/zoom").json()["settings"] == TINY  # not a preview's
     assert client.put("/api/last/still", json={"settings": {"steps": 3}}).status_code == 200
     assert client.get("/api/last/still").json()["settings"] == {"steps": 3}
     assert client.get("/api/last/nope").status_code == 404
@@ -125,9 +127,15 @@ def test_the_last_settings_of_each_kind_are_remembered(client, folder):
 
 def test_settings_are_recalled_from_a_render_or_its_sidecar(client, folder):
     sidecar_render(folder / "renders" / "dive.mp4", {"from": "noise"}, frames=48, zoom={0: 1.1}, steps=3)
+    expected = {"kind": "zoom", "settings": {"frames": 48, "zoom": {"0": 1.1}, "steps": 3}, "input": "noise"}
     for path in ("renders/dive.mp4", "renders/dive.mp4.yaml"):
-        recalled = client.post("/api/settings-from", json={"path": path}).json()
-        assert recalled == {"kind": "zoom", "settings": {"frames": 48, "zoom": {"0": 1.1}, "steps": 3}}
+        assert client.post("/api/settings-from", json={"path": path}).json() == expected
+    text = (folder / "renders" / "dive.mp4.yaml").read_text()  # a sidecar dropped on the page: its text
+    assert client.post("/api/settings-from", json={"name": "dive.mp4.yaml", "text": text}).json() == expected
+    assert not (folder / "dive.mp4.yaml").exists() and not (folder / "uploads").exists()  # read, never stored
+    for bad in ("[1, 2]", "a: &x 1\nb: *x", ": :"):
+        refused = client.post("/api/settings-from", json={"name": "x.mp4.yaml", "text": bad})
+        assert refused.status_code == 400 and "not a render's sidecar" in refused.json()["error"], bad
     (folder / "uploads").mkdir()
     (folder / "uploads" / "alone.mp4").write_bytes(b"clip")
     missing = client.post("/api/settings-from", json={"path": "uploads/alone.mp4"})

@@ -43,7 +43,7 @@ def test_the_live_panel_shows_moving_dreams_and_takes_a_control_change(server, t
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(server.url)
-        page.wait_for_selector("#live:not([hidden]) #live-view[src]", timeout=30_000)
+        page.wait_for_selector("#live[open] #live-view[src]", timeout=30_000)  # running: unfolded, streaming
         page.wait_for_function("document.querySelector('#live-view').naturalWidth === 64", timeout=30_000)
         first = view_shot(page)
         time.sleep(1.0)
@@ -69,7 +69,9 @@ def test_the_live_panel_shows_moving_dreams_and_takes_a_control_change(server, t
             shutil.copy(tmp_path / "live-panel.png", os.environ["DREAMVIDEO_LIVE_SHOT"])
 
         page.click("#live-stop")
-        page.wait_for_selector("#live-view:not([src])")
+        page.wait_for_function("() => { const view = document.querySelector('#live-view');"
+                               " return view.hidden && !view.hasAttribute('src'); }")  # no broken picture stopped
+        assert page.is_visible("#live-idle") and page.get_attribute("#live", "open") is not None  # still unfolded
         assert page.is_disabled("#live-stop") and page.inner_text("#live-stats").startswith("stopped")
         page.click("#live-start")
         page.wait_for_selector("#live-view[src]", timeout=30_000)

@@ -62,6 +62,11 @@ def read_sidecar(path: Path) -> Any:
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_SIDECAR:
             return None
         text = handle.read(MAX_SIDECAR + 1).decode("utf-8")
+    return parse_sidecar(text)
+
+
+def parse_sidecar(text: str) -> Any:
+    """A sidecar's text as data: safe YAML without aliases (the file's read above, or a dropped file's)."""
     return yaml.load(text, Loader=_SidecarLoader)
 
 
@@ -104,7 +109,7 @@ def render_entry(folder: Path, sidecar: Path) -> dict[str, Any] | None:
     fps = _number(meta.get("fps")) or _number(data.get("fps"))
     source = meta.get("from") if kind == "zoom" else meta.get("input")
     return {
-        "path": relative(folder, output), "kind": kind, "input": _source(folder, sidecar.parent, source),
+        "path": relative(folder, output), "kind": kind, "input": source_in(folder, sidecar.parent, source),
         "size": data.get("size"), "frames": frames, "fps": fps,
         "duration_s": round(frames / fps, 2) if frames and fps and kind != "still" else None,
         "flicker_ratio": meta.get("flicker_ratio"), "strength": meta.get("strength"),
@@ -174,7 +179,7 @@ def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
-def _source(folder: Path, where: Path, source: Any) -> str | None:
+def source_in(folder: Path, where: Path, source: Any) -> str | None:
     """The render's input as the API names it (relative to FOLDER), if it is still in the folder."""
     if not source or source == "noise":
         return "noise" if source else None

@@ -16,8 +16,9 @@ router = APIRouter(route_class=OneLineRoute)
 
 
 class GridBody(BaseModel):
+    """A still's variations (the first frame, whatever kind the page's form is set to)."""
+
     input: str | None = None  # a file in the folder; None (or "noise"): seeded noise
-    kind: str = "still"  # what the grid previews: a still's dream (the first frame of any kind)
     settings: dict[str, Any] = {}
     preset: str | None = None  # a shipped preset under the settings, as a preview takes it
     x: Axis

@@ -145,7 +145,8 @@ def submit(body: JobBody, request: Request) -> dict[str, str]:
         raise refuse("output", str(exc), 409) from None
     except Full as exc:
         raise HTTPException(429, str(exc)) from None
-    remember_last(folder(request), body.kind, body.settings)  # the form comes back as it was sent
+    if not settings.preview:  # the form comes back as it was sent (a motion preview is no render to recall)
+        remember_last(folder(request), body.kind, body.settings)
     return {"id": job.id, "output": job.output}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,8 @@ from ...media.files import atomic
 from ...settings import describe, resolve, shipped_presets
 from ...settings.kinds import RENDERS as KINDS
 from ..forms import KindName, folder_preset, refuse, validate
-from ..paths import hidden, inside, relative
-from ..renders import kind_of, read_sidecar
+from ..paths import hidden, inside, relative, safe_name
+from ..renders import MAX_SIDECAR, kind_of, parse_sidecar, read_sidecar, source_in
 from .base import OneLineRoute, folder
 
 router = APIRouter(route_class=OneLineRoute)
@@ -37,7 +38,12 @@ class LastBody(BaseModel):
 
 
 class FromBody(BaseModel):
-    path: str = Field(max_length=1000)
+    """A render (or its sidecar) in the folder by ``path``; or a sidecar file dropped on the page, by its
+    ``name`` and ``text`` (read, never stored: a settings file is no input to keep in uploads)."""
+
+    path: str | None = Field(None, max_length=1000)
+    name: str = Field("", max_length=255)
+    text: str | None = Field(None, max_length=MAX_SIDECAR)
 
 
 @router.get("/api/presets")
@@ -127,19 +133,34 @@ def remember_last(root: Path, kind: str, settings: dict[str, Any]) -> None:
 
 @router.post("/api/settings-from")
 def settings_from(body: FromBody, request: Request) -> dict[str, Any]:
-    """``{"kind", "settings"}`` of a render, read from its sidecar (the render's path or the sidecar's)."""
+    """``{"kind", "settings", "input"}`` of a render, read from its sidecar: the render's path or the
+    sidecar's in the folder, or a dropped sidecar's text; ``input`` where the render's input is in the folder."""
     root = folder(request)
-    target = inside(root, body.path)
-    sidecar = target if target.name.endswith(".yaml") else target.with_name(target.name + ".yaml")
-    if hidden(relative(root, sidecar)) or not sidecar.is_file():
-        raise HTTPException(404, f"no settings recorded for {body.path}: its sidecar {sidecar.name} is not beside it")
+    if body.text is not None:
+        sidecar = root / safe_name(body.name or "dropped.yaml")
+        data = _parsed(lambda: parse_sidecar(body.text), sidecar.name)
+    elif body.path:
+        target = inside(root, body.path)
+        sidecar = target if target.name.endswith(".yaml") else target.with_name(target.name + ".yaml")
+        if hidden(relative(root, sidecar)) or not sidecar.is_file():
+            raise HTTPException(404, f"no settings recorded for {body.path}: its sidecar {sidecar.name} is not beside it")
+        data = _parsed(lambda: read_sidecar(sidecar), relative(root, sidecar))
+    else:
+        raise HTTPException(400, "say which render's settings: its path, or a sidecar's text")
+    meta = data.pop("meta", None)
+    meta = meta if isinstance(meta, dict) else {}
+    output = sidecar.with_name(sidecar.name[:-5] if sidecar.name.endswith(".yaml") else sidecar.name)
+    kind = kind_of(output, meta)
+    source = meta.get("from") if kind == "zoom" else meta.get("input")
+    return {"kind": kind, "settings": data, "input": source_in(root, sidecar.parent, source)}
+
+
+def _parsed(read: Callable[[], Any], name: str) -> dict[str, Any]:
+    """A sidecar's settings; one line when it is not one (not YAML, not a mapping, not UTF-8)."""
     try:
-        data = read_sidecar(sidecar)
+        data = read()
     except (OSError, ValueError, yaml.YAMLError):
         data = None
     if not isinstance(data, dict):
-        raise HTTPException(400, f"{relative(root, sidecar)} is not a render's sidecar")
-    meta = data.pop("meta", None)
-    output = sidecar.with_name(sidecar.name[:-5])
-    kind = kind_of(output, meta if isinstance(meta, dict) else {})
-    return {"kind": kind, "settings": data}
+        raise HTTPException(400, f"{name} is not a render's sidecar")
+    return data

@@ -36,16 +36,7 @@ export const json = async (path, options) => (await api(path, options)).json();
 const sending = (method, body) => ({ method, headers: { "Content-Type": "application/json" },
                                      body: JSON.stringify(body) });
 export const post = (path, body) => api(path, sending("POST", body));
-export const put = (path, body) => api(path, sending("PUT", body));
 export const del = (path) => api(path, { method: "DELETE" });
-
-// An optional endpoint (one another part of the studio may not have yet): its JSON, or null when absent.
-export async function optional(path, options) {
-  try { return await json(path, options); } catch (error) {
-    if (error.status === 404 || error.status === 405) return null;
-    throw error;
-  }
-}
 
 export const fileUrl = (path) => `/files/${path.split("/").map(encodeURIComponent).join("/")}`;
 

@@ -35,7 +35,7 @@ async function start() {
   mountGrid();
   mountCompare();
   mountNotify();
-  await mountTrash();  // before the gallery: its cards offer Delete only with a trash
+  mountTrash();
   await Promise.all([mountPresets(), mountJobs(), mountGallery()]);
   await recallLast($("kind").value);
   document.body.dataset.ready = "yes";

@@ -48,6 +48,12 @@ export function request(extra = {}) {
   return { kind: $("kind").value, input: input || "noise", settings: { ...readForm(), ...extra } };
 }
 
+export function sheetSize() {
+  // The atlas's and the grid's pictures: 160 px, or the render's own size where that is smaller (32 at least).
+  const sides = String($("f-size")?.value || "").match(/\d+/g);
+  return Math.max(32, Math.min(160, sides ? Math.max(...sides.map(Number)) : 160));
+}
+
 export function clearErrors(scope = document) {
   for (const node of scope.querySelectorAll("[data-error-for]")) node.textContent = "";
   for (const node of scope.querySelectorAll(".field.invalid")) node.classList.remove("invalid");

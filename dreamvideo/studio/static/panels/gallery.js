@@ -4,7 +4,7 @@ import { $, el, emit, fileUrl, human, json, on, post, state } from "/static/lib.
 import { words } from "/static/panels/form.js";
 import { RENDER_TYPE } from "/static/panels/inputs.js";
 import { loadSettings } from "/static/panels/recall.js";
-import { canTrash, moveToTrash } from "/static/panels/trash.js";
+import { moveToTrash } from "/static/panels/trash.js";
 
 const PAGE = 24;
 export const selected = new Set();
@@ -19,31 +19,20 @@ export function media(render, controls) {
     return el("video", { src, controls, muted: true, loop: true, playsinline: true, preload: "metadata" });
   if (render.play === "image") return el("img", { src, alt: render.path, loading: "lazy" });
   const name = render.path.split("/").pop();
-  const frames = render.format === "image sequence" ? `${render.frames} frames, ` : "";
   return el("div", { class: "poster" },
     render.poster ? el("img", { src: `${render.poster}${render.poster.includes("?") ? "&" : "?"}${v}`,
                                 alt: `first frame of ${name}` }) : null,
-    el("a", { class: "download", href: render.download, download: true,
-              text: `download ${render.format} (${frames}${human(render.bytes, "B")})` }));
+    el("p", { class: "note", text: `${render.format}: plays in other apps, not in a browser` }));
 }
 
 export function factsOf(render) {
-  // The server's human figures when it gives them; else rounded here.
-  const f = render.facts || {};
-  const size = Array.isArray(render.size) ? render.size.join("x") : render.size;
-  const parts = [render.kind, size && `${size} px`,
-    render.kind !== "still" && (f.frames || render.frames) && `${f.frames || render.frames} frames`,
-    f.time || (render.duration_s && human(render.duration_s, "s")), f.rate, render.format,
-    (f.flicker || render.flicker_ratio != null) && `flicker ${f.flicker || human(render.flicker_ratio)}`,
-    render.strength != null && `strength ${human(render.strength)}`,
-    f.size || (render.bytes && human(render.bytes, "B")),
-    render.modified && new Date(render.modified * 1000).toLocaleString()];
+  // The server's figures, already rounded as a person says them (render.facts).
+  const f = render.facts, size = Array.isArray(render.size) ? render.size.join("x") : render.size;
+  const parts = [render.kind, size && `${size} px`, render.kind !== "still" && f.frames && `${f.frames} frames`,
+    f.time && `took ${f.time}`, f.rate, render.format, f.flicker && `flicker ${f.flicker}`,
+    render.strength != null && `strength ${human(render.strength)}`, f.size,
+    new Date(render.modified * 1000).toLocaleString()];
   return parts.filter(Boolean).join(" · ");
-}
-
-function downloadUrl(render) {
-  if (render.download && render.download !== fileUrl(render.path)) return render.download;
-  return `${fileUrl(render.path)}?download=1`;
 }
 
 function again(render, card) {
@@ -65,14 +54,14 @@ function actions(render, card) {
                                                    note: `settings of ${render.path}` }) }),
     el("button", { type: "button", text: "Render again", disabled: !render.input,
                    title: render.input ? null : "its input is no longer in the folder", onclick: () => again(render, card) }),
-    el("a", { class: "button", href: downloadUrl(render), download: true, text: "Download" }),
-    canTrash() ? el("button", { type: "button", class: "delete", text: "Delete", title: "move it to the trash",
-                                onclick: () => moveToTrash(render, card) }) : null,
+    el("a", { class: "button download", href: render.download, download: true, text: "Download" }),
+    el("button", { type: "button", class: "delete", text: "Delete", title: "move it to the trash",
+                   onclick: () => moveToTrash(render, card) }),
     el("label", {}, pick, "compare"));
 }
 
 function card(render) {
-  const preview = render.preview ?? !!(render.settings && render.settings.preview);
+  const preview = render.preview;
   const node = el("article", { class: `card${selected.has(render.path) ? " selected" : ""}${preview ? " preview" : ""}`,
                                "data-render": render.path, draggable: "true" });
   node.addEventListener("dragstart", (e) => {
@@ -86,12 +75,7 @@ function card(render) {
   return node;
 }
 
-async function fetchPage(offset) {
-  // {renders, total} a page at a time; an older studio answers the whole list at once.
-  const data = await json(`/api/renders?offset=${offset}&limit=${PAGE}`);
-  if (Array.isArray(data)) return { renders: data.slice(offset), total: data.length };
-  return data;
-}
+const fetchPage = (offset) => json(`/api/renders?offset=${offset}&limit=${PAGE}`);  // {renders, total}
 
 export async function loadRenders() {
   const data = await fetchPage(0);

@@ -1,17 +1,17 @@
-// The variation grid (an X/Y plot): one still, one setting along each axis, up to 4x4; a click on a cell puts
-// its settings in the form.
+// The variation grid (an X/Y plot): one still (the first frame, whatever the form's kind), one setting along
+// each axis, up to 4x4; a click on a cell puts its settings in the form.
 import { $, el, human, kindFields, label, on, post, state } from "/static/lib.js";
 import { fieldType } from "/static/panels/fields.js";
-import { busy, request, words } from "/static/panels/form.js";
+import { busy, request, sheetSize, words } from "/static/panels/form.js";
 import { currentModel } from "/static/panels/models.js";
 import { loadSettings } from "/static/panels/recall.js";
 
-const MAX = 4, SIZE = 160;
+const MAX = 4;
 
 function axisFields() {
-  // The kind's settings one value can stand for: numbers, choices, switches, layers, the seed.
-  const props = state.schema.properties;
-  return kindFields($("kind").value).filter((n) => n in props && n !== "codec" && n !== "preview" &&
+  // Settings of the form's kind that change a still, one value each: numbers, choices, switches, layers, the seed.
+  const props = state.schema.properties, still = new Set(kindFields("still"));
+  return kindFields($("kind").value).filter((n) => n in props && still.has(n) && n !== "codec" &&
     (n === "layers" || n === "model" || fieldType(props[n]).kind !== "text"));
 }
 
@@ -45,7 +45,7 @@ function axisControls(axis, initial) {
 function draw(answer, x, y) {
   const xs = [...new Set(answer.cells.map((c) => JSON.stringify(c.x)))];
   const box = $("grid");
-  box.style.gridTemplateColumns = `auto repeat(${xs.length}, minmax(0, 1fr))`;
+  box.style.gridTemplateColumns = `auto repeat(${xs.length}, minmax(0, 160px))`;  // CSSOM (the page's CSP)
   const heads = [el("span"), ...xs.map((v) => el("span", { class: "axis", text: `${label(x.field)} ${JSON.parse(v)}` }))];
   const rows = [];
   answer.cells.forEach((c, i) => {
@@ -67,19 +67,23 @@ async function dreamGrid() {
   busy(button, true);
   try {
     const answer = await (await post("/api/grid", { input: form.input === "noise" ? null : form.input,
-      kind: form.kind, settings: form.settings, x, y, size: SIZE })).json();
+      settings: form.settings, x, y, size: sheetSize() })).json();
     draw(answer, x, y);
     $("grid-note").textContent = `${answer.cells.length} cells in ${human(answer.seconds, "s")}. Click one to use it.`;
   } catch (error) {
-    if (error.status === 404 || error.status === 405) { $("grid-panel").hidden = true; return; }
     $("grid-note").textContent = "";
     $("grid-error").textContent = words(error.message);
   } finally { busy(button, false); }
 }
 
 export function mountGrid() {
-  $("grid-panel").hidden = !Array.isArray(state.models);  // served with the atlas and the model list
-  const fill = () => { axisControls("x", "layers"); axisControls("y", "step_size"); };
+  let kind = null;
+  const fill = () => {  // only when the kind changes: a cell loaded into the form keeps the axes as they were
+    if (kind === $("kind").value) return;
+    kind = $("kind").value;
+    axisControls("x", "layers");
+    axisControls("y", "step_size");
+  };
   on("kind", fill);
   $("grid-button").addEventListener("click", dreamGrid);
   fill();

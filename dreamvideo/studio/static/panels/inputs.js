@@ -69,15 +69,14 @@ async function dropped(event) {
   const render = event.dataTransfer.getData(RENDER_TYPE);
   if (render) return settingsFrom(render);
   for (const file of event.dataTransfer.files) {
-    const sidecar = SIDECARS.includes(suffixOf(file.name));
-    if (!sidecar && !uploadable().includes(suffixOf(file.name))) {
+    if (SIDECARS.includes(suffixOf(file.name))) { await settingsFrom(file); continue; }
+    if (!uploadable().includes(suffixOf(file.name))) {
       document.querySelector('[data-error-for="input"]').textContent =
         `Input: ${file.name} is not a picture, clip or music file the studio reads`;
       continue;
     }
     const path = await upload(file);
-    if (path && sidecar) await settingsFrom(path);
-    else if (path) await useFile(path);
+    if (path) await useFile(path);
   }
 }
 
@@ -92,11 +91,11 @@ export function mountInputs() {
   $("upload").accept = [...uploadable(), ...SIDECARS].join(",");
   $("upload").addEventListener("change", async (event) => {
     const file = event.target.files[0];
-    if (!file) return;
-    const path = await upload(file);
-    if (path && SIDECARS.includes(suffixOf(path))) await settingsFrom(path);
-    else if (path) await useFile(path);
     event.target.value = "";
+    if (!file) return;
+    if (SIDECARS.includes(suffixOf(file.name))) return settingsFrom(file);
+    const path = await upload(file);
+    if (path) await useFile(path);
   });
   document.addEventListener("dragover", dragging);
   document.addEventListener("dragleave", (e) => { if (!e.relatedTarget) document.body.classList.remove("dropping"); });

@@ -1,20 +1,18 @@
 // Jobs, live over server-sent events: `jobs` (the whole list, on connect), `job` (one job changed),
 // `renders` (the gallery changed). Each card is updated in place; its bar never goes backwards.
-import { $, api, el, emit, fileUrl, human, json, on, say, session } from "/static/lib.js";
+import { $, api, el, emit, fileUrl, human, json, say, session } from "/static/lib.js";
 import { words } from "/static/panels/form.js";
 
 const SHOWN = 6;  // the newest jobs; the rest behind "Show all"
 const best = new Map();  // job id -> the most frames seen done: a bar never goes backwards
 const states = new Map();  // job id -> last state seen, to tell when one finishes
-const previews = new Set();  // motion previews sent from this tab (for a studio whose jobs do not say)
 let first = true, showAll = false, retry = null;
 
 export function facts(job) {
-  // Server fields of either shape: {done, total, rate, elapsed, eta} or {frames_done, frames_total, ...}.
-  const total = job.total ?? job.frames_total, rate = job.rate ?? job.s_per_frame, eta = job.eta ?? job.eta_s;
-  const done = Math.max(best.get(job.id) || 0, job.done ?? job.frames_done ?? 0);
+  // {done, total, rate (s/frame over the whole render), elapsed, eta} as the server sends them.
+  const { total, rate, eta, elapsed } = job;
+  const done = Math.max(best.get(job.id) || 0, job.done);
   best.set(job.id, done);
-  const elapsed = job.elapsed ?? (job.started && job.finished ? job.finished - job.started : null);
   const parts = [total ? `${done}/${total} frames` : done ? `${done} frames` : ""];
   if (rate) parts.push(`${human(rate, "s")}/frame`);
   if (job.state === "running" && eta != null) parts.push(`about ${human(eta, "s")} left`);
@@ -37,11 +35,10 @@ function card(job) {
 }
 
 function update(item, job) {
-  const preview = job.preview ?? (previews.has(job.id) || !!(job.settings && job.settings.preview));
   const { text, share } = facts(job);
   item.dataset.state = job.state;
-  item.classList.toggle("preview", preview);
-  item.querySelector(".name").textContent = `${job.title || `${job.kind}${preview ? " motion preview" : ""}`} → ${job.output}`;
+  item.classList.toggle("preview", job.preview);
+  item.querySelector(".name").textContent = `${job.title} → ${job.output}`;
   item.querySelector(".side").replaceChildren(el("span", { class: `state ${job.state}`, text: job.state }), " ",
                                               ...buttons(job));
   const bar = item.querySelector(".meter div");
@@ -77,7 +74,7 @@ export function showJob(job) {
 }
 
 export function showJobs(jobs) {
-  // The whole list (on connect, or from a studio that sends nothing else): newest first.
+  // The whole list (on connect): newest first.
   const ids = new Set(jobs.map((j) => j.id));
   for (const item of [...$("jobs").querySelectorAll(".job")]) if (!ids.has(item.dataset.job)) item.remove();
   for (const job of [...jobs].reverse()) showJob(job);
@@ -97,7 +94,6 @@ function listen() {
   events.addEventListener("jobs", (e) => showJobs(JSON.parse(e.data)));
   events.addEventListener("job", (e) => showJob(JSON.parse(e.data)));
   events.addEventListener("renders", () => emit("renders"));
-  events.onmessage = (e) => showJobs(JSON.parse(e.data));  // a studio sending the whole list, unnamed
   events.onopen = () => {
     if (!retry) return;
     retry = null;
@@ -123,7 +119,6 @@ async function lost(events) {
 
 export async function mountJobs() {
   $("jobs-more").addEventListener("click", () => { showAll = !showAll; collapse(); });
-  on("submitted", (job) => { if (job.settings.preview) previews.add(job.id); });
   showJobs(await json("/api/jobs"));
   first = true;  // the stream's first list is the same jobs: nothing finished in between
   listen();

@@ -1,6 +1,7 @@
 // The Live panel: a live dream's stream, start/stop, its controls and figures (GET /api/live and friends).
-// Self-mounting: it fills <section id="live"> when the server says live is available, with its own DOM and plain
-// fetch (the studio's cookie), so it works on any version of the page.
+// Self-mounting (index.html loads it beside main.js): it fills <details id="live"> when the server says live is
+// available, with its own DOM and plain fetch (the studio's cookie). Folded away unless a session runs (as under
+// `live --serve`); it opens when one starts, and shows no picture while stopped.
 
 const root = document.getElementById("live");
 const CONTROLS = [  // [name, label, min, max, step]; layers is a select of the model's layers
@@ -9,21 +10,20 @@ const CONTROLS = [  // [name, label, min, max, step]; layers is a select of the 
   ["pull", "Pull", 0, 1, 0.05],
   ["dive_zoom", "Dive zoom", 1, 1.1, 0.005],
 ];
-const LABEL = {display: "flex", flexDirection: "column", gap: ".2em"};
-const ROW = {display: "flex", alignItems: "center", gap: ".5em"};
-let view, picker, startButton, stopButton, layerSelect, statsLine, errorLine, streaming = false;
+let view, idle, picker, startButton, stopButton, layerSelect, statsLine, errorLine, streaming = false;
 const inputs = {};
 
 function make(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else if (key === "style") Object.assign(node.style, value);  // CSSOM: the page's CSP refuses style attributes
-    else node.setAttribute(key, value);
+    else if (value != null) node.setAttribute(key, value);
   }
   node.append(...children);
   return node;
 }
+
+const rounded = (n) => (n == null ? "–" : Math.abs(n) >= 100 ? String(Math.round(n)) : String(Number(n.toPrecision(3))));
 
 async function call(path, body) {
   const options = body === undefined ? {} :
@@ -35,32 +35,29 @@ async function call(path, body) {
 }
 
 function mount(state) {
-  view = make("img", {id: "live-view", alt: "the live dream",
-    style: {display: "block", width: "100%", maxWidth: "768px", minHeight: "4em", background: "#000", borderRadius: "6px"}});
+  view = make("img", {id: "live-view", alt: "the live dream", hidden: ""});
+  idle = make("p", {id: "live-idle", class: "live-idle"}, "Stopped. Pick a source and press Start to dream it live.");
   picker = make("select", {id: "live-source", "aria-label": "Live source"});
   startButton = make("button", {type: "button", id: "live-start", onclick: start}, "Start");
   stopButton = make("button", {type: "button", id: "live-stop", onclick: stop}, "Stop");
   layerSelect = make("select", {id: "live-layers", onchange: () => change("layers", layerSelect.value)},
     ...state.layers.map((name) => make("option", {value: name}, name)));
-  const fields = [make("label", {style: LABEL}, "Layer", layerSelect)];
+  const fields = [make("label", {}, "Layer", layerSelect)];
   for (const [name, label, min, max, step] of CONTROLS) {
     const input = make("input", {id: `live-${name}`, type: name === "octaves" ? "number" : "range", min, max, step});
-    const shown = make("output", {id: `live-${name}-value`});
+    const shown = make("output", {id: `live-${name}-value`, hidden: name === "octaves" ? "" : null});
     input.addEventListener("input", () => { shown.textContent = input.value; });
     input.addEventListener("change", () => change(name, Number(input.value)));
     inputs[name] = [input, shown];
-    Object.assign(input.style, {flex: "1", minWidth: "0"});
-    shown.style.minWidth = "3em";
-    fields.push(make("label", {style: LABEL}, label, make("span", {style: ROW}, input, shown)));
+    fields.push(make("label", {}, label, make("span", {class: "live-slider"}, input, shown)));
   }
   statsLine = make("p", {id: "live-stats", class: "help", role: "status"});
   errorLine = make("p", {id: "live-error", class: "error"});
-  root.replaceChildren(make("h2", {}, "Live"), view,
-    make("div", {class: "row", style: {...ROW, alignItems: "flex-end", marginTop: ".6em"}},
-      make("label", {class: "grow", style: {...LABEL, flex: "1"}}, "Source", picker), startButton, stopButton),
-    make("div", {class: "live-controls", style: {display: "grid", gap: ".5em 1em", margin: ".6em 0",
-      gridTemplateColumns: "repeat(auto-fill, minmax(13em, 1fr))"}}, ...fields),
-    statsLine, errorLine);
+  root.replaceChildren(make("summary", {}, make("h2", {}, "Live")), view, idle,
+    make("div", {class: "row"}, make("label", {class: "grow"}, "Source", picker), startButton, stopButton),
+    make("div", {class: "live-controls"}, ...fields), statsLine, errorLine);
+  root.open = state.running;
+  if (state.running) root.closest(".column").prepend(root);  // a session already running (live --serve) comes first
   root.hidden = false;
 }
 
@@ -84,9 +81,10 @@ function show(state) {
     shown.textContent = state.controls[name];
   }
   const s = state.stats;
+  const [shown, dreamed, p95, dropped] = [s.shown_fps, s.dream_rate, s.p95_ms, s.dropped].map(rounded);
   statsLine.textContent = state.running
-    ? `${state.source}: shown ${s.shown_fps} fps, dreamed ${s.dream_rate}/s, p95 ${s.p95_ms} ms, dropped ${s.dropped}%`
-    : "stopped" + (s.shown_fps ? ` (last run: shown ${s.shown_fps} fps, dreamed ${s.dream_rate}/s)` : "");
+    ? `${state.source}: shown ${shown} fps, dreamed ${dreamed} a second, 95% within ${p95} ms, dropped ${dropped}%`
+    : "stopped" + (s.shown_fps ? ` (last run: shown ${shown} fps, dreamed ${dreamed} a second)` : "");
   if (state.error) errorLine.textContent = state.error;
   startButton.disabled = state.running;
   stopButton.disabled = !state.running;
@@ -94,6 +92,9 @@ function show(state) {
     streaming = state.running;
     if (streaming) view.src = `/api/live/stream?session=${Date.now()}`;
     else view.removeAttribute("src");
+    view.hidden = !streaming;
+    idle.hidden = streaming;
+    if (streaming) root.open = true;
   }
 }
 

@@ -1,9 +1,9 @@
 // Pick lists for the model and its layers, from GET /api/models (a model without its weights is shown,
-// disabled, with how to get them). Without that endpoint both stay text fields.
-import { $, el, emit, on, optional, state } from "/static/lib.js";
+// disabled, with how to get them).
+import { $, el, emit, json, on, state } from "/static/lib.js";
 import { setValue } from "/static/panels/fields.js";
 
-export const currentModel = () => (state.models || []).find((m) => m.name === ($("f-model")?.value || ""));
+export const currentModel = () => state.models.find((m) => m.name === ($("f-model")?.value || ""));
 
 function modelSelect(models) {
   const old = $("f-model");
@@ -12,11 +12,11 @@ function modelSelect(models) {
                                      text: m.available ? (m.label || m.name) : `${m.label || m.name} (not here)` })));
   select.value = old.value;
   old.replaceWith(select);
-  const how = el("p", { class: "help how" });
-  select.closest(".field").append(how);
+  // The models without their weights: named in one line, how to get each folded under it.
   const missing = models.filter((m) => !m.available && m.how);
-  how.textContent = missing.length ? `Not available here: ${missing.map((m) => `${m.label || m.name}: ${m.how}`)
-    .join("; ")}` : "";
+  if (missing.length) select.closest(".field").append(el("details", { class: "how" },
+    el("summary", { text: `Not here: ${missing.map((m) => m.label || m.name).join(", ")}` }),
+    el("ul", {}, missing.map((m) => el("li", { text: m.how })))));
   select.addEventListener("change", () => { showLayers(); emit("model", select.value); });
 }
 
@@ -47,13 +47,11 @@ function toggle(layer) {
 }
 
 export async function mountModels() {
-  try { state.models = await optional("/api/models"); } catch (error) { state.models = null; }
-  if (!Array.isArray(state.models) || !$("f-model")) return false;
+  state.models = await json("/api/models");
   modelSelect(state.models);
   $("f-layers").closest(".field").append(el("div", { id: "layer-chips", class: "chips" }));
   $("f-layers").addEventListener("input", showLayers);
   $("f-layers").addEventListener("change", showLayers);
   on("loaded", showLayers);
   showLayers();
-  return true;
 }

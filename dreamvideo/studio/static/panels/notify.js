@@ -10,7 +10,7 @@ function badge() {
 }
 
 function finished(job) {
-  if (job.preview || (job.settings && job.settings.preview)) return;
+  if (job.preview) return;
   if (document.visibilityState === "visible" && document.hasFocus()) return;
   unseen += 1;
   badge();

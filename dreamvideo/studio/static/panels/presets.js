@@ -1,22 +1,23 @@
-// Presets: the shipped ones and the folder's own (presets/NAME.yaml, which the CLI's --preset reads); save the
-// form as one; and the last settings of each kind, remembered by the studio (GET/PUT /api/last/KIND).
-import { $, el, json, on, optional, post, put, say } from "/static/lib.js";
+// Presets: the shipped ones and the folder's own (presets/NAME.yaml, which the command line's preset option
+// reads); save the form as one; and the last settings of each kind, which the studio remembers as each job is
+// submitted (GET /api/last/KIND).
+import { $, el, json, post, say } from "/static/lib.js";
 import { request } from "/static/panels/form.js";
 import { loadSettings } from "/static/panels/recall.js";
 
-let presets = [], remembers = true;
+let presets = [];
 
 function listPresets() {
-  const shipped = presets.filter((p) => (p.source || "shipped") === "shipped");
+  const shipped = presets.filter((p) => p.source === "shipped");
   const own = presets.filter((p) => p.source === "folder");
-  const option = (p) => el("option", { value: `${p.source || "shipped"}:${p.name}`, text: p.name, disabled: !p.settings });
+  const option = (p) => el("option", { value: `${p.source}:${p.name}`, text: p.name, disabled: !p.settings });
   $("preset").replaceChildren(el("option", { value: "", text: "defaults" }),
     own.length ? el("optgroup", { label: "this folder's" }, own.map(option)) : null,
     el("optgroup", { label: "shipped" }, shipped.map(option)));
 }
 
 function choosePreset() {
-  const preset = presets.find((p) => `${p.source || "shipped"}:${p.name}` === $("preset").value);
+  const preset = presets.find((p) => `${p.source}:${p.name}` === $("preset").value);
   const chosen = $("preset").value;
   loadSettings(preset && preset.kind, preset ? preset.settings : {}, { note: preset ? preset.description || "" : "" });
   $("preset").value = chosen;
@@ -47,30 +48,17 @@ async function savePreset() {
 async function loadPresets() {
   presets = await json("/api/presets");
   listPresets();
-  $("preset-save").hidden = !presets.some((p) => p.source);  // a studio that can save lists where each is from
 }
 
 export async function recallLast(kind) {
-  // The settings last rendered as this kind, if the studio remembers them.
-  if (!remembers) return;
-  try {
-    const last = await optional(`/api/last/${encodeURIComponent(kind)}`);
-    if (last === null) { remembers = false; return; }
-    const settings = last.settings ?? last;
-    if (settings && Object.keys(settings).length) loadSettings(kind, settings, { note: `your last ${kind}` });
-  } catch (error) { if (error.status !== 401) remembers = false; }
-}
-
-export function rememberLast(job) {
-  if (!remembers || job.settings.preview) return;
-  put(`/api/last/${encodeURIComponent(job.kind)}`, { settings: job.settings, input: job.input })
-    .catch(() => { remembers = false; });
+  // The settings last rendered as this kind (the studio keeps them as each render is submitted).
+  const { settings } = await json(`/api/last/${encodeURIComponent(kind)}`);
+  if (Object.keys(settings).length) loadSettings(kind, settings, { note: `your last ${kind}` });
 }
 
 export async function mountPresets() {
   await loadPresets();
   $("preset").addEventListener("change", choosePreset);
   $("preset-save-button").addEventListener("click", savePreset);
-  $("kind").addEventListener("change", () => recallLast($("kind").value));
-  on("submitted", rememberLast);
+  $("kind").addEventListener("change", () => recallLast($("kind").value).catch((e) => say(e.message)));
 }

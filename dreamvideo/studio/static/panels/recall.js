@@ -1,5 +1,6 @@
-// Settings back into the form: a render's (Edit, drag a card), a sidecar's, a grid cell's, a preset's.
-import { $, emit, optional, say, state } from "/static/lib.js";
+// Settings back into the form: a render's (Edit, drag a card), a sidecar's (a render's path, or a .yaml file
+// dropped on the page: its text), a grid cell's, a preset's.
+import { $, emit, post } from "/static/lib.js";
 import { fillForm } from "/static/panels/fields.js";
 import { showKindFields } from "/static/panels/form.js";
 import { chooseSuffix } from "/static/panels/formats.js";
@@ -18,16 +19,15 @@ export function loadSettings(kind, settings, { input = null, path = null, note =
   emit("loaded", settings);
 }
 
-export async function settingsFrom(path) {
-  // The server reads the sidecar (POST /api/settings-from); without that endpoint, the gallery's copy.
+export async function settingsFrom(source) {
+  // source: a render's path in the folder, or a dropped sidecar File (the server reads its text, never stores it).
+  const name = typeof source === "string" ? source : source.name;
   try {
-    const found = await optional("/api/settings-from", {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ path }) });
-    const known = state.renders.find((r) => r.path === path);
-    if (found) loadSettings(found.kind, found.settings, { input: found.input, path, note: `settings of ${path}` });
-    else if (known) loadSettings(known.kind, known.settings, { input: known.input, path, note: `settings of ${path}` });
-    else say(`no settings found for ${path}`);
+    const body = typeof source === "string" ? { path: source } : { name, text: await source.text() };
+    const found = await (await post("/api/settings-from", body)).json();
+    const output = name.replace(/\.yaml$/i, "");
+    loadSettings(found.kind, found.settings, { input: found.input, path: output, note: `settings of ${name}` });
   } catch (error) {
-    $("form-error").textContent = `could not read the settings of ${path}: ${error.message}`;
+    $("form-error").textContent = `could not read the settings of ${name}: ${error.message}`;
   }
 }

@@ -1,13 +1,9 @@
 // Delete moves a render into the folder's trash (.studio/trash), never away for good: Undo at once, or
-// restore it later from the Trash view. Without the trash endpoints, no Delete is offered.
-import { $, del, el, emit, optional, post } from "/static/lib.js";
+// restore it later from the Trash view.
+import { $, del, el, emit, json, post } from "/static/lib.js";
 import { words } from "/static/panels/form.js";
 
-let available = false;
 const encoded = (path) => path.split("/").map(encodeURIComponent).join("/");
-const itemsOf = (data) => (Array.isArray(data) ? data : (data && (data.trash || data.items)) || []);
-
-export const canTrash = () => available;
 
 function toast(text, undo) {
   const box = $("toast");
@@ -41,24 +37,22 @@ async function restore(id, spot = null) {
 }
 
 function trashItem(item) {
+  // {id, path, files, deleted (seconds since 1970)} as GET /api/trash lists them.
   const spot = el("p", { class: "error" });
-  const id = item.id ?? item.trash_id;
-  const when = item.deleted ? new Date(item.deleted * 1000).toLocaleString() : "";
-  return el("li", { class: "trashed", "data-trash": id },
-    el("span", { class: "name", text: item.path || (item.paths || [id])[0] }), el("span", { class: "help", text: when }),
-    el("button", { type: "button", text: "Restore", onclick: () => restore(id, spot) }), spot);
+  return el("li", { class: "trashed", "data-trash": item.id },
+    el("span", { class: "name", text: item.path }),
+    el("span", { class: "help", text: new Date(item.deleted * 1000).toLocaleString() }),
+    el("button", { type: "button", text: "Restore", onclick: () => restore(item.id, spot) }), spot);
 }
 
 async function showTrash() {
-  const items = itemsOf(await optional("/api/trash"));
+  const items = await json("/api/trash");
   $("trash-list").replaceChildren(...(items.length ? items.map(trashItem)
     : [el("li", { class: "empty", text: "The trash is empty." })]));
   $("trash-panel").hidden = false;
 }
 
-export async function mountTrash() {
-  try { available = (await optional("/api/trash")) !== null; } catch (error) { available = false; }
-  $("trash-button").hidden = !available;
+export function mountTrash() {
   $("trash-button").addEventListener("click", () => {
     if ($("trash-panel").hidden) showTrash(); else $("trash-panel").hidden = true;
   });
