@@ -15,12 +15,12 @@ otherwise. Goals (issue 29), 2 CPU cores, bundled model: preview <= 1.5 s, atlas
 grid <= 12 s, first preview <= 10 s. The last atlas and grid go to --sheets as PNG sheets,
 to look at before believing a number.
 
-dreamvideo lets torch's threads sleep while they wait (OMP_WAIT_POLICY=PASSIVE unless set);
-``--omp-wait-policy active`` measures OpenMP's spinning default, which on a machine busy with
-other work lets two threads spin waiting for each other while one is descheduled.
+dreamvideo lets torch's threads spin only briefly before they sleep (GOMP_SPINCOUNT=10000 unless
+OMP_WAIT_POLICY or GOMP_SPINCOUNT is set; see bench_wait.py); ``--omp-wait-policy`` measures
+OpenMP's own policies instead.
 
     python benchmarks/bench_studio.py [--threads 2] [--repeat 3] [--settings '{"octaves": 2}']
-        [--omp-wait-policy active]
+        [--omp-wait-policy active|passive]
 """
 
 from __future__ import annotations
@@ -121,8 +121,7 @@ def main() -> None:
     made.add_argument("--settings", type=json.loads, default={}, help="settings for every dream, as JSON")
     made.add_argument("--sheets", type=Path, default=Path("/tmp/bench_studio"))
     made.add_argument("--omp-wait-policy", choices=("active", "passive"),
-                      help="the studio's OMP_WAIT_POLICY (default: dreamvideo's, passive); active is OpenMP's own, "
-                           "whose threads spin for each other on a busy machine")
+                      help="the studio's OMP_WAIT_POLICY (default: unset, so dreamvideo's brief spinning applies)")
     args = made.parse_args()
     start(args)
     folder = Path(tempfile.mkdtemp(prefix="bench-studio-"))

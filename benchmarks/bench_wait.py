@@ -1,10 +1,12 @@
-"""How torch's OpenMP threads should wait: spinning (OpenMP's default) or sleeping (``OMP_WAIT_POLICY=PASSIVE``).
+"""How torch's OpenMP threads should wait for each other: spin, sleep, or spin a little then sleep.
 
-Runs the README's first quick-start command (a zoom from noise, here ``--frames F --size S``) as a fresh process with
-2 threads, alternating the two wait policies, on a quiet machine and beside a competing busy process (an
-artist's laptop playing music or exporting in another app: one core kept busy). Prints seconds per run
-and the passive/default ratio in each condition. dreamvideo sets PASSIVE itself unless the user set
-``OMP_WAIT_POLICY``; this benchmark sets the variable explicitly for both arms.
+Runs the README's first quick-start command (a zoom from noise, here ``--frames F --size S``) as a fresh
+process with 2 threads, alternating the ``--variants`` (``default``: libgomp's own, which spins 300,000
+times then sleeps; ``active``/``passive``: OMP_WAIT_POLICY; ``spin=N``: GOMP_SPINCOUNT=N), on a quiet
+machine and beside a competing busy process (an artist's laptop playing music or exporting in another
+app: one core kept busy). Prints the median seconds of each variant and its speed against ``default``.
+Each variant's environment is set explicitly, so dreamvideo's own choice (GOMP_SPINCOUNT=10000 unless
+OMP_WAIT_POLICY or GOMP_SPINCOUNT is set) does not apply.
 """
 
 from __future__ import annotations
@@ -22,8 +24,20 @@ from harness import ROOT, parser
 BUSY = "import time\nwhile True:\n    sum(i * i for i in range(10000))\n"
 
 
-def one_run(policy: str, frames: int, size: int, out: Path) -> float:
-    env = {**os.environ, "OMP_WAIT_POLICY": policy, "OMP_NUM_THREADS": "2", "PYTHONPATH": str(ROOT)}
+def variant_env(variant: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    if variant.startswith("spin="):
+        env["GOMP_SPINCOUNT"] = variant.removeprefix("spin=")
+        env["OMP_WAIT_POLICY"] = ""  # set but empty: libgomp's default policy, dreamvideo leaves it alone
+    elif variant != "default":
+        env["OMP_WAIT_POLICY"] = variant.upper()
+    else:
+        env["OMP_WAIT_POLICY"] = ""
+    return env
+
+
+def one_run(variant: str, frames: int, size: int, out: Path) -> float:
+    env = {**variant_env(variant), "OMP_NUM_THREADS": "2", "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "dreamvideo", "zoom", "--frames", str(frames), "--size", f"{size}x{size}",
                "-o", str(out), "--precision", "fp32"]
     start = time.perf_counter()
@@ -33,7 +47,7 @@ def one_run(policy: str, frames: int, size: int, out: Path) -> float:
 
 def condition(label: str, args, busy: bool) -> None:
     helper = subprocess.Popen([sys.executable, "-c", BUSY]) if busy else None
-    times: dict[str, list[float]] = {"ACTIVE": [], "PASSIVE": []}
+    times: dict[str, list[float]] = {variant: [] for variant in args.variants}
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for run in range(args.repeats):
@@ -43,9 +57,10 @@ def condition(label: str, args, busy: bool) -> None:
     finally:
         if helper is not None:
             helper.kill()
-    active, passive = (statistics.median(times[p]) for p in ("ACTIVE", "PASSIVE"))
-    print(f"{label:28} spin (ACTIVE) {active:7.1f} s   sleep (PASSIVE) {passive:7.1f} s   "
-          f"speed-up {active / passive:5.2f}x   runs {times}", flush=True)
+    medians = {variant: statistics.median(runs) for variant, runs in times.items()}
+    base = medians.get("default") or next(iter(medians.values()))
+    print(f"{label}: " + "   ".join(f"{variant} {seconds:.1f} s ({base / seconds:.2f}x)"
+                                    for variant, seconds in medians.items()), flush=True)
 
 
 def main() -> None:
@@ -53,6 +68,7 @@ def main() -> None:
     made.add_argument("--frames", type=int, default=24)
     made.add_argument("--size", type=int, default=256)
     made.add_argument("--repeats", type=int, default=2)
+    made.add_argument("--variants", nargs="+", default=["default", "active", "passive", "spin=10000"])
     args = made.parse_args()
     print(f"load before: {os.getloadavg()[0]:.1f}; zoom {args.frames} frames at {args.size} px, 2 threads, fp32")
     condition("quiet machine", args, busy=False)

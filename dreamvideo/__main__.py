@@ -16,11 +16,13 @@ from typing import NoReturn
 
 
 def main() -> None:
-    # torch's OpenMP threads spin while they wait for each other; on a machine that is doing anything else
-    # (another app, a second render) a spinning thread holds a core the other one needs, and a 2-thread dream
-    # ran many times slower (benchmarks/bench_wait.py). Sleeping instead costs little when the machine is
-    # quiet. Set before torch loads; a user's own OMP_WAIT_POLICY wins.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # torch's OpenMP threads (libgomp) spin 300,000 times before they sleep while they wait for each other.
+    # Beside any other work (another app, a second render) a spinning thread holds the core the other
+    # thread needs: the README's zoom took 15x longer with one core busy elsewhere. Spinning 10,000 times
+    # costs nothing measurable on a quiet machine and cuts that to 2.5x (benchmarks/bench_wait.py).
+    # Set before torch loads; a user's own OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
+    if not {"OMP_WAIT_POLICY", "GOMP_SPINCOUNT"} & os.environ.keys():
+        os.environ["GOMP_SPINCOUNT"] = "10000"
     try:
         from .studio.lifeline import hold
 

