@@ -168,7 +168,8 @@ def test_a_killed_studio_takes_its_running_render_with_it(folder):
 
 def test_a_child_stops_when_its_lifeline_ends_without_the_kernels_signal():
     """The portable half of the lifeline (no PR_SET_PDEATHSIG, as off Linux): end-of-file on stdin,
-    which the kernel gives when the studio's process ends, is Ctrl-C for the child. ("held" is said
+    which the kernel gives when the studio's process ends, is Ctrl-C for the child, even when the studio was
+    started in the background with Ctrl-C ignored (its children inherit that). ("held" is said
     inside the try, so a busy machine cannot deliver the Ctrl-C before the child listens for it.)"""
     from dreamvideo.studio import lifeline
 
@@ -177,7 +178,8 @@ def test_a_child_stops_when_its_lifeline_ends_without_the_kernels_signal():
             "except KeyboardInterrupt:\n    print('interrupted')\n")
     options = lifeline.child_options()
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                             env={**os.environ, **options.pop("env")}, **options)
+                             env={**os.environ, **options.pop("env")}, **options,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))  # as under nohup ... &
     try:
         assert child.stdout.readline() == "held\n"
         lifeline.release(child)  # what the kernel does to the studio's end when the studio dies

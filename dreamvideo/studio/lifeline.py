@@ -49,6 +49,9 @@ def hold() -> None:
     parent = os.environ.pop(ENV, None)  # this process's own children are not the studio's
     if parent is None:
         return
+    # Ctrl-C is how the studio cancels a render: a studio started in the background (``nohup ... &``),
+    # whose shell ignored Ctrl-C, would hand that on to its children, and Cancel would do nothing.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     by_kernel = _parent_death_signal()
     if str(os.getppid()) != parent:  # the studio died before the signal was asked for
         threading.Thread(target=_stop, args=(False,), daemon=True).start()
