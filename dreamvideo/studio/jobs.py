@@ -174,7 +174,7 @@ class JobQueue:
     def _run(self, job: Job) -> None:
         folder = self.root / job.id
         args = child.command(job.kind, job.input, job.output, folder / "settings.yaml", job.restart)
-        watch = child.Watch(self.folder / job.output, job.frames_total, bool(job.settings.get("preview")))
+        watch = child.Watch(self.folder / job.output, job.frames_total, job.preview)
         with self.lock:
             if self.stopping or job.state != "queued":
                 return

@@ -179,8 +179,7 @@ def resume(job_id: str, request: Request) -> dict[str, Any]:
     if job.output in queue(request).active_outputs():
         raise HTTPException(409, f"another job is writing {job.output}")
     output = folder(request) / job.output
-    preview = bool(job.settings.get("preview"))
-    if output.exists() and not layout.work_folder(output, preview).exists():
+    if output.exists() and not layout.work_folder(output, job.preview).exists():
         # another render finished there since (with replace): resuming would overwrite it unasked
         raise HTTPException(409, f"{job.output} has been rendered since this job stopped; render again instead")
     queue(request).resume(job)
@@ -197,8 +196,7 @@ def latest_frame(job_id: str, request: Request) -> Response:
     """
     job = find(request, job_id)
     output = folder(request) / job.output
-    preview = bool(job.settings.get("preview"))
-    watch = Watch(output, None, preview)
+    watch = Watch(output, None, job.preview)
     latest = job.latest if job.latest is not None else max(watch.indices(), default=None)
     data = read_frame(folder(request), watch.folder() / layout.name(latest)) if latest is not None else None
     if data is None:
