@@ -88,10 +88,26 @@ def kind_of(output: Path, meta: dict[str, Any]) -> str:
     return "still" if still and "fps" not in meta else "video"
 
 
+def output_of(sidecar: Path) -> Path:
+    """The render a sidecar (``NAME.yaml`` beside ``NAME``) records."""
+    return sidecar.with_name(sidecar.name[:-5] if sidecar.name.endswith(".yaml") else sidecar.name)
+
+
+def recorded(folder: Path, sidecar: Path, data: dict[str, Any]) -> tuple[str, dict[str, Any], str | None]:
+    """What a sidecar's settings ``data`` record beside them, for the gallery and for recalling settings
+    alike: the render's kind, its ``meta`` (popped from ``data``; a hand-edited sidecar may hold anything
+    there) and its input as the API names it (a zoom's ``from``, else ``input``), if still in FOLDER."""
+    meta = data.pop("meta", None)
+    meta = meta if isinstance(meta, dict) else {}
+    kind = kind_of(output_of(sidecar), meta)
+    source = meta.get("from") if kind == "zoom" else meta.get("input")
+    return kind, meta, source_in(folder, sidecar.parent, source)
+
+
 def render_entry(folder: Path, sidecar: Path) -> dict[str, Any] | None:
     """One gallery card: path, kind, size, frames, duration, flicker, strength, date, settings and how
     the page shows it (``play``: "video", "image" or None, then ``poster`` and ``download``)."""
-    output = sidecar.with_name(sidecar.name[:-5])
+    output = output_of(sidecar)
     if not all(folder in path.resolve().parents for path in (sidecar, output)):
         return None  # a link that leads out of the folder
     try:
@@ -101,15 +117,12 @@ def render_entry(folder: Path, sidecar: Path) -> dict[str, Any] | None:
         return None
     if not isinstance(data, dict) or not files:
         return None
-    meta = data.pop("meta", None)
-    meta = meta if isinstance(meta, dict) else {}  # a hand-edited sidecar may hold anything
-    kind = kind_of(output, meta)
-    recorded = len(files) if is_sequence(output) else meta.get("frames") or data.get("frames")
-    frames = 1 if kind == "still" else _count(recorded)
+    kind, meta, source = recorded(folder, sidecar, data)
+    made = len(files) if is_sequence(output) else meta.get("frames") or data.get("frames")
+    frames = 1 if kind == "still" else _count(made)
     fps = _number(meta.get("fps")) or _number(data.get("fps"))
-    source = meta.get("from") if kind == "zoom" else meta.get("input")
     return {
-        "path": relative(folder, output), "kind": kind, "input": source_in(folder, sidecar.parent, source),
+        "path": relative(folder, output), "kind": kind, "input": source,
         "size": data.get("size"), "frames": frames, "fps": fps,
         "duration_s": round(frames / fps, 2) if frames and fps and kind != "still" else None,
         "flicker_ratio": meta.get("flicker_ratio"), "strength": meta.get("strength"),

@@ -19,7 +19,7 @@ from ...settings import describe, resolve, shipped_presets
 from ...settings.kinds import RENDERS as KINDS
 from ..forms import KindName, folder_preset, refuse, validate
 from ..paths import hidden, inside, relative, safe_name
-from ..renders import MAX_SIDECAR, kind_of, parse_sidecar, read_sidecar, source_in
+from ..renders import MAX_SIDECAR, parse_sidecar, read_sidecar, recorded
 from .base import OneLineRoute, folder
 
 router = APIRouter(route_class=OneLineRoute)
@@ -147,12 +147,8 @@ def settings_from(body: FromBody, request: Request) -> dict[str, Any]:
         data = _parsed(lambda: read_sidecar(sidecar), relative(root, sidecar))
     else:
         raise HTTPException(400, "say which render's settings: its path, or a sidecar's text")
-    meta = data.pop("meta", None)
-    meta = meta if isinstance(meta, dict) else {}
-    output = sidecar.with_name(sidecar.name[:-5] if sidecar.name.endswith(".yaml") else sidecar.name)
-    kind = kind_of(output, meta)
-    source = meta.get("from") if kind == "zoom" else meta.get("input")
-    return {"kind": kind, "settings": data, "input": source_in(root, sidecar.parent, source)}
+    kind, _, source = recorded(root, sidecar, data)
+    return {"kind": kind, "settings": data, "input": source}
 
 
 def _parsed(read: Callable[[], Any], name: str) -> dict[str, Any]:
