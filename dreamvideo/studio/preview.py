@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -55,16 +56,24 @@ def first_frame(kind: str, source: Path | None, settings: Settings) -> np.ndarra
     return sources.load_image(source, max(_shrunk((image.shape[1], image.shape[0]), settings)))
 
 
+def seeded(settings: Settings) -> Settings:
+    """The settings with a seed (0 when none): a preview, and a sheet, dream the same each time."""
+    return settings if settings.seed is not None else settings.model_copy(update={"seed": 0})
+
+
+def dream_png(frame: np.ndarray, settings: Settings, model: Any) -> bytes:
+    """``frame`` dreamed as the render dreams its first frame (its own engine, frame 0), as PNG bytes.
+    Call it under ``_lock``: previews and sheets take turns."""
+    engine = Engine(settings, RunOptions(), model)
+    engine.check_size(frame.shape[1], frame.shape[0])
+    engine.prepare(frame)
+    buffer = io.BytesIO()
+    Image.fromarray(engine.dream(frame, 0)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def render_preview(kind: str, source: Path | None, settings: Settings) -> bytes:
     """The dreamed first frame as PNG bytes (run it on a worker thread)."""
-    if settings.seed is None:  # the engine seeds frame i with seed + i
-        settings = settings.model_copy(update={"seed": 0})
+    settings = seeded(settings)  # the engine seeds frame i with seed + i
     with _lock:
-        frame = first_frame(kind, source, settings)
-        engine = Engine(settings, RunOptions(), cached_model(settings))  # the render's own engine
-        engine.check_size(frame.shape[1], frame.shape[0])
-        engine.prepare(frame)
-        dreamed = engine.dream(frame, 0)
-    buffer = io.BytesIO()
-    Image.fromarray(dreamed).save(buffer, format="PNG")
-    return buffer.getvalue()
+        return dream_png(first_frame(kind, source, settings), settings, cached_model(settings))

@@ -11,7 +11,6 @@ small dream, not the whole sheet. This module loads torch.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import re
@@ -20,18 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from ..errors import DreamError
 from ..media.inputs import STILL, kind_of
 from ..models import model_info
-from ..render.engine import Engine, RunOptions, cached_model
+from ..render.engine import cached_model
 from ..settings import Settings
 from ..settings.kinds import RENDERS as KINDS
 from .models import min_side
 from .paths import inside, relative
 from .preview import _lock as dreaming  # the one lock previews dream under: a sheet's dreams take turns with them
-from .preview import first_frame
+from .preview import dream_png, first_frame
 
 KEPT = 40  # sheets kept per kind; the oldest go first
 KEY = re.compile(r"[0-9a-f]{24}")
@@ -120,7 +118,7 @@ def dream_all(frame: np.ndarray, variants: list[Settings]) -> list[bytes]:
         for i in indices:
             with dreaming:
                 model = cached_model(shared).upto(variants[i].all_layers())
-                out[i] = _dream(frame, variants[i], model)
+                out[i] = dream_png(frame, variants[i], model)
     return out
 
 
@@ -133,21 +131,6 @@ def fits(frame: np.ndarray, variants: list[Settings]) -> None:
             if (need := min_side(spec, layer)) > min(height, width):
                 raise DreamError(f"these pictures are {width}x{height}: too small for layer {layer}, which needs "
                                  f"{need} px on the short side; ask for a larger size or a shallower layer")
-
-
-def _dream(frame: np.ndarray, settings: Settings, model: Any) -> bytes:
-    """One variation, as a preview dreams it (same engine, frame 0)."""
-    engine = Engine(settings, RunOptions(), model)
-    engine.check_size(frame.shape[1], frame.shape[0])
-    engine.prepare(frame)
-    buffer = io.BytesIO()
-    Image.fromarray(engine.dream(frame, 0)).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def seeded(settings: Settings) -> Settings:
-    """The settings with a seed (0 when none, as a preview): a sheet dreams the same each time."""
-    return settings if settings.seed is not None else settings.model_copy(update={"seed": 0})
 
 
 def with_local_weights(root: Path, settings: Settings) -> Settings:
