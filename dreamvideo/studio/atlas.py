@@ -13,8 +13,9 @@ from typing import Any
 
 from ..settings import Settings
 from .models import atlas_layers
+from .forms import with_local_weights
 from .preview import seeded
-from .sheets import dream_all, dream_fields, identity, key_of, load, save, start_frame, with_local_weights
+from .sheets import dream_all, dream_fields, identity, key_of, load, save, start_frame
 
 
 def make_atlas(root: Path, source: Path | None, settings: Settings, layers: list[str] | None,

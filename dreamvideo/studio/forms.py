@@ -23,6 +23,7 @@ from ..settings import Settings, resolve, shipped_presets
 from ..settings.kinds import RENDERS as KINDS  # what the studio queues
 from ..settings.presets import PRESET_PACKAGE, merge
 from ..settings.schema import FILE_SETTINGS
+from .paths import inside
 from .words import in_words
 
 KindName = Literal[tuple(KINDS)]  # type: ignore[valid-type]  # a request's `kind`: a name in the kind table
@@ -118,3 +119,11 @@ def _confine_files(settings: Settings, folder: Path) -> None:
             raise refuse("objective", f"guide image '{guide}' is outside the studio folder")
         if not real.is_file():
             raise refuse("objective", f"guide image '{guide}' is not a file")
+
+
+def with_local_weights(root: Path, settings: Settings) -> Settings:
+    """A relative `weights` file read from the folder, where validation found it: the server's cwd is not
+    the folder (a job's child runs in it; a preview or a sheet, dreamed in the server, does not)."""
+    if not settings.weights or settings.weights == "random":
+        return settings
+    return settings.model_copy(update={"weights": str(inside(root, settings.weights, must_exist=True))})

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from ..settings import Settings
 from ..settings.kinds import RENDERS as KINDS
-from .forms import validate
+from .forms import validate, with_local_weights
 
 MAX_VALUES = 4  # per axis: a 4x4 grid at most
 # What an axis may vary: a still's settings, less its size (the grid's) and what leaves one picture as it is.
@@ -91,7 +91,7 @@ def _checked(root: Path, data: dict[str, Any], axes: dict[str, str], preset: str
 
 def make_grid(root: Path, source: Path | None, planned: list[tuple[Any, Any, Settings]], size: int) -> dict[str, Any]:
     """``POST /api/grid``'s answer: each cell's picture URL and full settings (cached, else dreamed now)."""
-    from .sheets import dream_all, dream_fields, identity, key_of, load, save, start_frame, with_local_weights
+    from .sheets import dream_all, dream_fields, identity, key_of, load, save, start_frame
 
     started = time.perf_counter()
     key = key_of({"what": "grid", **identity(root, source), "size": size,

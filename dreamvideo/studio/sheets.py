@@ -27,7 +27,7 @@ from ..render.engine import cached_model
 from ..settings import Settings
 from ..settings.kinds import RENDERS as KINDS
 from .models import min_side
-from .paths import inside, relative
+from .paths import relative
 from .preview import _lock as dreaming  # the one lock previews dream under: a sheet's dreams take turns with them
 from .preview import dream_png, first_frame
 
@@ -131,10 +131,3 @@ def fits(frame: np.ndarray, variants: list[Settings]) -> None:
             if (need := min_side(spec, layer)) > min(height, width):
                 raise DreamError(f"these pictures are {width}x{height}: too small for layer {layer}, which needs "
                                  f"{need} px on the short side; ask for a larger size or a shallower layer")
-
-
-def with_local_weights(root: Path, settings: Settings) -> Settings:
-    """A relative `weights` file read from the folder, where validation found it (the server's cwd is elsewhere)."""
-    if not settings.weights or settings.weights == "random":
-        return settings
-    return settings.model_copy(update={"weights": str(inside(root, settings.weights, must_exist=True))})

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
@@ -18,10 +16,11 @@ from ..forms import refuse, validate
 from ..models import how, listing
 from .base import OneLineRoute, folder
 from .jobs import source_path
-from .preview import WAITING
+from .preview import in_worker
 
 router = APIRouter(route_class=OneLineRoute)
 MAX_LAYERS = 12  # layers an atlas dreams when the page names them
+BUSY = "the studio is busy dreaming previews; wait for them, then ask again"  # a sheet's 429
 
 
 class AtlasBody(BaseModel):
@@ -53,7 +52,7 @@ async def atlas(body: AtlasBody, request: Request) -> dict[str, Any]:
         raise refuse("layers", str(exc)) from None
     from ..atlas import make_atlas  # loads torch: only when an atlas is asked for
 
-    return await in_worker(request, make_atlas, root, start(root, body.input), settings, layers, body.size)
+    return await in_worker(request, BUSY, make_atlas, root, start(root, body.input), settings, layers, body.size)
 
 
 @router.get("/api/atlas/{key}/{layer}.png")
@@ -70,18 +69,6 @@ def usable(settings: Settings) -> None:
 def start(root: Path, name: str | None) -> Path | None:
     """The input file in the folder, or None for noise."""
     return None if name in (None, "", "noise") else source_path(root, "still", name)
-
-
-async def in_worker(request: Request, call: Callable[..., Any], *args: Any) -> Any:
-    """Run a sheet on a worker thread as a preview runs: counted with the previews, refused when too many wait."""
-    state = request.app.state
-    if state.previews >= WAITING:
-        raise HTTPException(429, "the studio is busy dreaming previews; wait for them, then ask again")
-    state.previews += 1
-    try:
-        return await run_in_threadpool(call, *args)
-    finally:
-        state.previews -= 1
 
 
 def picture(request: Request, what: str, key: str, name: str) -> FileResponse:

@@ -9,8 +9,9 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from ..grid import Axis, cells, check_axes, make_grid
-from .atlas import in_worker, picture, start, usable
+from .atlas import BUSY, picture, start, usable
 from .base import OneLineRoute, folder
+from .preview import in_worker
 
 router = APIRouter(route_class=OneLineRoute)
 
@@ -34,7 +35,7 @@ async def grid(body: GridBody, request: Request) -> dict[str, Any]:
     planned = cells(root, body.settings, body.x, body.y, body.preset)
     for _, _, settings in planned:
         usable(settings)
-    return await in_worker(request, make_grid, root, start(root, body.input), planned, body.size)
+    return await in_worker(request, BUSY, make_grid, root, start(root, body.input), planned, body.size)
 
 
 @router.get("/api/grid/{key}/{index}.png")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -9,8 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from ..forms import KindName, validate
-from ..paths import inside
+from ..forms import KindName, validate, with_local_weights
 from .base import OneLineRoute, folder
 from .jobs import source_path
 
@@ -30,20 +30,23 @@ async def preview(body: PreviewBody, request: Request) -> Response:
     """Dream the render's first frame (the image, the clip's first frame, or the seeded noise) at 256 px."""
     settings = validate(body.settings, folder(request), body.preset)
     source = source_path(folder(request), body.kind, body.input)
-    if settings.weights and settings.weights != "random":
-        # The server's cwd is not the folder (a job's child runs in it; a preview does not): a relative
-        # weights path must be loaded from the folder, where validation found it, not from the cwd.
-        weights = str(inside(folder(request), settings.weights, must_exist=True))
-        settings = settings.model_copy(update={"weights": weights})
-    # loads torch: only when a preview is asked for
-    from ..preview import render_preview
+    settings = with_local_weights(folder(request), settings)
+    from ..preview import render_preview  # loads torch: only when a preview is asked for
 
-    state = request.app.state  # previews in flight, per app (the endpoint is async: one event loop, no lock)
-    if state.previews >= WAITING:  # a burst of previews must not take every worker thread (the page would freeze)
-        raise HTTPException(429, "a preview is already being dreamed; wait for it, then ask again")
+    png = await in_worker(request, "a preview is already being dreamed; wait for it, then ask again",
+                          render_preview, body.kind, source, settings)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+async def in_worker(request: Request, busy: str, call: Callable[..., Any], *args: Any) -> Any:
+    """``call(*args)`` on a worker thread, counted with the previews and sheets in flight (per app; the
+    endpoints are async: one event loop, no lock); refused (429, ``busy``) when too many run or wait,
+    so a burst of them cannot take every worker thread (the page would freeze)."""
+    state = request.app.state
+    if state.previews >= WAITING:
+        raise HTTPException(429, busy)
     state.previews += 1
     try:
-        png = await run_in_threadpool(render_preview, body.kind, source, settings)
+        return await run_in_threadpool(call, *args)
     finally:
         state.previews -= 1
-    return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
