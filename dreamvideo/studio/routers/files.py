@@ -104,15 +104,21 @@ class HeldFileResponse(FileResponse):
 @router.get("/api/files")
 def pickable(request: Request) -> list[dict[str, Any]]:
     """Images, clips and audio in FOLDER (hidden folders skipped), for the input picker."""
-    root, found = folder(request), []
+    return [{"path": name} for name in walked(folder(request), PICKABLE, 2000)]
+
+
+def walked(root: Path, suffixes: tuple[str, ...], limit: int) -> list[str]:
+    """Regular files in ROOT named with one of ``suffixes``, as relative names in walk order (hidden
+    files and folders skipped): what the input picker and the Live panel offer; at most ``limit``."""
+    found: list[str] = []
     for base, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(names):
             path = os.path.join(base, name)
-            if name.lower().endswith(PICKABLE) and not name.startswith(".") and _regular(path):
-                found.append({"path": relative(root, Path(path))})
-        if len(found) > 2000:
-            break
+            if name.lower().endswith(suffixes) and not name.startswith(".") and _regular(path):
+                found.append(relative(root, Path(path)))
+                if len(found) >= limit:
+                    return found
     return found
 
 

@@ -8,7 +8,6 @@ as the studio's inputs are: ``test``, a camera number, or a clip inside the fold
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from ...media.inputs import VIDEO, input_suffixes
 from ..live_hub import LiveHub
 from ..paths import hidden, inside, relative, relative_name
 from .base import OneLineRoute, folder
+from .files import walked
 
 router = APIRouter(route_class=OneLineRoute)
 RATE = 30  # frames a second at most per viewer: the stream looks for a newer frame this often
@@ -103,11 +103,4 @@ def checked_source(root: Path, spec: str) -> tuple[str, str]:
 
 def clips(root: Path, limit: int = 500) -> list[str]:
     """Video clips in the folder (hidden folders skipped), for the panel's source picker."""
-    found: list[str] = []
-    for base, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [relative(root, Path(base, name)) for name in sorted(names)
-                  if name.lower().endswith(CLIPS) and not name.startswith(".")]
-        if len(found) >= limit:
-            break
-    return found[:limit]
+    return walked(root, CLIPS, limit)
