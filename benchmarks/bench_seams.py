@@ -93,7 +93,7 @@ def main() -> int:
     size = sources.fit_longest(info.width, info.height, args.size, even=True)
     inputs = list(sources.read_frames(info, size, 0, None, args.frames))
     total = len(inputs)
-    base = ChunkJob(settings=settings, device="cpu", source=str(clip), size=size, start=0.0, end=None,
+    base = ChunkJob(settings=settings, device="cpu", info=info, source=str(clip), size=size, start=0.0, end=None,
                     chunk=Chunk(0, 0, total))
     print(f"clip {clip.name}: {total} frames at {size[0]}x{size[1]}, steps {args.steps}, "
           f"coherence {settings.coherence}")

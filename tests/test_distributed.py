@@ -226,7 +226,7 @@ def test_a_workers_chunks_and_the_studios_previews_share_one_model_cache(tmp_pat
     chunks = plan(8, 4, 1)
     for chunk in chunks:
         job = worker.ChunkJob(settings=settings, device=None, info=sources.probe(clip), source=str(clip),
-                              size=(64, 48), start=0.0, end=None, chunk=chunk, total=8, fps=16.0, octaves=None)
+                              size=(64, 48), start=0.0, end=None, chunk=chunk, total=8, octaves=None)
         assert [index for index, *_ in worker.dream_chunk(job)][:1] == [chunk.first]
     assert len(chunks) == 2 and len(built) == 1
     assert engine.cached_model(settings) is next(iter(engine._models.values()))  # what a preview is given

@@ -215,7 +215,7 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     ends = {k: marker["last"] for k, marker in markers.items() if marker}
     todo = {c.number: ChunkJob(settings=settings, device=options.device, info=clip.info, source=None,
                                size=clip.size, start=clip.start, end=clip.end, chunk=c, total=expected,
-                               fps=clip.fps, octaves=octaves) for c in plan_ if c.number not in ends}
+                               octaves=octaves) for c in plan_ if c.number not in ends}
     if ends:
         progress.note(f"resuming: {len(ends)} finished chunk(s) in {store.folder} are kept")
     advance = progress.task("frames", total)

@@ -22,10 +22,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Hashable, Iterator
 
-from ..errors import DreamError, first_line
-from .ray_backend import CPU_THREADS, RETRIES, Cluster
-
-DIED = f"its worker died {RETRIES + 1} times (out of memory, or killed)"
+from ..errors import DreamError
+from .ray_backend import CPU_THREADS, DIED, RETRIES, Cluster, one_line
 
 
 def check_workers(workers: int) -> None:
@@ -51,9 +49,8 @@ def _serve(conn: Connection) -> None:
             for item in function(argument):
                 conn.send(("item", item))
             conn.send(("done", None))
-        except Exception as exc:  # the chunk failed for good: said in one line, like Ray's cause()
-            conn.send(("error", first_line(exc) if isinstance(exc, DreamError)
-                       else f"{type(exc).__name__}: {first_line(exc)}"))
+        except Exception as exc:  # the chunk failed for good: said in one line, as Ray's cause() does
+            conn.send(("error", one_line(exc)))
 
 
 @dataclass

@@ -22,6 +22,7 @@ from typing import Any, Callable, Hashable, Iterator
 from ..errors import DreamError, first_line
 
 RETRIES = 2  # Ray re-runs a task whose worker died this many times before it fails for good
+DIED = f"its worker died {RETRIES + 1} times (out of memory, or killed)"  # the cause, with either backend
 # torch's CPU kernels round differently with different thread counts, and a dream
 # chain turns that into visible differences within frames. CPU workers therefore
 # always use this many threads, so the frames never depend on how many workers run.
@@ -189,17 +190,21 @@ def materialise(handle: Any) -> Path:
     return _MATERIALISED[key]
 
 
+def one_line(exc: BaseException) -> str:
+    """A task's exception in one line, as both backends report it: a DreamError plainly, else with its type."""
+    return first_line(exc) if isinstance(exc, DreamError) else f"{type(exc).__name__}: {first_line(exc)}"
+
+
 def cause(exc: BaseException) -> str:
     """One line saying why a task failed for good, without Ray's wrapping."""
     ray = ray_module()
     inner = getattr(exc, "cause", None) or exc
-    if isinstance(inner, DreamError):
-        return first_line(inner)
-    if isinstance(exc, ray.exceptions.WorkerCrashedError) or "died" in str(exc).split("\n")[0]:
-        return f"its worker died {RETRIES + 1} times (out of memory, or killed)"
-    if isinstance(exc, ray.exceptions.TaskCancelledError):
-        return "cancelled"
-    return f"{type(inner).__name__}: {first_line(inner)}"
+    if not isinstance(inner, DreamError):
+        if isinstance(exc, ray.exceptions.WorkerCrashedError) or "died" in str(exc).split("\n")[0]:
+            return DIED
+        if isinstance(exc, ray.exceptions.TaskCancelledError):
+            return "cancelled"
+    return one_line(inner)
 
 
 def stream(generators: dict[Hashable, Any], on_item: Callable[[Hashable, Any], None],

@@ -43,9 +43,8 @@ class ChunkJob:
     end: float | None
     chunk: Chunk
     # As the single-process render sets them: schedules run over the clip's frame count
-    # and rate, and small frames dream with the octaves that fit.
+    # (and `info`'s rate), and small frames dream with the octaves that fit.
     total: int | None = None
-    fps: float = 24.0
     octaves: int | None = None
 
 
@@ -132,7 +131,7 @@ def _plan(job: ChunkJob, engine: Engine, frames: Iterator[np.ndarray], scratch: 
     """The single-process video plan. Its per-frame coherence state goes to a scratch store:
     a chunk is redone whole, so that state is never read back."""
     return VideoPlan(engine, job.settings, frames, job.total, FrameStore(scratch, {"kind": "chunk"}),
-                     fps=job.fps, octaves=job.octaves, start=job.chunk.dream_start)
+                     fps=float(job.info.fps), octaves=job.octaves, start=job.chunk.dream_start)
 
 
 def _gain(plan: VideoPlan) -> float | None:

@@ -18,13 +18,12 @@ from ..errors import SettingsError
 from ..settings import Settings
 from ..settings.kinds import fields_for
 from ..settings.expressions import AUDIO_FEATURES
-from ..settings.presets import format_errors
+from ..settings.presets import format_errors, merge
 from .slots import Latest, Stamped
 from .stats import LiveStats
 
 # What a running dream cannot change: the network, the frame size and the encoding are fixed at start.
 FIXED = {"model", "weights", "precision", "tile", "size", "fps", "crf", "codec", "bit_depth", "description", "meta"}
-EXCLUSIVE = {"layers": "objective", "objective": "layers"}  # setting one clears the other
 
 
 def check_sound(settings: Settings, listening: bool) -> Settings:
@@ -75,11 +74,7 @@ class LiveControls:
             fixed = "is fixed while live" if name in FIXED or name in Settings.model_fields else "is not a setting"
             raise SettingsError(f"live: `{name}` {fixed}")
         with self._lock:
-            data = self._settings.to_yaml_dict()
-            data.pop("meta", None)
-            data[name] = value
-            if name in EXCLUSIVE:
-                data.pop(EXCLUSIVE[name], None)
+            data = merge(self._settings.to_yaml_dict(), {name: value})  # `layers` clears `objective` and back
             try:
                 settings = Settings.model_validate(data)
             except ValidationError as exc:

@@ -12,7 +12,6 @@ is returned (and written into the recording's sidecar).
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import threading
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from ..media.encode import check_video_output
 from ..progress import Reporter, Silent
 from ..render.common import with_seed
 from ..render.engine import RunOptions
+from ..render.hardware import usable_cpus
 from ..render.sidecar import sidecar_text
 from ..settings import Settings
 from .audio_in import AudioIn
@@ -130,11 +130,11 @@ def _dropped_on_error(sinks: list[Sink]) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _a_core_for_the_display() -> Iterator[None]:
-    """Torch's CPU threads one fewer than the cores (while the run lasts): the display, decoder and
+    """Torch's CPU threads one fewer than the usable cores (while the run lasts): the display, decoder and
     encoder need a core of their own, or every shown frame waits for a gradient step."""
     import torch
 
-    threads, cores = torch.get_num_threads(), os.cpu_count() or 1
+    threads, cores = torch.get_num_threads(), usable_cpus()
     if threads >= cores > 1:
         torch.set_num_threads(cores - 1)
     try:

@@ -23,9 +23,8 @@ from ..media.files import atomic
 from ..media.mux import Audio, audio_span, write_looped
 from ..render.assemble import say_fit
 from ..render.sidecar import sidecar_path
-from .slots import Stamped
-from .sources import SourceAudio
 from .slots import Latest, Stamped
+from .sources import SourceAudio
 
 Sidecar = Callable[..., str]  # (summary line, frames written, **more facts) -> the sidecar's YAML
 

@@ -84,6 +84,7 @@ function lostToken() {
 export const kindFields = (kind) => state.schema["x-kinds"][kind] || [];
 export const kindInfo = (kind) => state.schema["x-kind-table"][kind] || {};
 export const suffixOf = (path) => (/\.[^./]+$/.exec(String(path).toLowerCase()) || [""])[0];
+export const hasOption = (select, value) => [...select.options].some((o) => o.value === value);
 
 export function label(name) {
   // "Frame Octaves" (pydantic's title) -> "Frame octaves": a label, not a code name.

@@ -1,6 +1,6 @@
 // The layer atlas: the current input dreamed small at every layer of the chosen model, one click to pick one.
 import { $, el, human, on, post } from "/static/lib.js";
-import { busy, request, sheetSize, words } from "/static/panels/form.js";
+import { busy, request, sheetBody, words } from "/static/panels/form.js";
 import { setValue } from "/static/panels/fields.js";
 import { showLayers } from "/static/panels/models.js";
 
@@ -20,14 +20,12 @@ function figure(layer) {
 }
 
 async function dreamAtlas() {
-  const button = $("atlas-button"), form = request();
+  const button = $("atlas-button");
   $("atlas-error").textContent = "";
   $("atlas-note").textContent = "dreaming each layer…";
   busy(button, true);
   try {
-    const body = { input: form.input === "noise" ? null : form.input, model: form.settings.model || null,
-                   size: sheetSize(), settings: form.settings };
-    const answer = await (await post("/api/atlas", body)).json();
+    const answer = await (await post("/api/atlas", sheetBody(request()))).json();
     $("atlas").replaceChildren(...answer.layers.map(figure));
     $("atlas-note").textContent = `${answer.layers.length} layers of ${answer.model}, `
       + (answer.cached ? "from the cache" : `${human(answer.seconds, "s")}`) + ". Click one to use it.";

@@ -54,6 +54,9 @@ export function sheetSize() {
   return Math.max(32, Math.min(160, sides ? Math.max(...sides.map(Number)) : 160));
 }
 
+// What the atlas and the grid post: the server reads input "noise" as none and the model from the settings.
+export const sheetBody = (form) => ({ input: form.input, settings: form.settings, size: sheetSize() });
+
 export function clearErrors(scope = document) {
   for (const node of scope.querySelectorAll("[data-error-for]")) node.textContent = "";
   for (const node of scope.querySelectorAll(".field.invalid")) node.classList.remove("invalid");

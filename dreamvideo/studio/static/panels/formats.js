@@ -1,5 +1,5 @@
 // The output: its name, format and codec, from the formats table (/api/schema's x-formats).
-import { $, el, kindFields, kindInfo, on, state, suffixOf } from "/static/lib.js";
+import { $, el, hasOption, kindFields, kindInfo, on, state, suffixOf } from "/static/lib.js";
 
 const formats = (suffix) => state.schema["x-formats"].filter((f) => f.suffix === suffix && !f.sequence);
 const hasCodec = () => "codec" in state.schema.properties && kindFields($("kind").value).includes("codec");
@@ -42,7 +42,7 @@ function chooseFormat() {
 function typeOutput() {
   // A typed suffix the kind can write chooses the format.
   const suffix = suffixOf($("output").value.trim());
-  if ([...$("format").options].some((o) => o.value === suffix) && $("format").value !== suffix) {
+  if (hasOption($("format"), suffix) && $("format").value !== suffix) {
     $("format").value = suffix;
     showCodecs();
   }
@@ -50,7 +50,7 @@ function typeOutput() {
 
 export function chooseSuffix(path) {
   // A render's own format, when it is back in the form (Edit).
-  if ([...$("format").options].some((o) => o.value === suffixOf(path))) $("format").value = suffixOf(path);
+  if (hasOption($("format"), suffixOf(path))) $("format").value = suffixOf(path);
   showCodecs();
 }
 

@@ -2,7 +2,7 @@
 // each axis, up to 4x4; a click on a cell puts its settings in the form.
 import { $, el, human, kindFields, label, on, post, state } from "/static/lib.js";
 import { fieldType } from "/static/panels/fields.js";
-import { busy, request, sheetSize, words } from "/static/panels/form.js";
+import { busy, request, sheetBody, words } from "/static/panels/form.js";
 import { currentModel } from "/static/panels/models.js";
 import { loadSettings } from "/static/panels/recall.js";
 
@@ -59,15 +59,14 @@ function draw(answer, x, y) {
 }
 
 async function dreamGrid() {
-  const form = request(), button = $("grid-button");
+  const button = $("grid-button");
   const x = { field: $("grid-x-field").value, values: parse($("grid-x-field").value, $("grid-x-values").value) };
   const y = { field: $("grid-y-field").value, values: parse($("grid-y-field").value, $("grid-y-values").value) };
   $("grid-error").textContent = "";
   $("grid-note").textContent = `dreaming ${x.values.length * y.values.length} variations…`;
   busy(button, true);
   try {
-    const answer = await (await post("/api/grid", { input: form.input === "noise" ? null : form.input,
-      settings: form.settings, x, y, size: sheetSize() })).json();
+    const answer = await (await post("/api/grid", { ...sheetBody(request()), x, y })).json();
     draw(answer, x, y);
     $("grid-note").textContent = `${answer.cells.length} cells in ${human(answer.seconds, "s")}. Click one to use it.`;
   } catch (error) {

@@ -1,6 +1,6 @@
 // The input: pick a file in the folder, upload one, or drop pictures, clips, music, render cards or sidecars
 // anywhere on the page.
-import { $, el, json, on, say, state, suffixOf } from "/static/lib.js";
+import { $, el, hasOption, json, on, say, state, suffixOf } from "/static/lib.js";
 import { clearErrors, matchesKind, showKindFields, takesNoise } from "/static/panels/form.js";
 import { setValue } from "/static/panels/fields.js";
 import { settingsFrom } from "/static/panels/recall.js";
@@ -16,7 +16,7 @@ export async function loadInputs(select) {
   const noisy = Object.keys(state.schema["x-kind-table"]).filter(takesNoise).join(", ");
   $("input").replaceChildren(el("option", { value: "noise", text: `noise (${noisy} only)` }),
                              ...files.filter((f) => !isAudio(f.path)).map((f) => el("option", { value: f.path, text: f.path })));
-  if (current && [...$("input").options].some((o) => o.value === current)) $("input").value = current;
+  if (current && hasOption($("input"), current)) $("input").value = current;
   $("audio-files").replaceChildren(...files.filter((f) => isAudio(f.path)).map((f) => el("option", { value: f.path })));
   fitInput();
 }

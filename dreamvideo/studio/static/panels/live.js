@@ -1,7 +1,8 @@
 // The Live panel: a live dream's stream, start/stop, its controls and figures (GET /api/live and friends).
 // Self-mounting (index.html loads it beside main.js): it fills <details id="live"> when the server says live is
-// available, with its own DOM and plain fetch (the studio's cookie). Folded away unless a session runs (as under
-// `live --serve`); it opens when one starts, and shows no picture while stopped.
+// available, with lib.js's DOM and API helpers (a 401 goes through its lost-token path, as in every panel). Folded
+// away unless a session runs (as under `live --serve`); it opens when one starts, and shows no picture while stopped.
+import { el, human, json, post, session } from "/static/lib.js";
 
 const root = document.getElementById("live");
 const CONTROLS = [  // [name, label, min, max, step]; layers is a select of the model's layers
@@ -13,49 +14,31 @@ const CONTROLS = [  // [name, label, min, max, step]; layers is a select of the 
 let view, idle, picker, startButton, stopButton, layerSelect, statsLine, errorLine, streaming = false;
 const inputs = {};
 
-function make(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else if (value != null) node.setAttribute(key, value);
-  }
-  node.append(...children);
-  return node;
-}
-
-const rounded = (n) => (n == null ? "–" : Math.abs(n) >= 100 ? String(Math.round(n)) : String(Number(n.toPrecision(3))));
-
-async function call(path, body) {
-  const options = body === undefined ? {} :
-    {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)};
-  const response = await fetch(path, {credentials: "same-origin", ...options});
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.error || `${response.status} ${response.statusText}`);
-  return data;
-}
+// The figures as a person reads them; a missing one shows as a dash.
+const rounded = (n) => (n == null ? "–" : human(n));
 
 function mount(state) {
-  view = make("img", {id: "live-view", alt: "the live dream", hidden: ""});
-  idle = make("p", {id: "live-idle", class: "live-idle"}, "Stopped. Pick a source and press Start to dream it live.");
-  picker = make("select", {id: "live-source", "aria-label": "Live source"});
-  startButton = make("button", {type: "button", id: "live-start", onclick: start}, "Start");
-  stopButton = make("button", {type: "button", id: "live-stop", onclick: stop}, "Stop");
-  layerSelect = make("select", {id: "live-layers", onchange: () => change("layers", layerSelect.value)},
-    ...state.layers.map((name) => make("option", {value: name}, name)));
-  const fields = [make("label", {}, "Layer", layerSelect)];
+  view = el("img", {id: "live-view", alt: "the live dream", hidden: true});
+  idle = el("p", {id: "live-idle", class: "live-idle"}, "Stopped. Pick a source and press Start to dream it live.");
+  picker = el("select", {id: "live-source", "aria-label": "Live source"});
+  startButton = el("button", {type: "button", id: "live-start", onclick: start}, "Start");
+  stopButton = el("button", {type: "button", id: "live-stop", onclick: stop}, "Stop");
+  layerSelect = el("select", {id: "live-layers", onchange: () => change("layers", layerSelect.value)},
+    ...state.layers.map((name) => el("option", {value: name}, name)));
+  const fields = [el("label", {}, "Layer", layerSelect)];
   for (const [name, label, min, max, step] of CONTROLS) {
-    const input = make("input", {id: `live-${name}`, type: name === "octaves" ? "number" : "range", min, max, step});
-    const shown = make("output", {id: `live-${name}-value`, hidden: name === "octaves" ? "" : null});
+    const input = el("input", {id: `live-${name}`, type: name === "octaves" ? "number" : "range", min, max, step});
+    const shown = el("output", {id: `live-${name}-value`, hidden: name === "octaves"});
     input.addEventListener("input", () => { shown.textContent = input.value; });
     input.addEventListener("change", () => change(name, Number(input.value)));
     inputs[name] = [input, shown];
-    fields.push(make("label", {}, label, make("span", {class: "live-slider"}, input, shown)));
+    fields.push(el("label", {}, label, el("span", {class: "live-slider"}, input, shown)));
   }
-  statsLine = make("p", {id: "live-stats", class: "help", role: "status"});
-  errorLine = make("p", {id: "live-error", class: "error"});
-  root.replaceChildren(make("summary", {}, make("h2", {}, "Live")), view, idle,
-    make("div", {class: "row"}, make("label", {class: "grow"}, "Source", picker), startButton, stopButton),
-    make("div", {class: "live-controls"}, ...fields), statsLine, errorLine);
+  statsLine = el("p", {id: "live-stats", class: "help", role: "status"});
+  errorLine = el("p", {id: "live-error", class: "error"});
+  root.replaceChildren(el("summary", {}, el("h2", {}, "Live")), view, idle,
+    el("div", {class: "row"}, el("label", {class: "grow"}, "Source", picker), startButton, stopButton),
+    el("div", {class: "live-controls"}, ...fields), statsLine, errorLine);
   root.open = state.running;
   if (state.running) root.closest(".column").prepend(root);  // a session already running (live --serve) comes first
   root.hidden = false;
@@ -68,7 +51,7 @@ function fillSources(state) {
   if (JSON.stringify(sources) === listed) return;  // unchanged: an open list stays open
   listed = JSON.stringify(sources);
   const chosen = picker.value || state.source || "test";
-  picker.replaceChildren(...sources.map(([value, label]) => make("option", {value}, label)));
+  picker.replaceChildren(...sources.map(([value, label]) => el("option", {value}, label)));
   picker.value = sources.some(([value]) => value === chosen) ? chosen : "test";
 }
 
@@ -98,10 +81,10 @@ function show(state) {
   }
 }
 
-async function act(work) {
+async function act(path, body) {
   errorLine.textContent = "";
   try {
-    show(await work());
+    show(await (await post(path, body)).json());
   } catch (error) {
     errorLine.textContent = error.message;
   }
@@ -110,28 +93,28 @@ async function act(work) {
 function start() {
   startButton.disabled = true;
   statsLine.textContent = "starting…";
-  return act(() => call("/api/live/start", {source: picker.value}));
+  return act("/api/live/start", {source: picker.value});
 }
 
-const stop = () => act(() => call("/api/live/stop", {}));
-const change = (name, value) => act(() => call("/api/live/controls", {[name]: value}));
+const stop = () => act("/api/live/stop", {});
+const change = (name, value) => act("/api/live/controls", {[name]: value});
 
 async function poll() {
   try {
-    const state = await call("/api/live");
+    const state = await json("/api/live");
     fillSources(state);
     show(state);
   } catch (error) {
     errorLine.textContent = error.message;
   }
-  setTimeout(poll, 1000);
+  if (!session.lost) setTimeout(poll, 1000);  // 401: the page says what to do (lib.js)
 }
 
 async function main() {
   if (!root) return;
   let state;
   try {
-    state = await call("/api/live");
+    state = await json("/api/live");
   } catch {
     return;  // no live here (or not signed in): the panel stays hidden
   }

@@ -1,18 +1,18 @@
 // Settings back into the form: a render's (Edit, drag a card), a sidecar's (a render's path, or a .yaml file
 // dropped on the page: its text), a grid cell's, a preset's.
-import { $, emit, post } from "/static/lib.js";
+import { $, emit, hasOption, post } from "/static/lib.js";
 import { fillForm } from "/static/panels/fields.js";
 import { showKindFields } from "/static/panels/form.js";
 import { chooseSuffix } from "/static/panels/formats.js";
 
 export function loadSettings(kind, settings, { input = null, path = null, note = "" } = {}) {
-  if (kind && [...$("kind").options].some((o) => o.value === kind)) {
+  if (kind && hasOption($("kind"), kind)) {
     $("kind").value = kind;
     showKindFields();
   }
   if (path) chooseSuffix(path);  // its codec's option exists before its settings are filled in
   fillForm(settings);
-  if (input && [...$("input").options].some((o) => o.value === input)) $("input").value = input;
+  if (input && hasOption($("input"), input)) $("input").value = input;
   $("preset").value = "";
   $("preset-help").textContent = note;
   showKindFields();

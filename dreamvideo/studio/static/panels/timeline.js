@@ -217,6 +217,5 @@ export function mountTimeline() {
     if (e.target.name === "audio" || e.target.name === "fps") soundtrack();
   });
   on("kind", showTracks);
-  on("loaded", showTracks);
   showTracks();
 }
