@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import DreamError
 from ..media import inputs, sources
-from ..media.formats import find_format
+from ..media.formats import Format
 from ..progress import Reporter, Silent
 from ..settings import Settings
 from ..settings.schedule import Timeline
@@ -59,13 +59,15 @@ def first_frame(info: sources.VideoInfo, size: tuple[int, int], start: float,
 @dataclass(frozen=True)
 class Clip:
     """The clip a render reads: what it was given (``source``: a file, or a sequence's folder, pattern or
-    glob), the input opened from it, the span [start, end) and the working size."""
+    glob), the input opened from it, the span [start, end), the working size and the format the output is
+    written in (as :func:`.reads.check_render` found it, so the encode cannot pick another)."""
 
     source: Path
     opened: inputs.Input
     start: float
     end: float | None
     size: tuple[int, int]
+    format: Format
 
     @property
     def info(self) -> sources.VideoInfo:
@@ -109,6 +111,7 @@ def open_clip(settings: Settings, source: Path, output: Path, options: RunOption
     alpha flattened, `fps` not applied, the size capped, the output's format padding or cropping it."""
     opened = inputs.open_input(source, settings.fps)
     fmt = check_render(output, settings, options, "video", source, opened.info.files)
+    assert fmt is not None  # a video render writes video
     info = opened.info
     start, end = video_span(info, settings)
     size, capped = sources.working_size(info.width, info.height, longest_side(settings), even=True)
@@ -116,7 +119,7 @@ def open_clip(settings: Settings, source: Path, output: Path, options: RunOption
         if note:
             progress.note(note)
     say_fit(fmt, *size, progress.note)
-    return Clip(source, opened, start, end, size)
+    return Clip(source, opened, start, end, size, fmt)
 
 
 def check_loop_length(settings: Settings, frames: int | None) -> None:
@@ -211,7 +214,7 @@ def publish_clip(settings: Settings, clip: Clip, reader: sources.FrameReader, st
     text = sidecar_text(output, clip.recorded(settings), "video", weights, input=str(clip.source),
                         fps=str(info.fps), frames=len(indices), **meta)
     assemble_video(wrap(frames), indices, output, info.fps, settings.crf, audio, text, loop=settings.loop,
-                   format=find_format(output, settings.codec, settings.bit_depth), note=progress.note)
+                   format=clip.format, note=progress.note)
     finish(store, options)
 
 
