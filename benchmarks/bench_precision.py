@@ -46,8 +46,10 @@ from dreamvideo.media.sources import load_image
 from dreamvideo.models import get_model
 from dreamvideo.motion.metrics import activation_energy
 from dreamvideo.core.objectives import mean_square
+from dreamvideo.core.precision import NATIVE_BF16
 from dreamvideo.progress import Notes
-from dreamvideo.render import RunOptions, render_video, render_zoom
+from dreamvideo.render import RunOptions, layout, render_video, render_zoom
+from dreamvideo.render.sidecar import sidecar_path
 from dreamvideo.settings import resolve
 
 GOALS = {"zoom": 1.4, "vgg19": 1.8, "video": 1.3, "avx2": 1.0}
@@ -75,8 +77,8 @@ def render(case: str, args: Any, precision: str, work: Path) -> dict[str, Any]:
     else:
         render_zoom(settings, "noise", out, RunOptions(frames_dir=frames_dir), notes)
     seconds = time.perf_counter() - started
-    frames = [load_image(p) for p in sorted(frames_dir.glob("frame_*.png"))]
-    meta = yaml.safe_load(out.with_name(out.name + ".yaml").read_text())["meta"]
+    frames = [load_image(frames_dir / layout.name(i)) for i in layout.indices(frames_dir)]  # not keys
+    meta = yaml.safe_load(sidecar_path(out).read_text())["meta"]
     strength = meta["strength"] if case == "video" else zoom_gain(settings, frames)
     used = meta.get("precision", {}).get("used", "?")
     return {"seconds": seconds, "fps": len(frames) / seconds, "frames": frames, "strength": strength,
@@ -119,7 +121,7 @@ def avx2_child(args: Any) -> dict[str, Any]:
 
 def as_child(args: Any, work: Path) -> None:
     capabilities = torch.cpu.get_capabilities()
-    no_bf16 = {k: (False if k in ("avx512_bf16", "amx_bf16", "bf16") else v) for k, v in capabilities.items()}
+    no_bf16 = {k: (False if k in NATIVE_BF16 else v) for k, v in capabilities.items()}
     torch.cpu.get_capabilities = lambda: no_bf16  # what a CPU without native bf16 reports
     result = run_case("avx2", args, work)
     result["frames"] = {}

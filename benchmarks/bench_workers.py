@@ -40,7 +40,8 @@ from dreamvideo.distributed import driver
 from dreamvideo.distributed.chunks import DEFAULT_OVERLAP
 from dreamvideo.media.sources import load_image
 from dreamvideo.progress import Notes
-from dreamvideo.render import RunOptions, render_video
+from dreamvideo.render import RunOptions, layout, render_video
+from dreamvideo.render.sidecar import sidecar_path
 from dreamvideo.settings import resolve
 
 CASES = ("single", "single-1t", "processes", "ray")
@@ -66,8 +67,8 @@ def render(case: str, args: Any, work: Path) -> dict[str, Any]:
                                    overlap=min(DEFAULT_OVERLAP, chunk // 3))  # the default, or less for a smoke run
         driver.render_video(settings, clip_path(args.clip), out, options, dist, notes)
     seconds = time.perf_counter() - started
-    frames = [load_image(p) for p in sorted(frames_dir.glob("frame_*.png"))]
-    meta = yaml.safe_load(out.with_name(out.name + ".yaml").read_text())["meta"]
+    frames = [load_image(frames_dir / layout.name(i)) for i in layout.indices(frames_dir)]
+    meta = yaml.safe_load(sidecar_path(out).read_text())["meta"]
     seams = meta.get("seam_flicker") or {}
     return {"s/frame": seconds / len(frames), "flicker": meta["flicker_ratio"], "strength": meta["strength"],
             "seam ratio": seams.get("ratio", float("nan")), "frames": frames}

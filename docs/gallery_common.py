@@ -20,4 +20,8 @@ def dreamvideo(*args: str) -> None:
 
 
 def drop_sidecar(path: Path) -> None:
-    path.with_name(path.name + ".yaml").unlink(missing_ok=True)
+    """Remove the sidecar a render wrote for ``path``, found where the renderer puts it."""
+    sys.path.insert(0, str(ROOT))
+    from dreamvideo.render.sidecar import sidecar_path  # loads torch: only after the renders
+
+    sidecar_path(path).unlink(missing_ok=True)
