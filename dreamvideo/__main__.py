@@ -2,7 +2,8 @@
 
 It imports the command line inside a guard: Ctrl-C in the first moments, while
 typer and rich load, is then "interrupted" and exit code 130, not a traceback.
-(torch loads later, inside the command runner, which guards it the same way.)
+(torch loads later, inside the command runner, with Ctrl-C held until it is in:
+raised inside torch's loading, a KeyboardInterrupt would abort the process.)
 A studio job's child first takes hold of its lifeline to the studio (:mod:`.studio.lifeline`).
 Once the command is done, :func:`end` ends the process, so a late Ctrl-C is a line too.
 """

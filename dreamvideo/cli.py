@@ -126,7 +126,7 @@ def live(source: Annotated[str, typer.Argument(metavar="SOURCE", help="test, a c
             out.print(stats.summary(), markup=False)
         if options.record:
             err.print(f"wrote {options.record}", markup=False)
-    run(action)
+    run(action, loads_torch=True)
 
 
 @app.command()
@@ -152,7 +152,7 @@ def batch(jobs: Annotated[Path, typer.Argument(metavar="JOBS.yaml", help="YAML l
         failed = sum(not r.ok for r in results)
         if failed:
             raise DreamError(f"{failed} of {len(results)} job(s) failed; the others are written")
-    run(action)
+    run(action, loads_torch=True)
 
 
 for listing in (formats, models, layers, classes):  # plain listings, in this order in the help

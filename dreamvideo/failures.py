@@ -8,7 +8,10 @@ the same in a terminal and on the page. Lower layers name settings in backquotes
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .errors import DreamError, Interrupted, SettingsError, error_line, first_line
@@ -41,3 +44,26 @@ def explain(exc: BaseException, names: Callable[[str], str] = str) -> Failure:
     if (memory := out_of_memory(exc)) is not None:
         return explain(memory, names)
     return Failure(1, 500, error_line(f"unexpected {type(exc).__name__}: {first_line(exc)}"), bug=True)
+
+
+@contextmanager
+def held_interrupt() -> Iterator[None]:
+    """Hold Ctrl-C while torch's native libraries load, and raise it once they are in.
+
+    A KeyboardInterrupt raised in Python code that C++ calls while torch loads cannot unwind
+    through the C++: the process aborts ("terminate called after throwing ... KeyboardInterrupt",
+    exit -6), about one Ctrl-C in 60 during ``import torch, torchvision`` here. Held, it arrives
+    a moment later as an ordinary KeyboardInterrupt: "interrupted", exit 130.
+    """
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # no Ctrl-C reaches this code
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt

@@ -39,7 +39,7 @@ def layers(model: Annotated[str, typer.Argument(metavar="MODEL", help="Model nam
             mark = "*" if spec.name in info.default_layers else ""
             out.print(f"{spec.name + mark:14} {','.join(spec.aliases):11} {spec.channels:8d} {spec.stride:6d}",
                       markup=False)
-    run(action)
+    run(action, loads_torch=True)
 
 
 def classes(query: Annotated[Optional[str], typer.Argument(metavar="QUERY",

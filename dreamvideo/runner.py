@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 
 from .errors import SettingsError
-from .failures import explain
+from .failures import explain, held_interrupt
 from .options import (DREAM, MOTION, OBJECTIVE_OPTIONS, distribution, flags_in, name_term_flags, objective_overrides,
                       parse_pair, setting_option, term_origins)
 from .settings.kinds import DREAM_OPTIONS, Kind
@@ -63,9 +63,16 @@ def takes(kind: Kind, panel: str = MOTION, kept: bool = False, more: dict[str, A
     return decorate
 
 
-def run(action: Callable[[], Any]) -> None:
-    """Run a command; user errors are one line on stderr and exit 1, Ctrl-C exits 130."""
+def run(action: Callable[[], Any], loads_torch: bool = False) -> None:
+    """Run a command; user errors are one line on stderr and exit 1, Ctrl-C exits 130.
+
+    A command that ``loads_torch`` loads it first with Ctrl-C held (:func:`.failures.held_interrupt`).
+    """
     try:
+        if loads_torch:
+            with held_interrupt():
+                import torch  # noqa: F401
+                import torchvision  # noqa: F401
         action()
     except (Exception, KeyboardInterrupt) as exc:  # a bug too: still no traceback unless asked for
         failure = explain(exc, flags_in)
@@ -96,7 +103,7 @@ def render(kind: str, params: dict[str, Any], *inputs: Any) -> None:
             else:
                 path = renders.renderer(kind)(settings, *inputs, params["output"], options, progress)
         err.print(f"wrote {path}", markup=False)
-    run(action)
+    run(action, loads_torch=True)
 
 
 def settings_from(params: dict[str, Any]) -> Any:

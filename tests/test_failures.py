@@ -40,3 +40,24 @@ def test_the_cli_and_the_studio_say_a_failure_in_the_same_line(error, code, stat
     assert line.startswith(in_words(words)) and "\n" not in line and "--" not in line
     assert in_words(cli.stderr.strip()).startswith(line)  # the CLI adds only its DREAMVIDEO_DEBUG hint to a bug
     assert cli.stderr.strip().startswith(words)
+
+
+def test_ctrl_c_while_torch_loads_is_held_until_it_is_in_then_raised():
+    """A Ctrl-C raised inside torch's C++ loading aborts the process (exit -6); held, it is a plain interrupt."""
+    import os
+    import signal
+
+    from dreamvideo.failures import held_interrupt
+
+    before = signal.getsignal(signal.SIGINT)
+    finished = False
+    with pytest.raises(KeyboardInterrupt):
+        with held_interrupt():
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):  # bytecode runs: an unheld Ctrl-C would be raised in here
+                pass
+            finished = True
+    assert finished and signal.getsignal(signal.SIGINT) is before
+    with held_interrupt():  # no Ctrl-C: nothing raised
+        pass
+    assert signal.getsignal(signal.SIGINT) is before
