@@ -17,6 +17,7 @@ with warnings.catch_warnings():  # starlette's note about httpx2: not ours to ac
     from fastapi.testclient import TestClient
 
 from dreamvideo.media.formats import find_format
+from dreamvideo.media.sequence_output import sidecar_path
 from dreamvideo.studio.app import create_app
 
 TOKEN = "test-token-123"
@@ -56,7 +57,7 @@ def wait_for(client: TestClient, job_id: str, states: tuple[str, ...], timeout: 
 
 def make_render(path: Path, codec: str | None = None, frames: int = 12, size: str = "64x48") -> Path:
     """A zoom's render as the formats table writes ``path`` (with ``codec``), from ffmpeg's test pattern at
-    12 fps, and the sidecar a render leaves beside it (nothing is dreamed)."""
+    12 fps, and the sidecar a render leaves where it leaves it (nothing is dreamed)."""
     fmt = find_format(path, codec)
     path.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i",
@@ -64,5 +65,5 @@ def make_render(path: Path, codec: str | None = None, frames: int = 12, size: st
                     str(path)], check=True)
     settings = {"frames": frames, "fps": 12.0, "size": [int(side) for side in size.split("x")],
                 **({"codec": codec} if codec else {})}
-    path.with_name(path.name + ".yaml").write_text(yaml.safe_dump({**settings, "meta": {"from": "noise"}}))
+    sidecar_path(path).write_text(yaml.safe_dump({**settings, "meta": {"from": "noise", "output": path.name}}))
     return path

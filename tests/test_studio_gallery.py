@@ -156,3 +156,28 @@ def test_events_are_one_job_at_a_time_and_a_gallery_change(client, folder):
     sidecar_render(folder / "dive.mp4", {"from": "noise"}, frames=4)
     client.delete("/api/renders/dive.mp4")
     assert news(jobs, since) == ["event: renders\ndata: {}\n\n"]
+
+
+def test_a_sequence_the_cli_rendered_is_in_the_gallery_and_goes_to_the_trash_with_its_sound(client, folder, runner):
+    """The renderer names a sequence's sidecar ``NAME.yaml`` (beside ``NAME.wav``); the studio finds it by the
+    same rule, not by ``NAME_%05d.png.yaml``, and moves all of it to the trash and back."""
+    from dreamvideo.cli import app
+    from tests.conftest import make_clip
+
+    clip = make_clip(folder / "clip.mp4", seconds=0.5, rate="8")
+    pattern = folder / "shots" / "dive_%05d.png"
+    result = runner.invoke(app, ["video", str(clip), "-o", str(pattern), "--steps", "1", "--octaves", "1"])
+    assert result.exit_code == 0, result.output
+    made = sorted(p.name for p in pattern.parent.iterdir())
+    assert made == ["dive.wav", "dive.yaml", "dive_00001.png", "dive_00002.png", "dive_00003.png", "dive_00004.png"]
+    (folder / "notes.yaml").write_text("a: 1\n")  # the user's YAML, not a sidecar
+    (folder / "presets").mkdir()
+    (folder / "presets" / "mine.yaml").write_text("steps: 2\n")
+    listed = client.get("/api/renders").json()["renders"]
+    assert [(r["path"], r["kind"], r["frames"]) for r in listed] == [("shots/dive_%05d.png", "video", 4)]
+    recalled = client.post("/api/settings-from", json={"path": "shots/dive_%05d.png"})
+    assert recalled.status_code == 200 and recalled.json()["settings"]["steps"] == 1
+    gone = client.delete("/api/renders/shots/dive_%252505d.png").json()["trash_id"]
+    assert sorted(p.name for p in pattern.parent.iterdir()) == [] and client.get("/api/renders").json()["total"] == 0
+    assert client.post(f"/api/trash/{gone}/restore").status_code == 200
+    assert sorted(p.name for p in pattern.parent.iterdir()) == made

@@ -20,13 +20,24 @@ from pathlib import Path
 
 from ..errors import DreamError
 from .files import alive, fsync_dir, fsync_file
-from .formats import PATTERN, Format
+from .formats import PATTERN, Format, is_sequence
 from .readback import check_streams, decoded_frames, streams
 
 
 def label(pattern: Path) -> str:
     """The sequence's name without its frame number: ``dive`` for ``dive_%05d.png``."""
     return PATTERN.sub("", pattern.stem).strip("_-. ") or "frames"
+
+
+def sidecar_path(output: Path) -> Path:
+    """Where a render's sidecar goes: ``OUT.mp4.yaml`` beside a file; an image sequence's ``DIR/NAME.yaml``
+    beside its frames and ``NAME.wav`` (``NAME_%05d.png.yaml`` would read as a frame pattern of its own).
+
+    The one spelling of it: the renderer writes there, and the studio finds, recalls and trashes renders by it.
+    """
+    if is_sequence(output):
+        return output.with_name(label(output) + ".yaml")
+    return output.with_name(output.name + ".yaml")
 
 
 def audio_path(pattern: Path) -> Path:

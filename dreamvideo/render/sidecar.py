@@ -17,8 +17,7 @@ import yaml
 from .. import __version__
 from ..errors import DreamError
 from ..media.files import same_file
-from ..media.formats import is_sequence
-from ..media.sequence_output import label
+from ..media.sequence_output import sidecar_path  # noqa: F401  (where every render's sidecar goes)
 from ..settings import Settings
 from ..settings.kinds import fields_for
 from ..settings.schema import FILE_SETTINGS
@@ -66,14 +65,6 @@ def resumable(folder: Path, new: dict[str, Any]) -> dict[str, Any]:
                     and "noise" not in (now, before) and same_file(Path(now), Path(before)):
                 mine[name] = before
     return fixed
-
-
-def sidecar_path(output: Path) -> Path:
-    """``OUT.mp4.yaml`` beside a file; an image sequence's ``DIR/NAME.yaml`` beside its frames and
-    ``NAME.wav`` (``NAME_%05d.png.yaml`` would read as a frame pattern of its own)."""
-    if is_sequence(output):
-        return output.with_name(label(output) + ".yaml")
-    return output.with_name(output.name + ".yaml")
 
 
 def sidecar_text(output: Path, settings: Settings, kind: str, weights_source: str, **extra: Any) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from fastapi import HTTPException
 
+from ..media.sequence_output import sidecar_path
 from ..render.layout import work_folder
 
 
@@ -121,7 +122,7 @@ def free_name(folder: Path, name: str, claimed: Callable[[Path], bool] = lambda 
 
 def taken(output: Path) -> bool:
     """Whether writing ``output`` would replace a file, its sidecar or another render's kept frames."""
-    return output.exists() or output.with_name(output.name + ".yaml").exists() or work_folder(output).exists()
+    return output.exists() or sidecar_path(output).exists() or work_folder(output).exists()
 
 
 def parse_bytes(text: str) -> int:

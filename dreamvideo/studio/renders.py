@@ -25,7 +25,7 @@ import yaml
 
 from ..errors import DreamError
 from ..media.formats import Format, find_format, is_sequence, video_suffixes
-from ..media.sequence_output import frame_regex
+from ..media.sequence_output import frame_regex, sidecar_path
 from ..settings.kinds import KINDS, RENDERS
 from .paths import relative
 
@@ -71,11 +71,12 @@ def parse_sidecar(text: str) -> Any:
 
 
 def sidecars(folder: Path) -> Iterator[Path]:
-    """``*.mp4.yaml`` and friends under ``folder``, not inside hidden folders, not following links out."""
+    """Every YAML file under ``folder`` that may be a render's sidecar (``X.mp4.yaml``, an image sequence's
+    ``NAME.yaml``: :func:`output_of` tells), not inside hidden folders, not following links out."""
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if name.endswith(".yaml") and name[:-5].lower().endswith(SUFFIXES) and not name.startswith("."):
+            if name.endswith(".yaml") and not name.startswith("."):
                 yield Path(root) / name
 
 
@@ -88,9 +89,18 @@ def kind_of(output: Path, meta: dict[str, Any]) -> str:
     return "still" if still and "fps" not in meta else "video"
 
 
-def output_of(sidecar: Path) -> Path:
-    """The render a sidecar (``NAME.yaml`` beside ``NAME``) records."""
-    return sidecar.with_name(sidecar.name[:-5] if sidecar.name.endswith(".yaml") else sidecar.name)
+def output_of(sidecar: Path, meta: dict[str, Any]) -> Path | None:
+    """The render a sidecar records, by the renderer's own naming (:func:`sidecar_path`): ``X.mp4`` for
+    ``X.mp4.yaml``, an image sequence's pattern (its ``meta.output``) for its ``DIR/NAME.yaml``; None for
+    any other YAML (a preset, the user's notes)."""
+    named = Path(sidecar.name[:-5])
+    if named.name.lower().endswith(SUFFIXES) and not is_sequence(named):
+        return sidecar.with_name(named.name)
+    pattern = meta.get("output")
+    if isinstance(pattern, str) and pattern == Path(pattern).name and is_sequence(Path(pattern)):
+        output = sidecar.with_name(pattern)
+        return output if sidecar_path(output) == sidecar else None
+    return None
 
 
 def recorded(folder: Path, sidecar: Path, data: dict[str, Any]) -> tuple[str, dict[str, Any], str | None]:
@@ -99,7 +109,7 @@ def recorded(folder: Path, sidecar: Path, data: dict[str, Any]) -> tuple[str, di
     there) and its input as the API names it (a zoom's ``from``, else ``input``), if still in FOLDER."""
     meta = data.pop("meta", None)
     meta = meta if isinstance(meta, dict) else {}
-    kind = kind_of(output_of(sidecar), meta)
+    kind = kind_of(output_of(sidecar, meta) or sidecar.with_name(sidecar.name[:-5]), meta)
     source = meta.get("from") if kind == "zoom" else meta.get("input")
     return kind, meta, source_in(folder, sidecar.parent, source)
 
@@ -107,11 +117,14 @@ def recorded(folder: Path, sidecar: Path, data: dict[str, Any]) -> tuple[str, di
 def render_entry(folder: Path, sidecar: Path) -> dict[str, Any] | None:
     """One gallery card: path, kind, size, frames, duration, flicker, strength, date, settings and how
     the page shows it (``play``: "video", "image" or None, then ``poster`` and ``download``)."""
-    output = output_of(sidecar)
-    if not all(folder in path.resolve().parents for path in (sidecar, output)):
+    if folder not in sidecar.resolve().parents:
         return None  # a link that leads out of the folder
     try:
         data = read_sidecar(sidecar.resolve())  # checked inside above; a link within the folder is fine
+        meta = data.get("meta") if isinstance(data, dict) else None
+        output = output_of(sidecar, meta if isinstance(meta, dict) else {})
+        if output is None or folder not in output.resolve().parents:
+            return None
         files = written(output)
     except (OSError, ValueError, yaml.YAMLError):  # ValueError: not UTF-8
         return None

@@ -1,7 +1,7 @@
 """The page's Delete: a render moves into ``FOLDER/.studio/trash/ID/``, whole, and can be put back.
 
-Nothing is deleted for good by one click: the render's file (or an image sequence's frames)
-and its sidecar are renamed into the trash (one folder per deletion, with ``trash.json``
+Nothing is deleted for good by one click: the render's file (or an image sequence's frames
+and its ``NAME.wav``) and its sidecar are renamed into the trash (one folder per deletion, with ``trash.json``
 saying where each file was), and Restore renames them back, refusing if a file has taken
 one of those names since. Renames stay inside FOLDER, so they are instant and never copy.
 """
@@ -19,6 +19,8 @@ from typing import Any
 from fastapi import HTTPException
 
 from ..media.files import atomic
+from ..media.formats import is_sequence
+from ..media.sequence_output import audio_path, sidecar_path
 from .paths import hidden, inside, relative
 from .renders import render_entry, written
 
@@ -33,10 +35,11 @@ def root(folder: Path) -> Path:
 def discard(folder: Path, path: str) -> str:
     """Move the render at ``path`` (relative to FOLDER) and its sidecar into the trash; its trash id."""
     output = inside(folder, path)
-    sidecar = output.with_name(output.name + ".yaml")
+    sidecar = sidecar_path(output)
     if hidden(path) or not sidecar.is_file() or render_entry(folder, sidecar) is None:
         raise HTTPException(404, f"no render {path}")
-    files = [sidecar] + [file for file, _ in written(output)]
+    sound = [audio_path(output)] if is_sequence(output) and audio_path(output).is_file() else []
+    files = [sidecar, *sound] + [file for file, _ in written(output)]
     trash_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
     where = root(folder) / trash_id
     (where / "files").mkdir(parents=True)

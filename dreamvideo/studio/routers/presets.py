@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from ...errors import DreamError
 from ...media.files import atomic
+from ...media.sequence_output import sidecar_path
 from ...settings import describe, resolve, shipped_presets
 from ...settings.kinds import RENDERS as KINDS
 from ..forms import KindName, folder_preset, refuse, validate
@@ -141,7 +142,7 @@ def settings_from(body: FromBody, request: Request) -> dict[str, Any]:
         data = _parsed(lambda: parse_sidecar(body.text), sidecar.name)
     elif body.path:
         target = inside(root, body.path)
-        sidecar = target if target.name.endswith(".yaml") else target.with_name(target.name + ".yaml")
+        sidecar = target if target.name.endswith(".yaml") else sidecar_path(target)
         if hidden(relative(root, sidecar)) or not sidecar.is_file():
             raise HTTPException(404, f"no settings recorded for {body.path}: its sidecar {sidecar.name} is not beside it")
         data = _parsed(lambda: read_sidecar(sidecar), relative(root, sidecar))

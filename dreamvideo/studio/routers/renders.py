@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, StreamingResponse
 
 from ...media.formats import is_sequence, video_suffixes
-from ...media.sequence_output import label
+from ...media.sequence_output import label, sidecar_path
 from ..paths import hidden, inside, open_inside, relative_name
 from ..posters import poster
 from ..gallery import PAGE, page
@@ -51,7 +51,7 @@ def frames(path: str, request: Request) -> StreamingResponse:
     it is made: stored, not compressed again (PNG is), each frame opened as ``/files`` opens a file."""
     root = folder(request)
     pattern = inside(root, path)
-    sidecar = pattern.with_name(pattern.name + ".yaml")
+    sidecar = sidecar_path(pattern)
     if hidden(relative_name(root, pattern)) or not is_sequence(pattern) or not sidecar.is_file():
         raise HTTPException(404, f"no image sequence {path}")
     found = [frame for frame, _ in written(pattern)]
