@@ -75,6 +75,7 @@ def test_tiled_gradient_still_dreams(lite0, cat):
 def test_out_of_memory_falls_back_to_tiles(lite0, cat):
     """A device that cannot hold a 160 px frame: the dream continues in tiles."""
     dreamer = Dreamer(lite0)
+    dreamer._by_hand = False  # a GPU's memory, played on the CPU: through autograd, as on CUDA
     real = dreamer._forward
 
     def small_memory(x):
@@ -100,6 +101,7 @@ def test_bf16_fast_path_keeps_dream_quality(lite0, cat):
 
 def test_out_of_memory_even_for_tiny_tiles_is_a_clear_error(lite0):
     dreamer = Dreamer(lite0)
+    dreamer._by_hand = False  # as above
 
     def no_memory(x):
         raise torch.OutOfMemoryError("CUDA out of memory")

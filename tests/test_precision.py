@@ -12,7 +12,7 @@ import yaml
 from dreamvideo.core import precision as core_precision
 from dreamvideo.core.dream import DreamConfig, Dreamer
 from dreamvideo.core.precision import Precision, native_bf16
-from dreamvideo.models import get_model
+from dreamvideo.models import get_model, lite_gradient
 from dreamvideo.models.device import bf16_twin
 from dreamvideo.render import RunOptions, render_still
 from dreamvideo.render import precision
@@ -133,33 +133,33 @@ def test_a_real_probe_times_both_precisions(lite0):
     assert fp32 > 0 and (bf16 is None or bf16 > 0)
 
 
-def test_small_octaves_run_in_fp32_and_large_ones_in_bf16(lite0):
-    """What the forward pass computes in, per octave size."""
+def test_small_octaves_run_in_fp32_and_large_ones_in_bf16(lite0, monkeypatch):
+    """What the gradient is computed in, per octave size (EfficientNet-Lite: by hand, in the engine of that dtype)."""
     seen: dict[int, torch.dtype] = {}
+    call = lite_gradient.LiteGradient.__call__
 
-    def record(module, inputs, out) -> None:
-        seen.setdefault(inputs[0].shape[-1], out["block10"].dtype)
+    def record(engine, image, *args):
+        seen.setdefault(image.shape[-1], engine.dtype)
+        return call(engine, image, *args)
 
-    hooks = [model.register_forward_hook(record) for model in (lite0, bf16_twin(lite0))]  # bf16 runs on the twin
-    try:
-        Dreamer(lite0, Precision("bf16", min_pixels=120 * 120)).dream(
-            torch.rand(1, 3, 140, 140), DreamConfig(octaves=1, steps=1, octave_scale=1.4), seed=0)
-    finally:
-        for hook in hooks:
-            hook.remove()
+    monkeypatch.setattr(lite_gradient.LiteGradient, "__call__", record)
+    Dreamer(lite0, Precision("bf16", min_pixels=120 * 120)).dream(
+        torch.rand(1, 3, 140, 140), DreamConfig(octaves=1, steps=1, octave_scale=1.4), seed=0)
     assert seen == {100: torch.float32, 140: torch.bfloat16}
 
 
-def test_bf16_weights_cast_once_give_the_gradient_autocast_gives(lite0):
-    """The twin with bf16 weights (cast once, not at every step) computes exactly what autocast
-    computes with the fp32 model, so frames look the same; one twin per model."""
-    dreamer = Dreamer(lite0, Precision("bf16"))
+def test_bf16_weights_cast_once_give_the_gradient_autocast_gives():
+    """A model without a gradient by hand runs its CPU bf16 octaves on a twin with bf16 weights (cast
+    once, not at every step): exactly what autocast computes with the fp32 model; one twin per model."""
+    model = get_model("vgg16", ["relu2_1"], weights="random")
+    dreamer = Dreamer(model, Precision("bf16"))
+    assert dreamer.gradient_path == "autograd"
     image = torch.rand(1, 3, 72, 72, generator=torch.Generator().manual_seed(0))
     twin = dreamer.gradient(image, dreamer.objective(None))
     dreamer._cpu_bf16 = None  # autocast's own casts, on the fp32 model
     assert torch.equal(twin, dreamer.gradient(image, dreamer.objective(None)))
-    assert bf16_twin(lite0) is Dreamer(lite0, Precision("bf16"))._cpu_bf16
-    assert next(lite0.stages.parameters()).dtype == torch.float32
+    assert bf16_twin(model) is Dreamer(model, Precision("bf16"))._cpu_bf16
+    assert next(model.stages.parameters()).dtype == torch.float32
 
 
 def test_sidecar_and_note_record_the_choice(monkeypatch, tmp_path):

@@ -13,6 +13,7 @@ import torch
 
 from ..errors import DreamError
 from ..models.base import FeatureModel
+from ..models import lite_gradient
 from ..models.device import bf16_twin, memory_format
 from .objectives import INPUT, Objective, mean_square
 from .precision import Precision, fixed
@@ -101,7 +102,9 @@ class Dreamer:
         self.tile = tile
         self._forward = torch.compile(model, dynamic=False) if compile else model
         # CPU bf16 octaves run on a twin with weights cast once (models/device.py), not at every step.
-        on_cpu_bf16 = self.plan.name == "bf16" and self.device.type == "cpu" and not compile
+        # EfficientNet-Lite on a CPU: the input gradient by hand (models/lite_gradient.py), fp32 or bf16.
+        self._by_hand = not compile and lite_gradient.supports(model)
+        on_cpu_bf16 = self.plan.name == "bf16" and self.device.type == "cpu" and not compile and not self._by_hand
         self._cpu_bf16 = bf16_twin(model) if on_cpu_bf16 else None
 
     @property
@@ -109,7 +112,15 @@ class Dreamer:
         """Either "fp32" or "bf16" (which may still keep small octaves in fp32: see ``plan``)."""
         return self.plan.name
 
+    @property
+    def gradient_path(self) -> str:
+        """How gradients are taken: "by hand" (EfficientNet-Lite on a CPU) or "autograd"."""
+        return "by hand" if self._by_hand else "autograd"
+
     def _grad(self, image: torch.Tensor, objective: Objective) -> torch.Tensor:
+        if self._by_hand:
+            dtype = torch.bfloat16 if self.plan.uses_bf16(image.shape) else torch.float32
+            return lite_gradient.engine(self.model, dtype)(image, objective, INPUT)
         x = image.detach().requires_grad_(True)
         with self.plan.autocast(self.device.type, x.shape):
             acts = self._cpu_bf16(x) if self._cpu_bf16 is not None and self.plan.uses_bf16(x.shape) else self._forward(x)

@@ -52,10 +52,10 @@ def cpu_name() -> str:
 
 
 def cache_scope(dreamer: Dreamer) -> str:
-    """What a probe's figures hold for: model and its deepest stage, CPU, torch, threads."""
+    """What a probe's figures hold for: model and its deepest stage, CPU, torch, threads, gradient path."""
     model = dreamer.model
     return (f"{model.name}:{model.stage_names[-1]} | {cpu_name()} | torch {torch.__version__} | "
-            f"{torch.get_num_threads()} thread(s)")
+            f"{torch.get_num_threads()} thread(s) | {dreamer.gradient_path}")
 
 
 def read_cache(path: Path) -> dict[str, Timings]:
