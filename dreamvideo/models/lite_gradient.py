@@ -39,7 +39,15 @@ def supports(model: FeatureModel) -> bool:
     """Whether ``model`` is an EfficientNet-Lite on a CPU that has oneDNN (anything else keeps autograd)."""
     if model.mean.device.type != "cpu" or not torch.backends.mkldnn.is_available():
         return False
-    return all(_conv_act(stage) is not None or _block(stage) for stage in model.stages)
+    if not all(_conv_act(stage) is not None or _block(stage) for stage in model.stages):
+        return False
+    return all(_square(conv) for conv in model.stages.modules() if isinstance(conv, nn.Conv2d))
+
+
+def _square(conv: nn.Conv2d) -> bool:
+    """Square kernel, stride and padding, no dilation: what :class:`_Conv` computes with."""
+    return len(set(conv.kernel_size)) == len(set(conv.stride)) == 1 and conv.dilation == (1, 1) and \
+        isinstance(conv.padding, tuple) and len(set(conv.padding)) == 1 and conv.padding_mode == "zeros"
 
 
 def engine(model: FeatureModel, dtype: torch.dtype) -> "LiteGradient":
