@@ -55,9 +55,14 @@ def grid_cell_fills_the_form(page) -> None:
     page.select_option("#grid-x-field", "steps")
     page.fill("#grid-x-values", "1, 2")
     page.select_option("#grid-y-field", "step_size")
+    page.fill("#grid-y-values", "0.02, 5")  # a step size out of bounds: one plain line, no sheet, button free
+    page.click("#grid-button")
+    page.wait_for_function("() => document.getElementById('grid-error').textContent.includes('step size 5')")
+    assert page.inner_text("#grid-note") == "" and page.is_enabled("#grid-button")
     page.fill("#grid-y-values", "0.02, 0.08")
     page.click("#grid-button")
     page.wait_for_function("() => document.querySelectorAll('.grid-cell img').length === 4", timeout=120_000)
+    assert page.inner_text("#grid-error") == "" and "4 cells" in page.inner_text("#grid-note")
     page.locator('.grid-cell[data-x="1"][data-y="0.08"]').click()
     assert (page.input_value("#f-steps"), page.input_value("#f-step_size")) == ("1", "0.08")
     assert page.input_value("#kind") == "zoom" and page.input_value("#f-size") == "64x64"  # the rest as it was

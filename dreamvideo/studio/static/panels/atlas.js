@@ -1,6 +1,6 @@
 // The layer atlas: the current input dreamed small at every layer of the chosen model, one click to pick one.
 import { $, el, human, on, post } from "/static/lib.js";
-import { busy, request, sheetBody, words } from "/static/panels/form.js";
+import { dreamSheet, request, sheetBody, sheetOutput } from "/static/panels/form.js";
 import { setValue } from "/static/panels/fields.js";
 import { showLayers } from "/static/panels/models.js";
 
@@ -19,23 +19,16 @@ function figure(layer) {
   return node;
 }
 
-async function dreamAtlas() {
-  const button = $("atlas-button");
-  $("atlas-error").textContent = "";
-  $("atlas-note").textContent = "dreaming each layer…";
-  busy(button, true);
-  try {
-    const answer = await (await post("/api/atlas", sheetBody(request()))).json();
+const dreamAtlas = () => dreamSheet("atlas", () => "dreaming each layer…",
+  () => post("/api/atlas", sheetBody(request())),
+  (answer) => {
     $("atlas").replaceChildren(...answer.layers.map(figure));
-    $("atlas-note").textContent = `${answer.layers.length} layers of ${answer.model}, `
+    return `${answer.layers.length} layers of ${answer.model}, `
       + (answer.cached ? "from the cache" : `${human(answer.seconds, "s")}`) + ". Click one to use it.";
-  } catch (error) {
-    $("atlas-note").textContent = "";
-    $("atlas-error").textContent = words(error.message);
-  } finally { busy(button, false); }
-}
+  });
 
 export function mountAtlas() {
+  sheetOutput("atlas-panel", "atlas", "strip");
   $("atlas-button").addEventListener("click", dreamAtlas);
   on("model", () => { $("atlas").replaceChildren(); $("atlas-note").textContent = ""; });
 }

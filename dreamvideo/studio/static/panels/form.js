@@ -57,6 +57,27 @@ export function sheetSize() {
 // What the atlas and the grid post: the server reads input "noise" as none and the model from the settings.
 export const sheetBody = (form) => ({ input: form.input, settings: form.settings, size: sheetSize() });
 
+// A sheet panel's (atlas, grid) output, under its controls: a note, an error line and the sheet itself.
+export function sheetOutput(panel, name, sheetClass) {
+  $(panel).append(el("p", { id: `${name}-note`, class: "help" }), el("p", { id: `${name}-error`, class: "error" }),
+                  el("div", { id: name, class: sheetClass }));
+}
+
+// A sheet panel's request: the note says it is working, its button waits, the answer's note (from ``shown``,
+// which also draws the sheet) or the error's one line replaces it.
+export async function dreamSheet(name, working, call, shown) {
+  const button = $(`${name}-button`);
+  $(`${name}-error`).textContent = "";
+  busy(button, true);
+  try {
+    $(`${name}-note`).textContent = working();
+    $(`${name}-note`).textContent = shown(await (await call()).json());
+  } catch (error) {
+    $(`${name}-note`).textContent = "";
+    $(`${name}-error`).textContent = words(error.message);
+  } finally { busy(button, false); }
+}
+
 export function clearErrors(scope = document) {
   for (const node of scope.querySelectorAll("[data-error-for]")) node.textContent = "";
   for (const node of scope.querySelectorAll(".field.invalid")) node.classList.remove("invalid");

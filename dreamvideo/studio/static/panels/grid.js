@@ -2,7 +2,7 @@
 // each axis, up to 4x4; a click on a cell puts its settings in the form.
 import { $, el, human, kindFields, label, on, post, state } from "/static/lib.js";
 import { fieldType } from "/static/panels/fields.js";
-import { busy, request, sheetBody, words } from "/static/panels/form.js";
+import { dreamSheet, request, sheetBody, sheetOutput } from "/static/panels/form.js";
 import { currentModel } from "/static/panels/models.js";
 import { loadSettings } from "/static/panels/recall.js";
 
@@ -58,24 +58,21 @@ function draw(answer, x, y) {
   box.replaceChildren(...heads, ...rows);
 }
 
-async function dreamGrid() {
-  const button = $("grid-button");
-  const x = { field: $("grid-x-field").value, values: parse($("grid-x-field").value, $("grid-x-values").value) };
-  const y = { field: $("grid-y-field").value, values: parse($("grid-y-field").value, $("grid-y-values").value) };
-  $("grid-error").textContent = "";
-  $("grid-note").textContent = `dreaming ${x.values.length * y.values.length} variations…`;
-  busy(button, true);
-  try {
-    const answer = await (await post("/api/grid", { ...sheetBody(request()), x, y })).json();
+function dreamGrid() {
+  let x, y;
+  const axes = () => {  // read when the request starts: a value that does not parse is the error line
+    x = { field: $("grid-x-field").value, values: parse($("grid-x-field").value, $("grid-x-values").value) };
+    y = { field: $("grid-y-field").value, values: parse($("grid-y-field").value, $("grid-y-values").value) };
+    return `dreaming ${x.values.length * y.values.length} variations…`;
+  };
+  return dreamSheet("grid", axes, () => post("/api/grid", { ...sheetBody(request()), x, y }), (answer) => {
     draw(answer, x, y);
-    $("grid-note").textContent = `${answer.cells.length} cells in ${human(answer.seconds, "s")}. Click one to use it.`;
-  } catch (error) {
-    $("grid-note").textContent = "";
-    $("grid-error").textContent = words(error.message);
-  } finally { busy(button, false); }
+    return `${answer.cells.length} cells in ${human(answer.seconds, "s")}. Click one to use it.`;
+  });
 }
 
 export function mountGrid() {
+  sheetOutput("grid-panel", "grid", "xy");
   let kind = null;
   const fill = () => {  // only when the kind changes: a cell loaded into the form keeps the axes as they were
     if (kind === $("kind").value) return;
