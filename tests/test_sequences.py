@@ -164,3 +164,33 @@ def test_identity_follows_the_files_for_resume(tmp_path):
     grey(99).save(paths[1])  # a frame re-rendered in place, a moment later
     os.utime(paths[1], ns=(paths[1].stat().st_atime_ns, paths[1].stat().st_mtime_ns + 10**9))
     assert open_input(tmp_path / "s").identity()["input_files"] != identity["input_files"]
+
+
+def _png_header(path: Path, width: int, height: int) -> Path:
+    """A PNG whose header claims ``width`` x ``height`` (no pixel data: only headers are read)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) +
+                     chunk(b"IEND", b""))
+    return path
+
+
+def test_a_header_is_read_under_pils_limit_never_lifted_and_a_giant_frame_is_one_line(tmp_path, monkeypatch):
+    """Lifting PIL's process-wide limit for a header and putting it back raced with the studio's other
+    threads (one could open an image with no limit at all, or restore a stale one)."""
+    from dreamvideo.media import sequence_input
+    from dreamvideo.media.pil_limit import HARD_MAX_PIXELS
+
+    seen, real_open = [], Image.open
+    monkeypatch.setattr(sequence_input.Image, "open", lambda *a, **k: seen.append(Image.MAX_IMAGE_PIXELS) or
+                        real_open(*a, **k))
+    big = sequence_input.read_header(_png_header(tmp_path / "big.png", 40_000, 40_000))  # 1.6 GP: read
+    assert big is not None and big.size == (40_000, 40_000) and big.format == "PNG"
+    with pytest.raises(DreamError, match="too large to open"):
+        sequence_input.read_header(_png_header(tmp_path / "giant.png", 60_000, 60_000))  # 3.6 GP
+    assert seen == [HARD_MAX_PIXELS, HARD_MAX_PIXELS] and Image.MAX_IMAGE_PIXELS == HARD_MAX_PIXELS

@@ -23,6 +23,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import DreamError, not_a_file
+from .pil_limit import HARD_MAX_PIXELS, pil_limit
 from .sequence_input import names_sequence
 
 BACKGROUND = (255, 255, 255)  # transparency is composited on white
@@ -31,8 +32,6 @@ BACKGROUND = (255, 255, 255)  # transparency is composited on white
 # size would take minutes per still on a laptop CPU and more memory than many GPUs have.
 # 2048 px still keeps detail at the scale the network's receptive field fills. --size overrides.
 DEFAULT_MAX_SIDE = 2048
-# With --size, images above PIL's bomb limit may still be opened, up to this many pixels.
-HARD_MAX_PIXELS = 1_000_000_000
 # Without --size, images up to this many pixels open: where PIL itself refuses by default
 # (twice its MAX_IMAGE_PIXELS; between once and twice it only warns, which we never showed).
 BOMB_PIXELS = 2 * (1024 * 1024 * 1024 // 4 // 3)
@@ -69,17 +68,6 @@ def _too_big(path: Path, sized: bool) -> DreamError:
                       f"pass `size` N (e.g. `size` {DEFAULT_MAX_SIDE}) to dream a scaled-down copy")
 
 
-def _pil_limit() -> None:
-    """PIL's own limit, at the hard cap for every caller alike (ours is checked on the header).
-
-    Each open sets the same value and nothing restores it, so threads cannot undo each
-    other; PIL keeps refusing past twice the cap where it checks sizes we do not see
-    (a GIF frame, a TIFF tile).
-    """
-    if Image.MAX_IMAGE_PIXELS != HARD_MAX_PIXELS:
-        Image.MAX_IMAGE_PIXELS = HARD_MAX_PIXELS
-
-
 def _check_pixels(path: Path, size: tuple[int, int], sized: bool) -> None:
     """Refuse, from the header's size, an image over :data:`BOMB_PIXELS` (:data:`HARD_MAX_PIXELS` with a size)."""
     if size[0] * size[1] > (HARD_MAX_PIXELS if sized else BOMB_PIXELS):
@@ -88,7 +76,7 @@ def _check_pixels(path: Path, size: tuple[int, int], sized: bool) -> None:
 
 def _open(path: Path, longest: int | None) -> Image.Image:
     """Open and decode to RGB; past the bomb limit only when --size asks for a smaller copy."""
-    _pil_limit()
+    pil_limit()
     try:
         with Image.open(path) as img:  # reads the header only: the size is known before any decoding
             _check_pixels(path, img.size, bool(longest))
@@ -168,7 +156,7 @@ def load_guide(path: Path, longest: int) -> np.ndarray:
 
 def image_size(path: Path) -> tuple[int, int]:
     """Displayed (width, height) from the header alone, EXIF rotation included."""
-    _pil_limit()
+    pil_limit()
     try:
         with Image.open(path) as img:
             _check_pixels(path, img.size, False)

@@ -26,6 +26,7 @@ from typing import Callable, Iterator, NamedTuple, Sequence
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import DreamError
+from .pil_limit import HARD_MAX_PIXELS, pil_limit
 
 # PIL's format name -> the suffix ffmpeg's image2 demuxer picks the decoder by.
 FORMATS = {"PNG": ".png", "JPEG": ".jpg", "TIFF": ".tif", "WEBP": ".webp"}
@@ -154,16 +155,21 @@ class Header(NamedTuple):
 
 
 def read_header(path: Path) -> Header | None:
-    """The image header of ``path``, or None when PIL does not know it as an image."""
-    limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # only the header is read; ffmpeg decodes
+    """The image header of ``path``, or None when PIL does not know it as an image.
+
+    Only the header is read (ffmpeg decodes), under PIL's limit as every open here sets it
+    (:func:`.pil_limit.pil_limit`: set, never lifted and restored, so threads cannot undo each other).
+    """
+    pil_limit()
     try:
         with Image.open(path) as img:
             alpha = img.mode in ALPHA_MODES or "transparency" in img.info  # a palette's transparent entry too
             return Header(img.format or "", img.size, alpha, bool(getattr(img, "is_animated", False)))
+    except Image.DecompressionBombError:
+        raise DreamError(f"image {path} is too large to open (over {2 * HARD_MAX_PIXELS // 10**6} megapixels)") \
+            from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return None
-    finally:
-        Image.MAX_IMAGE_PIXELS = limit
 
 
 def _header(path: Path) -> tuple[str, tuple[int, int], bool]:
