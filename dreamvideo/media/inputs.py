@@ -80,14 +80,19 @@ def input_suffixes(*kinds: str) -> tuple[str, ...]:
 
 def kind_of(source: Path | str) -> str:
     """What ``source`` names, from its name and headers alone (nothing is decoded)."""
+    return _classified(source)[0]
+
+
+def _classified(source: Path | str) -> tuple[str, sequence_input.Header | None]:
+    """``source``'s kind and, for a file PIL knows, its image header (read once)."""
     path = Path(str(source)).expanduser()
     if path.is_file():
         header = sequence_input.read_header(path)
         if header and header.animated and header.format in ANIMATED_FORMATS:
-            return ANIMATED
-        return STILL if header and header.format in STILL_FORMATS else VIDEO
+            return ANIMATED, header
+        return (STILL if header and header.format in STILL_FORMATS else VIDEO), header
     if sequence_input.names_sequence(str(source)):
-        return SEQUENCE
+        return SEQUENCE, None
     raise not_a_file("input video", source)
 
 
@@ -97,7 +102,7 @@ def open_input(source: Path | str, fps: float = 24.0) -> Input:
     ``fps`` is an image sequence's rate; every other kind keeps its own. Bad input
     (a sequence's odd file, an unreadable video) raises one :class:`DreamError` line.
     """
-    kind = kind_of(source)
+    kind, header = _classified(source)
     if kind == SEQUENCE:
         frames = sequence_input.find_frames(str(source))
         rate = sources.exact_fps(fps)
@@ -108,7 +113,6 @@ def open_input(source: Path | str, fps: float = 24.0) -> Input:
         return Input(kind, info, note or None)
     path = Path(str(source)).expanduser()
     info = sources.probe(path)
-    header = sequence_input.read_header(path)
     if header:  # PIL tells alpha apart; ffmpeg decodes every GIF and WebP with an alpha plane
         info = replace(info, alpha=header.alpha)
     if kind == ANIMATED:
