@@ -21,7 +21,8 @@ from typing import Any
 from ..errors import DreamError, first_line
 from ..media.encode import atomic
 from ..media.formats import is_sequence
-from ..media.sequence_output import Staging, frame_regex
+from ..media.formats import frame_regex
+from ..media.sequence_output import Staging
 from ..progress import Reporter, Silent
 from ..render.engine import RunOptions
 from ..render.sidecar import sidecar_path

@@ -139,6 +139,15 @@ def video_suffixes() -> tuple[str, ...]:
     return tuple(dict.fromkeys(f.suffix for f in output_formats() if not f.sequence))
 
 
+def frame_regex(pattern: Path) -> re.Pattern[str]:
+    """Matches exactly the names a frame pattern makes, the number as group 1: ``%05d`` writes five digits,
+    or more without a leading 0 (the one reading of a pattern, for the frames we write and those we read)."""
+    spec = PATTERN.search(pattern.name)
+    width = int(spec[1] or 1)
+    number = rf"(\d{{{width}}}|[1-9]\d{{{width},}})"
+    return re.compile(re.escape(pattern.name[:spec.start()]) + number + re.escape(pattern.name[spec.end():]))
+
+
 def is_sequence(path: Path) -> bool:
     """Whether ``path`` names an image sequence: a frame-number pattern in the file name."""
     return bool(PATTERN.search(path.name))

@@ -26,12 +26,12 @@ from typing import Callable, Iterator, NamedTuple, Sequence
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import DreamError
+from .formats import PATTERN, frame_regex
 from .pil_limit import HARD_MAX_PIXELS, pil_limit
 
 # PIL's format name -> the suffix ffmpeg's image2 demuxer picks the decoder by.
 FORMATS = {"PNG": ".png", "JPEG": ".jpg", "TIFF": ".tif", "WEBP": ".webp"}
 ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
-_PRINTF = re.compile(r"%(0?\d*)d")
 _NUMBERED = re.compile(r"(.*?)(\d+)(\D*)")
 
 
@@ -50,7 +50,7 @@ def names_sequence(text: str) -> bool:
     path = Path(text).expanduser()
     if path.is_file():
         return False
-    return path.is_dir() or bool(_PRINTF.search(path.name)) or glob.has_magic(text)
+    return path.is_dir() or bool(PATTERN.search(path.name)) or glob.has_magic(text)
 
 
 def natural_key(path: Path) -> tuple[list, str]:
@@ -65,7 +65,7 @@ def find_frames(spec: str) -> Frames:
     if path.is_dir():
         files = [p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")]
         numbered = _numbering(files)
-    elif _PRINTF.search(path.name):
+    elif PATTERN.search(path.name):
         files, numbered = _pattern_files(path)
     else:
         files = [Path(p) for p in glob.glob(str(path)) if Path(p).is_file()]
@@ -86,16 +86,17 @@ def _pattern_files(pattern: Path) -> tuple[list[Path], Numbered]:
     """Files a printf pattern names, any start number, exactly as printf writes the numbers."""
     if not pattern.parent.is_dir():
         raise DreamError(f"input sequence folder not found: {pattern.parent}")
-    head, width, tail = _PRINTF.split(pattern.name, maxsplit=1)
-    if _PRINTF.search(tail):
+    spec = PATTERN.search(pattern.name)
+    if PATTERN.search(pattern.name, spec.end()):
         raise DreamError(f"input sequence {pattern} must have one number field (like %04d)")
-    regex = re.compile(re.escape(head) + r"(\d+)" + re.escape(tail))
+    regex, width = frame_regex(pattern), int(spec[1] or 1)
     numbered: dict[int, Path] = {}
     for path in pattern.parent.iterdir():
         match = regex.fullmatch(path.name)
-        if match and path.is_file() and match[1] == f"{int(match[1]):0{width or 1}d}":
+        if match and path.is_file():
             _add(numbered, int(match[1]), path)
-    return list(numbered.values()), (numbered, lambda n: f"{head}{n:0{width or 1}d}{tail}")
+    head, tail = pattern.name[:spec.start()], pattern.name[spec.end():]
+    return list(numbered.values()), (numbered, lambda n: f"{head}{n:0{width}d}{tail}")
 
 
 def _numbering(files: list[Path]) -> Numbered | None:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..errors import DreamError
 from .files import alive, fsync_dir, fsync_file
-from .formats import PATTERN, Format, is_sequence
+from .formats import PATTERN, Format, frame_regex, is_sequence
 from .readback import check_streams, decoded_frames, streams
 
 
@@ -43,14 +43,6 @@ def sidecar_path(output: Path) -> Path:
 def audio_path(pattern: Path) -> Path:
     """Where a sequence's audio goes: ``DIR/NAME.wav`` beside the frames."""
     return pattern.with_name(label(pattern) + ".wav")
-
-
-def frame_regex(pattern: Path) -> re.Pattern[str]:
-    """Matches exactly the names the pattern makes: ``%05d`` writes five digits, or more without a leading 0."""
-    spec = PATTERN.search(pattern.name)
-    width = int(spec[1] or 1)
-    number = rf"(?:\d{{{width}}}|[1-9]\d{{{width},}})"
-    return re.compile(re.escape(pattern.name[:spec.start()]) + number + re.escape(pattern.name[spec.end():]))
 
 
 def sequence_files(pattern: Path) -> list[Path]:

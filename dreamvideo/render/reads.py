@@ -24,7 +24,8 @@ from ..errors import DreamError
 from ..media.encode import check_video_output
 from ..media.files import check_output, identity, same_file
 from ..media.formats import Format, is_sequence
-from ..media.sequence_output import audio_path, frame_regex, sequence_files
+from ..media.formats import frame_regex
+from ..media.sequence_output import audio_path, sequence_files
 from ..settings import Settings
 from ..settings.kinds import KINDS
 from ..settings.presets import preset_path

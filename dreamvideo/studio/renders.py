@@ -24,8 +24,8 @@ from urllib.parse import quote
 import yaml
 
 from ..errors import DreamError
-from ..media.formats import Format, find_format, is_sequence, video_suffixes
-from ..media.sequence_output import frame_regex, sidecar_path
+from ..media.formats import Format, find_format, frame_regex, is_sequence, video_suffixes
+from ..media.sequence_output import sidecar_path
 from ..settings.kinds import KINDS, RENDERS
 from .paths import relative
 
