@@ -18,6 +18,7 @@ strength. A sheet of shown frames (source above, live below) goes to --sheets.
 
     python benchmarks/bench_live.py [--sources bigbuckbunny test] [--seconds 5] [--size 256]
         [--fill hold fade raw] [--frame-octaves 2] [--frame-steps 2] [--flow-size 512] [--threads 1]
+        [--precision fp32 auto]     # the same run in each precision (auto: bf16 where the probe says so)
 """
 
 from __future__ import annotations
@@ -94,13 +95,17 @@ def main() -> int:
     args.add_argument("--flow-size", type=int, default=512, help="longest side the flows are computed at")
     args.add_argument("--offline", type=int, default=24, help="source frames the offline render dreams")
     args.add_argument("--sheets", type=Path, default=Path("bench-sheets"))
+    args.add_argument("--precision", nargs="+", default=["auto"], choices=["auto", "fp32", "bf16"],
+                      help="each source is run once per precision, in this order")
     args = args.parse_args()
     start(args)
-    settings = resolve(None, {"size": args.size, "octaves": args.octaves, "steps": args.steps, "seed": 0,
-                              "frame_octaves": args.frame_octaves, "frame_steps": args.frame_steps,
-                              "flow_size": args.flow_size})
-    for name in args.sources:
-        measure(settings, name, args)
+    for precision in args.precision:
+        print(f"precision {precision}:", flush=True)
+        settings = resolve(None, {"size": args.size, "octaves": args.octaves, "steps": args.steps, "seed": 0,
+                                  "frame_octaves": args.frame_octaves, "frame_steps": args.frame_steps,
+                                  "flow_size": args.flow_size, "precision": precision})
+        for name in args.sources:
+            measure(settings, name, args)
     return 0
 
 

@@ -65,8 +65,8 @@ class LiveDreamer:
         self.count = 0
 
     def _octaves(self, progress: Reporter | None = None) -> int:
-        usable = self.engine.check_size(*self.size, progress)  # refuses, in one line, frames too small to dream
-        return min(self.settings.frame_octaves, usable)
+        # refuses, in one line, frames too small to dream; on a CPU with native bf16, auto probes (cached)
+        return self.engine.fit(*self.size, progress, most=self.settings.frame_octaves)
 
     def _coherence(self):
         self.blend = np.float32([self._blend()])  # read by the coherence on every key: set before each

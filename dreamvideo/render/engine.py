@@ -140,14 +140,22 @@ class Engine:
                           f"smaller octaves: the {config.octaves} asked for would be {under})")
         return used
 
-    def fit_precision(self, width: int, height: int, octaves: int, progress: Reporter) -> None:
+    def fit(self, width: int, height: int, progress: Reporter | None = None, most: int | None = None) -> int:
+        """The octaves this frame size dreams with (:meth:`check_size`, at most ``most``), and `precision`
+        fitted to their sizes (:meth:`fit_precision`): the one call before any render's first frame."""
+        octaves = self.check_size(width, height, progress)
+        octaves = octaves if most is None else min(most, octaves)
+        self.fit_precision(width, height, octaves, progress)
+        return octaves
+
+    def fit_precision(self, width: int, height: int, octaves: int, progress: Reporter | None) -> None:
         """`precision` for the octave sizes of this frame size: auto on a CPU probes (once, cached).
 
         What was chosen, and the probe's figures, go to ``self.precision`` for the sidecar.
         """
         sizes = pyramid_sizes(height, width, octaves, self.settings.octave_scale)
-        self.dreamer.plan, self.precision = choose_precision(self.settings.precision, self.dreamer, sizes,
-                                                             progress.note)
+        note = progress.note if progress is not None else (lambda line: None)
+        self.dreamer.plan, self.precision = choose_precision(self.settings.precision, self.dreamer, sizes, note)
 
     def dream_octaves(self, frame: np.ndarray, index: int, advance: Advance | None = None,
                       config: DreamConfig | None = None, same_jitter: bool = False,

@@ -173,8 +173,7 @@ def render_video(settings: Settings, source: Path, output: Path, options: RunOpt
     work = work_folder(output, options)
     settings = with_seed(settings, None if options.restart else work)
     engine = Engine(settings, options)
-    octaves = engine.check_size(*clip.size, progress)
-    engine.fit_precision(*clip.size, octaves, progress)
+    octaves = engine.fit(*clip.size, progress)
     if settings.objective:   # strong channels and guides are fitted to the clip's first frame
         settings = engine.prepare(clip.first_frame())
     made = manifest("video", settings, **clip.opened.identity())

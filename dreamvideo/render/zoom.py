@@ -145,8 +145,7 @@ def _dream_and_store(settings: Settings, options: RunOptions, output: Path, work
         facts = {"weights_source": PREVIEW_WEIGHTS, "preview": True}
         return settings, no_dream, 1, facts, preview_store(output, options, "zoom", settings, **inputs)
     engine = Engine(settings, options)
-    octaves = engine.check_size(first.shape[1], first.shape[0], progress)
-    engine.fit_precision(first.shape[1], first.shape[0], octaves, progress)
+    octaves = engine.fit(first.shape[1], first.shape[0], progress)
     settings = engine.prepare(first)
     dream, steps = engine_dream(engine, settings, octaves, total, KEY_STEP if settings.cadence > 1 else 1.0)
     store = FrameStore(work, resumable(work, manifest("zoom", settings, **inputs)), options.restart)
