@@ -9,6 +9,7 @@ to the test's tmp folder and to ``$DREAMVIDEO_STUDIO_SHOTS`` (``/tmp/studio_shot
 from __future__ import annotations
 
 import os
+import json
 import re
 from pathlib import Path
 
@@ -81,7 +82,27 @@ def keyframe_the_zoom(page) -> None:
     page.press("#tl-value", "Enter")
     text = page.input_value("#f-zoom")
     assert re.fullmatch(r"0:\(1\.04\), 3:\(1\.1\)", text), text  # 4 frames: the last is frame 3
+    layers_switch_from_a_frame(page)
     view_shot(page, "timeline")
+
+
+def layers_switch_from_a_frame(page) -> None:
+    """The layers lane: a click opens the page's own editor (no browser prompt); Enter writes a switch at
+    that frame; a click at the switch's frame reopens it, and Remove takes it out again."""
+    first = page.input_value("#f-layers")
+    lane = page.locator("#tl-layers")
+    box = lane.bounding_box()
+    lane.click(position={"x": box["width"] * 0.99, "y": box["height"] / 2})
+    assert page.is_visible("#tl-layer-edit") and page.inner_text("#tl-layer-frame") == "3"
+    assert page.input_value("#tl-layer-names") == first and page.is_hidden("#tl-layer-drop")
+    page.fill("#tl-layer-names", "block1")
+    page.press("#tl-layer-names", "Enter")
+    assert json.loads(page.input_value("#f-layers")) == {"0": [first], "3": ["block1"]}
+    assert page.is_hidden("#tl-layer-edit") and page.locator('.layer-key[data-frame="3"]').count() == 1
+    lane.click(position={"x": box["width"] * 0.99, "y": box["height"] / 2})  # at the switch: edits it
+    assert page.input_value("#tl-layer-names") == "block1" and page.is_visible("#tl-layer-drop")
+    page.click("#tl-layer-drop")
+    assert page.input_value("#f-layers") == first and page.locator(".layer-key").count() == 1
 
 
 def render_and_watch(page) -> None:

@@ -30,7 +30,8 @@ def schema() -> dict[str, Any]:
     for name, prop in data["properties"].items():
         prop["title"] = label(name)  # the words every studio message names the field by
     data["properties"]["model"]["x-choices"] = [spec.name for spec in list_models()]  # details: /api/models
-    data["properties"]["layers"]["x-choices"] = [layer.name for layer in model_info(DEFAULT_MODEL).layers]
+    # layers stays text (a list, or keyframes that switch them): the page's chips pick from /api/models' own
+    # list for the chosen model; a pick list of one model's layers could hold neither, nor another model's
     data["x-kinds"] = {name: sorted(kind.fields) for name, kind in KINDS.items()}
     data["x-kind-table"] = {name: {"label": kind.label, "command": kind.command, "input": kind.input,
                                    "outputs": list(OUTPUTS[name]), "accepts": list(accepted(kind))}

@@ -7,6 +7,7 @@ import { drawSoundtrack } from "/static/panels/soundtrack.js";
 
 const W = 600, H = 140, PAD = 8, SVG = "http://www.w3.org/2000/svg";
 let audioFrames = null;  // the music's length, when it sets the render's
+let layerFrame = 0;  // the frame the layers editor is open at
 const view = { name: null, keys: [], selected: null, component: 0, range: null, dragging: false, writing: false };
 
 const svg = (tag, attrs) => {
@@ -189,21 +190,42 @@ function drawLayers() {
     const span = el("span", { class: "layer-key", "data-frame": k.frame,
                               text: `${k.frame}: ${k.value.join(", ") || "the model's"}` });
     span.style.left = `${100 * xOf(k.frame) / W}%`;  // CSSOM, not a style attribute (the page's CSP)
-    span.style.right = `${100 - 100 * xOf((keys[i + 1] || { frame: frameCount() - 1 }).frame) / W}%`;
+    span.style.right = keys[i + 1] ? `${100 - 100 * xOf(keys[i + 1].frame) / W}%` : "0";  // the last holds to the end
     return span;
   }));
-  lane.onclick = (e) => {
-    if (e.target !== lane) return;
+  lane.onclick = (e) => {  // at a switch's frame it is edited; anywhere else a new one starts there
     const frame = frameOf((e.offsetX / lane.clientWidth) * W);
-    const names = prompt(`Layers from frame ${frame} on (comma separated):`, keys[keys.length - 1].value.join(","));
-    if (names === null) return;
-    const next = keys.filter((k) => k.frame !== frame).concat({ frame, value: names.split(/[\s,]+/).filter(Boolean) });
-    setValue("layers", writeLayers(next));
-    drawLayers();
+    editLayers(frame, (keys.find((k) => k.frame === frame) || keys.filter((k) => k.frame <= frame).pop()).value);
   };
 }
 
+function editLayers(frame, names) {
+  // The lane's editor, in the page (not a browser prompt): Enter or Set writes, Escape or Cancel closes.
+  layerFrame = frame;
+  $("tl-layer-frame").textContent = frame;
+  $("tl-layer-names").value = names.join(", ");
+  $("tl-layer-drop").hidden = frame === 0 || !parseLayers($("f-layers")?.value).some((k) => k.frame === frame);
+  $("tl-layer-edit").hidden = false;
+  $("tl-layer-names").focus();
+}
+
+function setLayers(drop = false) {
+  const names = $("tl-layer-names").value.split(/[\s,]+/).filter(Boolean);
+  const given = parseLayers($("f-layers")?.value);
+  const others = (given.length ? given : [{ frame: 0, value: [] }]).filter((k) => k.frame !== layerFrame);
+  setValue("layers", writeLayers(drop ? others : others.concat({ frame: layerFrame, value: names })));
+  $("tl-layer-edit").hidden = true;
+  drawLayers();
+}
+
 export function mountTimeline() {
+  $("tl-layer-set").addEventListener("click", () => setLayers());
+  $("tl-layer-drop").addEventListener("click", () => setLayers(true));
+  $("tl-layer-cancel").addEventListener("click", () => { $("tl-layer-edit").hidden = true; });
+  $("tl-layer-names").addEventListener("keydown", (e) => {
+    if (e.key === "Enter") { e.preventDefault(); setLayers(); }
+    if (e.key === "Escape") $("tl-layer-edit").hidden = true;
+  });
   $("tl-track").addEventListener("change", () => load($("tl-track").value));
   $("tl-graph").addEventListener("pointerdown", addKey);
   $("tl-value").addEventListener("change", typed);
