@@ -22,7 +22,7 @@ import yaml
 from dreamvideo.errors import DreamError
 from dreamvideo.media import ffmpeg as media_ffmpeg
 from dreamvideo.media import sources
-from dreamvideo.distributed import driver, ray_backend
+from dreamvideo.distributed import backend, driver, ray_backend
 from dreamvideo.render import RunOptions, layout, render_video
 from dreamvideo.render.store import FrameStore
 from dreamvideo.distributed.chunks import fade_weight, mix, plan
@@ -53,7 +53,7 @@ def users_files(folder: Path) -> dict[Path, bytes]:
 def one_thread(render, *args):
     """A single-process render on as many torch threads as a CPU worker uses."""
     threads = torch.get_num_threads()
-    torch.set_num_threads(ray_backend.CPU_THREADS)
+    torch.set_num_threads(backend.CPU_THREADS)
     try:
         return render(*args)
     finally:
@@ -220,7 +220,7 @@ def test_a_workers_chunks_and_the_studios_previews_share_one_model_cache(tmp_pat
     built, real = [], engine.get_model
     monkeypatch.setattr(engine, "get_model", lambda *args: built.append(args) or real(*args))
     monkeypatch.setattr(engine, "_models", {})
-    monkeypatch.setattr(ray_backend, "pin_threads", lambda device: None)  # keep this process's threads
+    monkeypatch.setattr(worker, "pin_threads", lambda device: None)  # keep this process's threads
     clip = make_clip(tmp_path / "clip.mp4", seconds=0.5, rate="16", audio=False)
     settings = resolve(None, {**FAST, "seed": 7})
     chunks = plan(8, 4, 1)
@@ -272,8 +272,8 @@ def test_cli_chunk_options_need_workers(renders, tmp_path, runner):
 def test_files_shipped_through_the_object_store_arrive_as_local_files(ray_runtime, tmp_path):
     source = tmp_path / "in.mp4"
     source.write_bytes(b"clip bytes")
-    remote = ray_backend.Cluster(workers=1, task_options={}, local=False, gpus=0)
-    local = ray_backend.Cluster(workers=1, task_options={}, local=True, gpus=0)
+    remote = backend.Cluster(workers=1, task_options={}, local=False, gpus=0)
+    local = backend.Cluster(workers=1, task_options={}, local=True, gpus=0)
     assert ray_backend.ship(source, local) == str(source)
     path = ray_backend.materialise(ray_backend.ship(source, remote))
     assert path != source and path.name == "in.mp4" and path.read_bytes() == b"clip bytes"

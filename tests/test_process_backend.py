@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 import torch
 
-from dreamvideo.distributed import driver, process_backend, ray_backend
-from dreamvideo.distributed.ray_backend import Cluster
+from dreamvideo.distributed import backend, driver, process_backend, ray_backend
+from dreamvideo.distributed.backend import Cluster
 from dreamvideo.render import RunOptions, render_video
 from dreamvideo.settings import resolve
 
@@ -132,7 +132,7 @@ def test_a_task_whose_worker_died_runs_again_without_repeating_what_it_delivered
 
 def test_a_task_that_fails_for_good_is_one_line_and_the_others_finish(tmp_path):
     items, done, failures = _run(doomed, {"dies": "dies", "bad": "bad"}, workers=1)
-    assert failures == {"dies": f"its worker died {ray_backend.RETRIES + 1} times (out of memory, or killed)",
+    assert failures == {"dies": f"its worker died {backend.RETRIES + 1} times (out of memory, or killed)",
                         "bad": "ValueError: no such thing"}
     assert items == {"dies": ["dies"], "bad": ["bad"]} and not done
 

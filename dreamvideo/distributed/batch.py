@@ -28,6 +28,7 @@ from ..render.engine import RunOptions
 from ..render.sidecar import sidecar_path
 from ..settings.kinds import KINDS
 from . import ray_backend
+from .backend import RETRIES
 from .jobs import Job, load_jobs
 
 __all__ = ["Job", "Result", "default_workers", "load_jobs", "run_batch", "run_job", "summary"]
@@ -120,7 +121,7 @@ def run_batch(jobs: list[Job], workers: int, address: str | None = None, device:
     results: dict[int, Result] = {}
     started = time.perf_counter()
     with ray_backend.connect(workers, address) as cluster:
-        remote = ray.remote(max_retries=ray_backend.RETRIES)(run_job).options(**cluster.task_options)
+        remote = ray.remote(max_retries=RETRIES)(run_job).options(**cluster.task_options)
         refs = {remote.remote(job, ray_backend.ship(job.input, cluster) if job.input else None,
                               cluster.local, device): job for job in jobs}
         pending = list(refs)

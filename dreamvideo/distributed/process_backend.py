@@ -4,12 +4,12 @@ Two one-thread processes beat one two-thread process on a shared machine (thread
 of one process wait on each other at every layer), and Ray is a large dependency
 for work that never leaves the machine. So chunked video can also run on plain
 ``multiprocessing`` 'spawn' processes, with the shape of :mod:`.ray_backend`:
-:func:`connect` yields a :class:`~.ray_backend.Cluster`, files are shipped as local
+:func:`connect` yields a :class:`~.backend.Cluster`, files are shipped as local
 paths, and :func:`run_streaming` feeds the items of every task to the driver as they come.
 
 Each worker has its own pipe to the driver, so a worker killed mid-message cannot
 wedge a lock the others share. A chunk whose worker dies is run again in a fresh
-worker (at most :data:`~.ray_backend.RETRIES` times) and the items it had already
+worker (at most :data:`~.backend.RETRIES` times) and the items it had already
 delivered are skipped: a chunk is deterministic, so the run again yields them again.
 """
 
@@ -23,7 +23,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Hashable, Iterator
 
 from ..errors import DreamError
-from .ray_backend import CPU_THREADS, DIED, RETRIES, Cluster, one_line
+from .backend import CPU_THREADS, DIED, RETRIES, Cluster, one_line
 
 
 def check_workers(workers: int) -> None:

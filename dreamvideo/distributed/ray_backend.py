@@ -15,38 +15,14 @@ import socket
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Hashable, Iterator
 
 from ..errors import DreamError, first_line
+from .backend import CPU_THREADS, DIED, RETRIES, Cluster, one_line
 
-RETRIES = 2  # Ray re-runs a task whose worker died this many times before it fails for good
-DIED = f"its worker died {RETRIES + 1} times (out of memory, or killed)"  # the cause, with either backend
-# torch's CPU kernels round differently with different thread counts, and a dream
-# chain turns that into visible differences within frames. CPU workers therefore
-# always use this many threads, so the frames never depend on how many workers run.
-CPU_THREADS = 1
 # How long to wait for a cluster given by --ray-address (Ray itself retries for minutes).
 TIMEOUT_ENV, DEFAULT_TIMEOUT = "DREAMVIDEO_RAY_TIMEOUT", 15.0
-
-
-@dataclass(frozen=True)
-class Cluster:
-    """What a render needs to know about the runtime it got."""
-
-    workers: int  # tasks that run at once
-    task_options: dict[str, Any]  # resources per task: one GPU, or a share of the CPU cores
-    local: bool  # workers run on this machine and can read its files
-    gpus: int
-
-
-def pin_threads(device: Any) -> None:
-    """Worker side: a fixed torch thread count on CPU (see :data:`CPU_THREADS`)."""
-    import torch
-
-    if getattr(device, "type", "cpu") == "cpu" and torch.get_num_threads() != CPU_THREADS:
-        torch.set_num_threads(CPU_THREADS)
 
 
 def ray_module() -> Any:
@@ -188,11 +164,6 @@ def materialise(handle: Any) -> Path:
         path.write_bytes(ray_module().get(ref))
         _MATERIALISED[key] = path
     return _MATERIALISED[key]
-
-
-def one_line(exc: BaseException) -> str:
-    """A task's exception in one line, as both backends report it: a DreamError plainly, else with its type."""
-    return first_line(exc) if isinstance(exc, DreamError) else f"{type(exc).__name__}: {first_line(exc)}"
 
 
 def cause(exc: BaseException) -> str:

@@ -26,6 +26,7 @@ from ..render.store import FrameStore
 from ..render.video_plan import VideoPlan
 from ..settings import Settings
 from . import ray_backend
+from .backend import Cluster, pin_threads
 from .chunks import Chunk
 
 
@@ -54,7 +55,7 @@ def png_bytes(frame: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def ship_clip(info: sources.VideoInfo, cluster: ray_backend.Cluster) -> Any:
+def ship_clip(info: sources.VideoInfo, cluster: Cluster) -> Any:
     """The clip's files as workers reach them: the video file, or every file of an image sequence."""
     if info.files:
         return tuple(ray_backend.ship(path, cluster) for path in info.files)
@@ -117,7 +118,7 @@ def dream_chunk(job: ChunkJob) -> Iterator[tuple[int, bytes, float | None]]:
     """
     chunk, settings = job.chunk, job.settings
     engine = Engine(settings, RunOptions(device=job.device), cached_model(settings, job.device))
-    ray_backend.pin_threads(engine.model.mean.device)
+    pin_threads(engine.model.mean.device)
     info = shipped_clip(job)
     with tempfile.TemporaryDirectory(prefix="dreamvideo-chunk-") as scratch:
         frames = _plan(job, engine, chunk_frames(info, job), Path(scratch))
