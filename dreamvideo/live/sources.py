@@ -184,8 +184,7 @@ def stream_source(url: str, size: Size, fps: float, timeout: float) -> FfmpegSou
     """A stream ffmpeg reads (rtsp, srt, udp, http ...), its header read first, both within ``timeout``."""
     wait = ["-timeout" if url.startswith("rtsp") else "-rw_timeout", str(int(timeout * 1e6))]
     try:
-        header = subprocess.run([ffmpeg.exe(), "-hide_banner", "-nostdin", *wait, "-i", url], capture_output=True,
-                                text=True, errors="replace", timeout=timeout, start_new_session=True).stderr
+        header = ffmpeg.run([*wait, "-i", url], timeout=timeout).stderr
     except subprocess.TimeoutExpired:
         raise DreamError(f"stream {url} did not answer within {timeout:g} s") from None
     if not re.search(r"Stream #\d+:\d+.*: Video:", header):

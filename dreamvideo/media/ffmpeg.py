@@ -36,10 +36,13 @@ def reason(stderr: str) -> str:
     return first_line(line)
 
 
-def run(args: list[str]) -> subprocess.CompletedProcess:
-    """One quiet ffmpeg call; the caller checks ``returncode`` and reads ``stderr``."""
+def run(args: list[str], timeout: float | None = None) -> subprocess.CompletedProcess:
+    """One quiet ffmpeg call; the caller checks ``returncode`` and reads ``stderr``.
+
+    ``timeout`` (seconds) raises :class:`subprocess.TimeoutExpired` (a stream that never answers).
+    """
     return subprocess.run([exe(), "-hide_banner", "-nostdin", *args], capture_output=True,
-                          text=True, errors="replace", start_new_session=True)
+                          text=True, errors="replace", start_new_session=True, timeout=timeout)
 
 
 class Pipe:
