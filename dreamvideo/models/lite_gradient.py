@@ -20,6 +20,7 @@ measures it (docs/benchmarks.md); any other model keeps autograd.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from typing import Callable
 
@@ -37,11 +38,25 @@ MAX_PACKED = 24  # packed weights are kept per input size: a render uses a few, 
 
 def supports(model: FeatureModel) -> bool:
     """Whether ``model`` is an EfficientNet-Lite on a CPU that has oneDNN (anything else keeps autograd)."""
-    if model.mean.device.type != "cpu" or not torch.backends.mkldnn.is_available():
+    if model.mean.device.type != "cpu" or not _fused_ops_work():
         return False
     if not all(_conv_act(stage) is not None or _block(stage) for stage in model.stages):
         return False
     return all(_square(conv) for conv in model.stages.modules() if isinstance(conv, nn.Conv2d))
+
+
+@functools.lru_cache(maxsize=1)
+def _fused_ops_work() -> bool:
+    """Whether this torch build runs the oneDNN ops used here (a build without them keeps autograd)."""
+    try:
+        x = torch.ones(1, 2, 4, 4).contiguous(memory_format=torch.channels_last)
+        w = torch.ones(2, 2, 1, 1).contiguous(memory_format=torch.channels_last)
+        packed = torch.ops.mkldnn._reorder_convolution_weight(w, [0, 0], [1, 1], [1, 1], 1, [1, 2, 4, 4])
+        y = torch.ops.mkldnn._convolution_pointwise(x, packed, None, [0, 0], [1, 1], [1, 1], 1, "hardtanh",
+                                                    [0.0, 6.0], "")
+        return torch.backends.mkldnn.is_available() and bool((y == 2).all())
+    except (RuntimeError, AttributeError, NotImplementedError):
+        return False
 
 
 def _square(conv: nn.Conv2d) -> bool:
