@@ -110,12 +110,13 @@ class _Conv:
 
     def _pack(self, weight: torch.Tensor, stride: int, shape: torch.Size) -> torch.Tensor:
         key = (weight is self.back, tuple(shape), torch.get_num_threads())  # oneDNN packs for a thread count
-        if key not in self.packed:
+        packed = self.packed.get(key)  # read once: another thread may clear the dict meanwhile
+        if packed is None:
             if len(self.packed) >= MAX_PACKED:
                 self.packed.clear()
-            self.packed[key] = torch.ops.mkldnn._reorder_convolution_weight(
+            packed = self.packed[key] = torch.ops.mkldnn._reorder_convolution_weight(
                 weight, [self.pad] * 2, [stride] * 2, [1, 1], self.groups, list(shape))
-        return self.packed[key]
+        return packed
 
     def _run(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, stride: int,
              relu6: bool = False, add: torch.Tensor | None = None) -> torch.Tensor:
