@@ -1,7 +1,8 @@
 """Entry point of ``dreamvideo`` and ``python -m dreamvideo``.
 
 It imports the command line inside a guard: Ctrl-C in the first moments, while
-typer and rich load, is then "interrupted" and exit code 130, not a traceback.
+typer and rich load or typer builds and parses the command line, is then
+"interrupted" and exit code 130, not a traceback.
 (torch loads later, inside the command runner, with Ctrl-C held until it is in:
 raised inside torch's loading, a KeyboardInterrupt would abort the process.)
 A studio job's child first takes hold of its lifeline to the studio (:mod:`.studio.lifeline`).
@@ -36,6 +37,9 @@ def main() -> None:
         cli_main()
     except SystemExit as done:
         end(done.code)
+    except KeyboardInterrupt:  # outside a command's runner: while typer builds or parses the command line
+        sys.stderr.write("interrupted\n")
+        end(130)
 
 
 def end(code: object) -> NoReturn:
