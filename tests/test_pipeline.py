@@ -176,7 +176,7 @@ def test_flow_carries_detail_without_brightening(tmp_path):
     out = render_video(_video_settings(coherence="flow", blend=0.9), clip, tmp_path / "o.mp4",
                        RunOptions(frames_dir=tmp_path / "frames"))
     means = [load_image(p).mean() for p in sorted((tmp_path / "frames").glob("*.png"))]
-    assert len(means) == 24
+    assert len(means) == 24 and _frames(out) == 24  # kept frames and the video alike
     assert abs(np.mean(means[-6:]) - np.mean(means[:6])) < 8
 
 
