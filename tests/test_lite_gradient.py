@@ -66,6 +66,9 @@ def test_the_dreamer_takes_gradients_by_hand_only_where_it_can(monkeypatch):
     assert Dreamer(lite, "fp32", compile=True).gradient_path == "autograd"
     assert Dreamer(get_model("efficientnet-lite0", ["logits"]), "fp32").gradient_path == "autograd"  # pooling, fc
     assert Dreamer(get_model("vgg19", ["relu4_1"], weights="random"), "fp32").gradient_path == "autograd"
+    shallow = lite.upto(["block3"])  # the atlas's models share layers: and the engine's weight copies
+    shared = [lite_gradient.engine(model, torch.float32).stages[2][1] for model in (shallow, lite)]
+    assert shared[0] is shared[1]
     monkeypatch.setattr(lite_gradient, "_fused_ops_work", lambda: False)  # a torch build without the oneDNN ops
     assert Dreamer(lite, "fp32").gradient_path == "autograd"
 

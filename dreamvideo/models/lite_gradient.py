@@ -33,6 +33,9 @@ from .device import slow_in_bf16
 
 Objective = Callable[[dict[str, torch.Tensor]], torch.Tensor]
 _ENGINES: "weakref.WeakKeyDictionary[FeatureModel, dict[torch.dtype, LiteGradient]]" = weakref.WeakKeyDictionary()
+# Per convolution module: models that share layers (``FeatureModel.upto``, the studio's atlas) share
+# their weight copies and packed weights too, instead of holding one set per model.
+_CONVS: "weakref.WeakKeyDictionary[nn.Conv2d, dict[torch.dtype, _Conv]]" = weakref.WeakKeyDictionary()
 MAX_PACKED = 24  # packed weights are kept per input size: a render uses a few, a long studio session many
 
 
@@ -142,6 +145,13 @@ class _Conv:
         return out if add is None else out + add.to(out.dtype)
 
 
+def _conv_of(conv: nn.Conv2d, dtype: torch.dtype) -> _Conv:
+    per_dtype = _CONVS.setdefault(conv, {})
+    if dtype not in per_dtype:
+        per_dtype[dtype] = _Conv(conv, dtype)
+    return per_dtype[dtype]
+
+
 def _relu6_grad(grad: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
     return torch.ops.aten.hardtanh_backward(grad, out.to(grad.dtype), 0.0, 6.0)
 
@@ -155,11 +165,11 @@ class LiteGradient:
         for stage in model.stages:
             single = _conv_act(stage)
             if single is not None:
-                self.stages.append((_Conv(single, dtype),))
+                self.stages.append((_conv_of(single, dtype),))
             else:
-                expand = _Conv(stage._expand_conv, dtype) if stage.has_expand else None
-                self.stages.append((expand, _Conv(stage._depthwise_conv, dtype),
-                                    _Conv(stage._project_conv, dtype), stage.residual))
+                expand = _conv_of(stage._expand_conv, dtype) if stage.has_expand else None
+                self.stages.append((expand, _conv_of(stage._depthwise_conv, dtype),
+                                    _conv_of(stage._project_conv, dtype), stage.residual))
 
     def __call__(self, image: torch.Tensor, objective: Objective, input_name: str) -> torch.Tensor:
         acts, tape = self.forward(image)
