@@ -32,7 +32,8 @@ def _autograd(model, image: torch.Tensor, objective, bf16: bool = False) -> torc
 
 @pytest.fixture(scope="module")
 def cat() -> torch.Tensor:
-    return resize(to_tensor(load_image(IMAGES / "chelsea.jpg")), (131, 117)).contiguous(memory_format=torch.channels_last)
+    image = resize(to_tensor(load_image(IMAGES / "chelsea.jpg")), (131, 117))
+    return image.contiguous(memory_format=torch.channels_last)
 
 
 @pytest.mark.parametrize("name, layers", [("efficientnet-lite0", None), ("efficientnet-lite0", ["head"]),

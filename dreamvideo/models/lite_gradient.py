@@ -14,8 +14,8 @@ reorders into its own layout at every call, and goes through oneDNN's backward-d
 
 fp32 gives autograd's gradient to float rounding (tests hold it to that). In bf16 the strided
 depthwise layers' gradient is taken in fp32: oneDNN's bf16 transposed depthwise convolution is
-10-20x slower than fp32's here (their forward is 3x faster in bf16 than in fp32, and stays bf16). ``benchmarks/bench_precision.py``
-measures it (docs/benchmarks.md); any other model keeps autograd.
+10-20x slower than fp32's here (their forward is 3x faster in bf16 than in fp32, and stays bf16).
+``benchmarks/bench_precision.py`` measures it (docs/benchmarks.md); any other model keeps autograd.
 """
 
 from __future__ import annotations
@@ -97,7 +97,8 @@ class _Conv:
 
     def __init__(self, conv: nn.Conv2d, dtype: torch.dtype) -> None:
         self.dtype = dtype
-        self.kernel, self.stride, self.pad, self.groups = conv.kernel_size[0], conv.stride[0], conv.padding[0], conv.groups
+        self.kernel, self.stride = conv.kernel_size[0], conv.stride[0]
+        self.pad, self.groups = conv.padding[0], conv.groups
         weight = conv.weight.detach().to(dtype)
         self.weight = weight.contiguous(memory_format=torch.channels_last)
         self.bias = None if conv.bias is None else conv.bias.detach().to(dtype)
