@@ -47,7 +47,7 @@ def test_the_fp32_gradient_by_hand_is_autograds(name, layers, cat):
     first = model.requested[0]
     objective = mean_square(model.requested) + channel(first, (1, 5)) + \
         Objective(lambda a: -0.1 * a[INPUT].diff(dim=-1).abs().mean(), "smooth input")
-    by_hand = lite_gradient.engine(model, torch.float32)(cat, objective, INPUT)
+    by_hand = lite_gradient.LiteGradient(model, torch.float32)(cat, objective, INPUT)
     assert by_hand.shape == cat.shape and _relative(by_hand, _autograd(model, cat, objective)) < 1e-5
 
 
@@ -56,7 +56,7 @@ def test_the_bf16_gradient_by_hand_strays_from_fp32_no_more_than_autocast_did(ca
     objective = mean_square(model.requested)
     exact = _autograd(model, cat, objective)
     autocast = _relative(_autograd(model, cat, objective, bf16=True), exact)
-    by_hand = _relative(lite_gradient.engine(model, torch.bfloat16)(cat, objective, INPUT), exact)
+    by_hand = _relative(lite_gradient.LiteGradient(model, torch.bfloat16)(cat, objective, INPUT), exact)
     assert by_hand < autocast * 1.25 + 0.02, (by_hand, autocast)
 
 
@@ -68,7 +68,7 @@ def test_the_dreamer_takes_gradients_by_hand_only_where_it_can(monkeypatch):
     assert Dreamer(get_model("efficientnet-lite0", ["logits"]), "fp32").gradient_path == "autograd"  # pooling, fc
     assert Dreamer(get_model("vgg19", ["relu4_1"], weights="random"), "fp32").gradient_path == "autograd"
     shallow = lite.upto(["block3"])  # the atlas's models share layers: and the engine's weight copies
-    shared = [lite_gradient.engine(model, torch.float32).stages[2][1] for model in (shallow, lite)]
+    shared = [lite_gradient.LiteGradient(model, torch.float32).stages[2][1] for model in (shallow, lite)]
     assert shared[0] is shared[1]
     monkeypatch.setattr(lite_gradient, "_fused_ops_work", lambda: False)  # a torch build without the oneDNN ops
     assert Dreamer(lite, "fp32").gradient_path == "autograd"

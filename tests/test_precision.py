@@ -148,18 +148,29 @@ def test_small_octaves_run_in_fp32_and_large_ones_in_bf16(lite0, monkeypatch):
     assert seen == {100: torch.float32, 140: torch.bfloat16}
 
 
-def test_bf16_weights_cast_once_give_the_gradient_autocast_gives():
+def test_bf16_weights_cast_once_give_the_gradient_autocast_gives(monkeypatch):
     """A model without a gradient by hand runs its CPU bf16 octaves on a twin with bf16 weights (cast
-    once, not at every step): exactly what autocast computes with the fp32 model; one twin per model."""
+    once, not at every step): exactly what autocast computes with the fp32 model; one twin per model,
+    also when `precision` auto turns bf16 only after the probe."""
+    import copy
+
+    from dreamvideo.core import dream
+
     model = get_model("vgg16", ["relu2_1"], weights="random")
+    made, deepcopy = [], copy.deepcopy
+    monkeypatch.setattr(copy, "deepcopy", lambda value, *a: made.append(value) or deepcopy(value, *a))
     dreamer = Dreamer(model, Precision("bf16"))
     assert dreamer.gradient_path == "autograd"
     image = torch.rand(1, 3, 72, 72, generator=torch.Generator().manual_seed(0))
     twin = dreamer.gradient(image, dreamer.objective(None))
-    dreamer._cpu_bf16 = None  # autocast's own casts, on the fp32 model
+    dreamer._twin_ok = False  # autocast's own casts, on the fp32 model
     assert torch.equal(twin, dreamer.gradient(image, dreamer.objective(None)))
-    assert bf16_twin(model) is Dreamer(model, Precision("bf16"))._cpu_bf16
-    assert next(model.stages.parameters()).dtype == torch.float32
+    used, real = [], dream.bf16_twin
+    monkeypatch.setattr(dream, "bf16_twin", lambda m: used.append(m) or real(m))
+    auto = Dreamer(model, "auto")  # fp32 until the probe's choice is set
+    auto.plan = Precision("bf16")
+    assert torch.equal(twin, auto.gradient(image, auto.objective(None))) and used == [model]
+    assert sum(value is model for value in made) == 1 and next(model.stages.parameters()).dtype == torch.float32
 
 
 def test_sidecar_and_note_record_the_choice(monkeypatch, tmp_path):

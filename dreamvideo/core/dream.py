@@ -101,11 +101,12 @@ class Dreamer:
         self.plan = precision if isinstance(precision, Precision) else fixed(precision, self.device)
         self.tile = tile
         self._forward = torch.compile(model, dynamic=False) if compile else model
-        # CPU bf16 octaves run on a twin with weights cast once (models/device.py), not at every step.
-        # EfficientNet-Lite on a CPU: the input gradient by hand (models/lite_gradient.py), fp32 or bf16.
+        # EfficientNet-Lite on a CPU: the input gradient by hand (models/lite_gradient.py), fp32 or bf16;
+        # other models' CPU bf16 octaves run on a twin with weights cast once (models/device.py). Both follow
+        # ``plan`` at each step: `precision` auto sets it after the probe (render/engine.py).
         self._by_hand = not compile and lite_gradient.supports(model)
-        on_cpu_bf16 = self.plan.name == "bf16" and self.device.type == "cpu" and not compile and not self._by_hand
-        self._cpu_bf16 = bf16_twin(model) if on_cpu_bf16 else None
+        self._engines: dict[torch.dtype, lite_gradient.LiteGradient] = {}
+        self._twin_ok = self.device.type == "cpu" and not compile and not self._by_hand
 
     @property
     def precision(self) -> str:
@@ -120,10 +121,13 @@ class Dreamer:
     def _grad(self, image: torch.Tensor, objective: Objective) -> torch.Tensor:
         if self._by_hand:
             dtype = torch.bfloat16 if self.plan.uses_bf16(image.shape) else torch.float32
-            return lite_gradient.engine(self.model, dtype)(image, objective, INPUT)
+            if dtype not in self._engines:
+                self._engines[dtype] = lite_gradient.LiteGradient(self.model, dtype)
+            return self._engines[dtype](image, objective, INPUT)
         x = image.detach().requires_grad_(True)
+        twin = self._twin_ok and self.plan.uses_bf16(x.shape)
         with self.plan.autocast(self.device.type, x.shape):
-            acts = self._cpu_bf16(x) if self._cpu_bf16 is not None and self.plan.uses_bf16(x.shape) else self._forward(x)
+            acts = bf16_twin(self.model)(x) if twin else self._forward(x)
         # The objective in fp32 whatever the forward ran in: bf16 sums drop small terms.
         loss = objective({**{name: a.float() for name, a in acts.items()}, INPUT: x})
         (grad,) = torch.autograd.grad(loss, x)

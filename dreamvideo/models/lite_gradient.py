@@ -32,7 +32,6 @@ from .base import FeatureModel
 from .device import slow_in_bf16
 
 Objective = Callable[[dict[str, torch.Tensor]], torch.Tensor]
-_ENGINES: "weakref.WeakKeyDictionary[FeatureModel, dict[torch.dtype, LiteGradient]]" = weakref.WeakKeyDictionary()
 # Per convolution module: models that share layers (``FeatureModel.upto``, the studio's atlas) share
 # their weight copies and packed weights too, instead of holding one set per model.
 _CONVS: "weakref.WeakKeyDictionary[nn.Conv2d, dict[torch.dtype, _Conv]]" = weakref.WeakKeyDictionary()
@@ -66,14 +65,6 @@ def _square(conv: nn.Conv2d) -> bool:
     """Square kernel, stride and padding, no dilation: what :class:`_Conv` computes with."""
     return len(set(conv.kernel_size)) == len(set(conv.stride)) == 1 and conv.dilation == (1, 1) and \
         isinstance(conv.padding, tuple) and len(set(conv.padding)) == 1 and conv.padding_mode == "zeros"
-
-
-def engine(model: FeatureModel, dtype: torch.dtype) -> "LiteGradient":
-    """The engine of ``model`` in ``dtype``, built once (its packed weights are worth keeping)."""
-    per_model = _ENGINES.setdefault(model, {})
-    if dtype not in per_model:
-        per_model[dtype] = LiteGradient(model, dtype)
-    return per_model[dtype]
 
 
 def _conv_act(stage: nn.Module) -> nn.Conv2d | None:
@@ -158,7 +149,11 @@ def _relu6_grad(grad: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
 
 
 class LiteGradient:
-    """d(objective)/d(image) of an EfficientNet-Lite :class:`FeatureModel`, computed in ``dtype``."""
+    """d(objective)/d(image) of an EfficientNet-Lite :class:`FeatureModel`, computed in ``dtype``.
+
+    Cheap to make (a list of its stages' convolutions, which are kept per module): a ``Dreamer`` holds
+    its own, so nothing here outlives the model.
+    """
 
     def __init__(self, model: FeatureModel, dtype: torch.dtype) -> None:
         self.model, self.dtype = model, dtype
