@@ -51,7 +51,7 @@ from dreamvideo.core.objectives import mean_square
 from dreamvideo.core.precision import NATIVE_BF16
 from dreamvideo.progress import Notes
 from dreamvideo.render import RunOptions, layout, render_video, render_zoom
-from dreamvideo.render.sidecar import sidecar_path
+from dreamvideo.media.sequence_output import sidecar_path
 from dreamvideo.settings import resolve
 
 GOALS = {"zoom": 1.4, "vgg19": 1.8, "video": 1.3, "avx2": 1.0}

@@ -41,7 +41,7 @@ from dreamvideo.distributed.chunks import DEFAULT_OVERLAP
 from dreamvideo.media.sources import load_image
 from dreamvideo.progress import Notes
 from dreamvideo.render import RunOptions, layout, render_video
-from dreamvideo.render.sidecar import sidecar_path
+from dreamvideo.media.sequence_output import sidecar_path
 from dreamvideo.settings import resolve
 
 CASES = ("single", "single-1t", "processes", "ray")

@@ -22,6 +22,6 @@ def dreamvideo(*args: str) -> None:
 def drop_sidecar(path: Path) -> None:
     """Remove the sidecar a render wrote for ``path``, found where the renderer puts it."""
     sys.path.insert(0, str(ROOT))
-    from dreamvideo.render.sidecar import sidecar_path  # loads torch: only after the renders
+    from dreamvideo.media.sequence_output import sidecar_path
 
     sidecar_path(path).unlink(missing_ok=True)

@@ -20,12 +20,10 @@ from typing import Any
 
 from ..errors import DreamError, first_line
 from ..media.encode import atomic
-from ..media.formats import is_sequence
-from ..media.formats import frame_regex
-from ..media.sequence_output import Staging
+from ..media.formats import frame_regex, is_sequence
+from ..media.sequence_output import Staging, sidecar_path
 from ..progress import Reporter, Silent
 from ..render.engine import RunOptions
-from ..render.sidecar import sidecar_path
 from ..settings.kinds import KINDS
 from . import ray_backend
 from .backend import RETRIES

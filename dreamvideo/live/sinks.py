@@ -21,8 +21,8 @@ from ..errors import DreamError, first_line
 from ..media.encode import VideoWriter, check_video_output
 from ..media.files import atomic
 from ..media.mux import Audio, audio_span, write_looped
+from ..media.sequence_output import sidecar_path
 from ..render.assemble import say_fit
-from ..render.sidecar import sidecar_path
 from .slots import Latest, Stamped
 from .sources import SourceAudio
 
@@ -143,13 +143,14 @@ class RecordSink:
         if self.audio.loop:
             write_looped(self.audio.path, start, seconds, folder / "audio.wav")
             span = (folder / "audio.wav", 0.0, seconds)
-        if audio_span(span) < 1 / float(self.writer.fps):
+        length = audio_span(span)  # ffmpeg probes the file: once
+        if length < 1 / float(self.writer.fps):
             self.note(f"{self.audio.path.name}'s audio ends before the recorded span: the recording has none")
             self.writer.audio = None
             return {}
         self.writer.audio = span
         return {"audio": {"from": str(self.audio.path), "start_s": round(start, 3),
-                          "seconds": round(audio_span(span), 3), "looped": self.audio.loop}}
+                          "seconds": round(length, 3), "looped": self.audio.loop}}
 
     def abort(self) -> None:
         error = DreamError("live run failed")

@@ -21,8 +21,8 @@ from ..errors import DreamError, missing_frame
 from ..media.encode import VideoWriter, partial_path, save_image
 from ..media.files import atomic, clean_stale, fsync_dir, fsync_file
 from ..media.formats import Format, fit_size
+from ..media.sequence_output import sidecar_path
 from ..media.sources import load_image
-from .sidecar import sidecar_path
 
 Audio = tuple[Path, float, float]  # source, start, duration (seconds)
 

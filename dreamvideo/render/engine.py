@@ -21,7 +21,7 @@ from ..errors import DreamError
 from ..media import sources
 from ..models import get_model
 from ..models.base import FeatureModel
-from ..progress import Advance, Reporter
+from ..progress import Advance, Reporter, Silent
 from ..settings import Settings
 from .precision import choose as choose_precision
 from .hardware import fit_threads, mps_available
@@ -154,7 +154,7 @@ class Engine:
         What was chosen, and the probe's figures, go to ``self.precision`` for the sidecar.
         """
         sizes = pyramid_sizes(height, width, octaves, self.settings.octave_scale)
-        note = progress.note if progress is not None else (lambda line: None)
+        note = (progress or Silent()).note
         self.dreamer.plan, self.precision = choose_precision(self.settings.precision, self.dreamer, sizes, note)
 
     def dream_octaves(self, frame: np.ndarray, index: int, advance: Advance | None = None,

@@ -25,13 +25,13 @@ from PIL import Image, ImageDraw
 
 from ..errors import DreamError, Interrupted
 from ..media.formats import is_sequence
-from ..media.sequence_output import sequence_files
+from ..media.sequence_output import sequence_files, sidecar_path
 from ..progress import Advance
 from ..settings import Settings
 from . import layout
 from .common import kept_folder
 from .engine import RunOptions
-from .sidecar import manifest, resumable, sidecar_path
+from .sidecar import manifest, resumable
 from .store import FrameStore, holds_frames, read_manifest
 
 PREVIEW_WEIGHTS = "none (motion preview: no model)"

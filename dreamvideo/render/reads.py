@@ -23,16 +23,14 @@ from ..core.objective_terms import guide_paths
 from ..errors import DreamError
 from ..media.encode import check_video_output
 from ..media.files import check_output, identity, same_file
-from ..media.formats import Format, is_sequence
-from ..media.formats import frame_regex
-from ..media.sequence_output import audio_path, sequence_files
+from ..media.formats import Format, frame_regex, is_sequence
+from ..media.sequence_output import audio_path, sequence_files, sidecar_path
 from ..settings import Settings
 from ..settings.kinds import KINDS
 from ..settings.presets import preset_path
 from .common import work_folder
 from .engine import RunOptions
 from .preview import preview_folder
-from .sidecar import sidecar_path
 from .store import owns
 
 Files = tuple[tuple[str, Path], ...]  # (role, path)

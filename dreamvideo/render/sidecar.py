@@ -17,7 +17,6 @@ import yaml
 from .. import __version__
 from ..errors import DreamError
 from ..media.files import same_file
-from ..media.sequence_output import sidecar_path  # noqa: F401  (where every render's sidecar goes)
 from ..settings import Settings
 from ..settings.kinds import fields_for
 from ..settings.schema import FILE_SETTINGS

@@ -103,13 +103,15 @@ def output_of(sidecar: Path, meta: dict[str, Any]) -> Path | None:
     return None
 
 
-def recorded(folder: Path, sidecar: Path, data: dict[str, Any]) -> tuple[str, dict[str, Any], str | None]:
+def recorded(folder: Path, sidecar: Path, data: dict[str, Any],
+             output: Path | None = None) -> tuple[str, dict[str, Any], str | None]:
     """What a sidecar's settings ``data`` record beside them, for the gallery and for recalling settings
     alike: the render's kind, its ``meta`` (popped from ``data``; a hand-edited sidecar may hold anything
-    there) and its input as the API names it (a zoom's ``from``, else ``input``), if still in FOLDER."""
+    there) and its input as the API names it (a zoom's ``from``, else ``input``), if still in FOLDER.
+    ``output``: the render, when the caller found it already (:func:`output_of`)."""
     meta = data.pop("meta", None)
     meta = meta if isinstance(meta, dict) else {}
-    kind = kind_of(output_of(sidecar, meta) or sidecar.with_name(sidecar.name[:-5]), meta)
+    kind = kind_of(output or output_of(sidecar, meta) or sidecar.with_name(sidecar.name[:-5]), meta)
     source = meta.get("from") if kind == "zoom" else meta.get("input")
     return kind, meta, source_in(folder, sidecar.parent, source)
 
@@ -130,7 +132,7 @@ def render_entry(folder: Path, sidecar: Path) -> dict[str, Any] | None:
         return None
     if not isinstance(data, dict) or not files:
         return None
-    kind, meta, source = recorded(folder, sidecar, data)
+    kind, meta, source = recorded(folder, sidecar, data, output)
     made = len(files) if is_sequence(output) else meta.get("frames") or data.get("frames")
     frames = 1 if kind == "still" else _count(made)
     fps = _number(meta.get("fps")) or _number(data.get("fps"))

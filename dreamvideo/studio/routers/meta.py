@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from ...media.formats import output_formats
 from ...media.inputs import ANIMATED, AUDIO, STILL, SUFFIXES, VIDEO, input_suffixes
-from ...models import DEFAULT_MODEL, list_models, model_info
+from ...models import list_models
 from ...settings import Settings
 from ...settings.kinds import RENDERS as KINDS  # what the studio queues
 from ...settings.kinds import Kind
