@@ -113,9 +113,10 @@ class LiveDreamer:
         """One key from a captured frame, through the coherence method."""
         self.sync()
         steps = self.settings.steps if self.count == 0 else min(self.settings.frame_steps, self.settings.steps)
-        start = self._dive(stamped.frame)
+        share = self._blend()  # a schedule reading the sound changes from key to key: read once per key
+        self.blend[0] = share
+        start = self._dive(stamped.frame, share)
         diving = start is not stamped.frame
-        self.blend[0] = self._blend()  # a schedule reading the sound changes from key to key
         config = replace(dream_config(self.settings), octaves=self.octaves)  # the settings as changed live
 
         def dream(frame: np.ndarray, own_steps: int | None, hooks):
@@ -128,11 +129,10 @@ class LiveDreamer:
         self.count += 1
         return Key(stamped.frame, out, stamped.stamp, stamped.seq)
 
-    def _dive(self, raw: np.ndarray) -> np.ndarray:
-        """With `dive`: the last dream zoomed in, mixed into ``raw`` by `blend`; else ``raw`` itself."""
+    def _dive(self, raw: np.ndarray, share: float) -> np.ndarray:
+        """With `dive`: the last dream zoomed in, mixed into ``raw`` by ``share`` (`blend`); else ``raw`` itself."""
         last = self.coherence.out
         if self.settings.dive <= 1.0 or last is None:
             return raw
         zoomed = to_uint8(zoom(to_tensor(last), self.settings.dive)).astype(np.float32)
-        share = self._blend()
         return np.clip((1 - share) * raw.astype(np.float32) + share * zoomed + 0.5, 0, 255).astype(np.uint8)
