@@ -74,10 +74,11 @@ def validate(settings: dict[str, Any] | None, folder: Path, preset: str | None =
 
 def _preset_base(name: str, folder: Path) -> dict[str, Any]:
     """A shipped preset resolved (its guide images found beside it), or the folder's own, as plain settings."""
-    if name not in shipped_presets() and (folder / "presets" / f"{name}.yaml").is_file():
-        return folder_preset(folder, name)
-    if name not in shipped_presets():
-        raise refuse("preset", f"unknown preset '{name}'; shipped presets: {', '.join(shipped_presets())}")
+    shipped = shipped_presets()  # a listing of the package's folder: once
+    if name not in shipped:
+        if (folder / "presets" / f"{name}.yaml").is_file():
+            return folder_preset(folder, name)
+        raise refuse("preset", f"unknown preset '{name}'; shipped presets: {', '.join(shipped)}")
     try:
         return resolve(name).to_yaml_dict()
     except DreamError as exc:

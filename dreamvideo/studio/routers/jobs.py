@@ -86,8 +86,7 @@ def automatic_suffix(body: JobBody) -> str:
 def output_path(request: Request, body: JobBody, source: Path | None, settings: Settings) -> Path | None:
     """Where the job writes: the given name, checked (None: an automatic name the queue picks and reserves)."""
     root = folder(request)
-    if not body.output:
-        automatic_suffix(body)
+    if not body.output:  # its suffix is checked where the queue is handed it (submit's automatic_suffix)
         return None
     try:
         path = inside(root, body.output)
