@@ -41,14 +41,9 @@ export const del = (path) => api(path, { method: "DELETE" });
 export const fileUrl = (path) => `/files/${path.split("/").map(encodeURIComponent).join("/")}`;
 
 export function human(n, unit = "") {
-  // Rounded as a person reads them: 1.19, 16 s, 2 min 5 s, 1.2 MB.
+  // Rounded as a person reads them: 1.19, 16 s, 2 min 5 s (sizes come worded from the server).
   if (n === null || n === undefined || Number.isNaN(Number(n))) return "";
   n = Number(n);
-  if (unit === "B") {
-    if (n < 1e3) return `${n} B`;
-    const [div, name] = n < 1e6 ? [1e3, "KB"] : n < 1e9 ? [1e6, "MB"] : [1e9, "GB"];
-    return `${round(n / div)} ${name}`;
-  }
   if (unit === "s") {
     if (n < 10) return `${round(n)} s`;
     if (n < 90) return `${Math.round(n)} s`;
@@ -77,7 +72,6 @@ function lostToken() {
   if (session.lost) return;
   session.lost = true;
   say("The studio restarted with a new token: open the URL it printed in its terminal.");
-  emit("lost");
 }
 
 // The settings of a kind, the kind table's entry, a setting's plain label.

@@ -37,4 +37,3 @@ export function mountNotify() {
   $("render-button").addEventListener("click", ask, { once: true });
 }
 
-export const unseenCount = () => unseen;

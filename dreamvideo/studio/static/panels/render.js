@@ -1,6 +1,6 @@
 // The three actions: Preview (the first frame, dreamed at 256 px), Motion preview (the move only, played in
 // place when done), Render (a job).
-import { $, el, emit, fileUrl, on, post, say } from "/static/lib.js";
+import { $, el, fileUrl, on, post, say } from "/static/lib.js";
 import { busy, clearErrors, request, showErrors } from "/static/panels/form.js";
 import { seedFor } from "/static/panels/seeds.js";
 
@@ -37,7 +37,6 @@ export async function submit(extra = {}) {
   try {
     const made = await (await post("/api/jobs", job)).json();
     if (!extra.preview) $("output").value = "";
-    emit("submitted", { ...job, id: made.id });
     return made;
   } catch (error) { showErrors(error); }
   return null;

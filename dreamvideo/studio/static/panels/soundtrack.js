@@ -2,7 +2,7 @@
 // "1.01 + 0.05*bass" reads) on the same frame axis as the keyframes (GET /api/audio-features).
 import { $, el, json, kindFields } from "/static/lib.js";
 
-const W = 600, H = 60, SHOWN = ["rms", "bass", "onset"], SVG = "http://www.w3.org/2000/svg";
+const H = 60, SHOWN = ["rms", "bass", "onset"], SVG = "http://www.w3.org/2000/svg";
 const cache = new Map();
 
 async function features(path) {
