@@ -26,18 +26,16 @@ BUSY = "import time\nwhile True:\n    sum(i * i for i in range(10000))\n"
 
 def variant_env(variant: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    env["OMP_WAIT_POLICY"] = ""  # set but empty: libgomp's default policy, and dreamvideo leaves it alone
     if variant.startswith("spin="):
         env["GOMP_SPINCOUNT"] = variant.removeprefix("spin=")
-        env["OMP_WAIT_POLICY"] = ""  # set but empty: libgomp's default policy, dreamvideo leaves it alone
     elif variant != "default":
         env["OMP_WAIT_POLICY"] = variant.upper()
-    else:
-        env["OMP_WAIT_POLICY"] = ""
     return env
 
 
-def one_run(variant: str, frames: int, size: int, out: Path) -> float:
-    env = {**variant_env(variant), "OMP_NUM_THREADS": "2", "PYTHONPATH": str(ROOT)}
+def one_run(variant: str, frames: int, size: int, out: Path, threads: int) -> float:
+    env = {**variant_env(variant), "OMP_NUM_THREADS": str(threads), "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "dreamvideo", "zoom", "--frames", str(frames), "--size", f"{size}x{size}",
                "-o", str(out), "--precision", "fp32"]
     start = time.perf_counter()
@@ -53,7 +51,7 @@ def condition(label: str, args, busy: bool) -> None:
             for run in range(args.repeats):
                 for policy in times:  # a new output each run: an existing one would resume, not render
                     out = Path(tmp) / f"dive-{policy}-{run}.mp4"
-                    times[policy].append(one_run(policy, args.frames, args.size, out))
+                    times[policy].append(one_run(policy, args.frames, args.size, out, args.threads))
     finally:
         if helper is not None:
             helper.kill()
@@ -69,8 +67,10 @@ def main() -> None:
     made.add_argument("--size", type=int, default=256)
     made.add_argument("--repeats", type=int, default=2)
     made.add_argument("--variants", nargs="+", default=["default", "active", "passive", "spin=10000"])
+    made.set_defaults(threads=2)  # each run's OMP_NUM_THREADS: waiting only matters with several threads
     args = made.parse_args()
-    print(f"load before: {os.getloadavg()[0]:.1f}; zoom {args.frames} frames at {args.size} px, 2 threads, fp32")
+    print(f"load before: {os.getloadavg()[0]:.1f}; zoom {args.frames} frames at {args.size} px, "
+          f"{args.threads} threads, fp32")
     condition("quiet machine", args, busy=False)
     condition("one core busy elsewhere", args, busy=True)
 
